@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Installs every Debian 12 package structura needs. Idempotent: packages that
+# are already installed are skipped, and apt is not touched when nothing is
+# missing. Run as root (or with sudo available).
+set -euo pipefail
+
+packages=(
+  build-essential cmake ninja-build ccache git pkg-config
+  libopenmpi-dev openmpi-bin
+  libhdf5-openmpi-dev hdf5-tools
+  petsc-dev
+  libtrilinos-kokkos-dev
+  libtorch-dev
+  libfmt-dev doctest-dev libtomlplusplus-dev libcli11-dev
+  libfftw3-dev libboost-dev librandom123-dev
+  slurm-wlm munge
+  python3 python3-h5py python3-matplotlib python3-numpy
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all ${#packages[@]} packages present"
+  exit 0
+fi
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"

@@ -1,0 +1,140 @@
+// `structura run`: validates the experiment file, re-launches itself under
+// mpirun when asked for more ranks than it was started with, and executes
+// every run of the sweep in order.
+#include <unistd.h>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <thread>
+
+#include "cli/commands.hpp"
+#include "core/kokkos.hpp"
+#include "core/mpi.hpp"
+#include "experiments/load.hpp"
+#include "report/report.hpp"
+#include "run/log.hpp"
+#include "run/runner.hpp"
+#include "run/signals.hpp"
+
+namespace structura::pipeline::cli {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// Ranks this process was launched with by mpirun/srun, or 0 if none.
+int launched_ranks() {
+  for (const char* var : {"OMPI_COMM_WORLD_SIZE", "PMIX_SIZE", "PMI_SIZE", "MPI_LOCALNRANKS"})
+    if (const char* v = std::getenv(var)) return std::atoi(v);
+  if (std::getenv("PMIX_RANK") || std::getenv("PMI_RANK")) return -1;  // some launcher, size unknown
+  return 0;
+}
+
+[[noreturn]] void relaunch(const RunArgs& args) {
+  std::vector<std::string> cmd = {"mpirun", "-n", std::to_string(args.ranks)};
+  if (geteuid() == 0) cmd.push_back("--allow-run-as-root");
+  if (args.ranks > static_cast<int>(std::thread::hardware_concurrency())) cmd.push_back("--oversubscribe");
+  cmd.push_back(fs::read_symlink("/proc/self/exe").string());
+  // Everything after the executable, minus --ranks N / -n N / --ranks=N.
+  for (std::size_t i = 1; i < args.argv.size(); ++i) {
+    const std::string& a = args.argv[i];
+    if (a == "--ranks" || a == "-n") {
+      ++i;
+      continue;
+    }
+    if (a.rfind("--ranks=", 0) == 0) continue;
+    cmd.push_back(a);
+  }
+  std::vector<char*> c;
+  for (auto& s : cmd) c.push_back(s.data());
+  c.push_back(nullptr);
+  std::fflush(stdout);
+  setenv("STRUCTURA_TERMINAL", isatty(STDOUT_FILENO) ? "1" : "0", 1);
+  execvp("mpirun", c.data());
+  std::fprintf(stderr, "error: cannot start mpirun for --ranks %d: %s\n", args.ranks, std::strerror(errno));
+  std::exit(2);
+}
+
+std::string joined_command_line(const std::vector<std::string>& argv) { return fmt::format("{}", fmt::join(argv, " ")); }
+
+}  // namespace
+
+int run_command(RunArgs args) {
+  const int launched = launched_ranks();
+  if (args.ranks > 0 && launched == 0 && args.ranks > 1) {
+    // Validate before starting MPI so that a bad file fails fast, once.
+    load_runs(args.file, args.overrides);
+    relaunch(args);
+  }
+
+  int argc = 1;
+  char* argv0 = args.argv.empty() ? nullptr : args.argv[0].data();
+  char** argv = &argv0;
+  mpi::Environment mpi_env(argc, argv);
+  KokkosRuntime kokkos(argc, argv);
+  mpi::Comm comm;
+  log::configure(comm.rank(), comm.size(), args.verbose);
+  if (args.ranks > 0 && launched != 0 && comm.size() != args.ranks) {
+    if (comm.is_root())
+      std::fprintf(stderr, "error: --ranks %d, but the job was launched with %d ranks\n", args.ranks, comm.size());
+    return 2;
+  }
+
+  std::vector<Config> runs;
+  try {
+    runs = load_runs(args.file, args.overrides);
+  } catch (const ConfigError& e) {
+    if (comm.is_root()) std::fprintf(stderr, "error: %s\n", e.what());
+    return 2;
+  }
+  if (args.sweep_index >= 0) {
+    if (args.sweep_index >= static_cast<int>(runs.size())) {
+      if (comm.is_root())
+        std::fprintf(stderr, "error: --sweep-index %d, but %s expands to %zu run(s)\n", args.sweep_index,
+                     args.file.c_str(), runs.size());
+      return 2;
+    }
+    runs = {runs[static_cast<std::size_t>(args.sweep_index)]};
+  }
+
+  install_signal_handlers();
+  RunOptions options{args.runs_dir, args.force, args.groups, joined_command_line(args.argv)};
+  std::vector<fs::path> finished;
+  for (const Config& config : runs) {
+    const ExperimentKind& kind = *find_kind(config.kind());
+    try {
+      if (execute_run(config, kind, options, comm) == RunStatus::Interrupted) return 3;
+    } catch (const InputError& e) {
+      log::error("{}", e.what());
+      return 2;
+    } catch (const NumericalError& e) {
+      log::error("{}", e.what());
+      log::error("stage failed; nothing was marked done for it and result.h5 holds only completed stages");
+      return 1;
+    }
+    finished.push_back(run_directory(config, args.runs_dir));
+  }
+
+  if (comm.is_root()) {
+    std::string text = "\nsummary\n";
+    for (std::size_t i = 0; i < runs.size(); ++i) {
+      const fs::path result = finished[i] / "result.h5";
+      const ExperimentKind& kind = *find_kind(runs[i].kind());
+      text += fmt::format("\nrun {} ({})\n", runs[i].run_id(), finished[i].string());
+      if (kind.summary_lines) text += kind.summary_lines(runs[i], result.string());
+      text += fmt::format("  results: {}\n  config:  {}\n  log:     {}\n", result.string(),
+                          (finished[i] / "config.toml").string(), (finished[i] / "log.txt").string());
+      if (args.plots && args.groups.empty()) {
+        for (const auto& png : report::make_run_plots(finished[i])) text += fmt::format("  plot:    {}\n", png);
+      }
+    }
+    std::fputs(text.c_str(), stdout);
+    std::fflush(stdout);
+  }
+  return 0;
+}
+
+}  // namespace structura::pipeline::cli

@@ -1,0 +1,391 @@
+#include "config/config.hpp"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <toml++/toml.h>
+
+#include <cmath>
+#include <filesystem>
+#include <set>
+
+namespace structura::pipeline {
+
+// ---- Config --------------------------------------------------------------------------
+
+Config::Config(const Schema* schema, std::string source_file) : schema_(schema), source_file_(std::move(source_file)) {
+  for (const auto& p : schema_->params()) {
+    values_[p.key] = p.default_value;
+    origins_[p.key] = "default";
+  }
+}
+
+const Value& Config::get(const std::string& key) const {
+  auto it = values_.find(key);
+  if (it == values_.end()) throw Error(fmt::format("internal: parameter '{}' is not in the schema", key));
+  return it->second;
+}
+
+namespace {
+template <class T>
+const T& get_as(const Config& c, const std::string& key) {
+  const Value& v = c.get(key);
+  if (const T* x = std::get_if<T>(&v)) return *x;
+  throw Error(fmt::format("internal: parameter '{}' read with the wrong type", key));
+}
+}  // namespace
+
+std::int64_t Config::get_int(const std::string& key) const { return get_as<std::int64_t>(*this, key); }
+double Config::get_float(const std::string& key) const { return get_as<double>(*this, key); }
+bool Config::get_bool(const std::string& key) const { return get_as<bool>(*this, key); }
+std::string Config::get_string(const std::string& key) const { return get_as<std::string>(*this, key); }
+std::vector<std::string> Config::get_strings(const std::string& key) const {
+  return get_as<std::vector<std::string>>(*this, key);
+}
+std::vector<double> Config::get_floats(const std::string& key) const { return get_as<std::vector<double>>(*this, key); }
+
+std::string Config::origin(const std::string& key) const {
+  auto it = origins_.find(key);
+  return it == origins_.end() ? "default" : it->second;
+}
+
+void Config::set(const std::string& key, Value v, std::string origin) {
+  values_[key] = std::move(v);
+  origins_[key] = std::move(origin);
+}
+
+void Config::fail(const std::string& key, const std::string& message) const {
+  const std::string where = origin(key);
+  if (where.rfind(source_file_, 0) == 0)  // "file:line"
+    throw ConfigError(fmt::format("{}: {}: {}", where, key, message));
+  throw ConfigError(fmt::format("{}: {} (set by {}): {}", source_file_, key, where, message));
+}
+
+std::string Config::canonical_toml(bool identity_only) const {
+  // Group by table (everything before the last dot), both sorted.
+  std::map<std::string, std::map<std::string, std::string>> tables;
+  for (const auto& p : schema_->params()) {
+    if (identity_only && !p.identity) continue;
+    const auto dot = p.key.rfind('.');
+    tables[p.key.substr(0, dot)][p.key.substr(dot + 1)] = value_to_string(values_.at(p.key));
+  }
+  std::string out;
+  for (const auto& [table, entries] : tables) {
+    if (!out.empty()) out += "\n";
+    out += fmt::format("[{}]\n", table);
+    for (const auto& [k, v] : entries) out += fmt::format("{} = {}\n", k, v);
+  }
+  return out;
+}
+
+std::string Config::run_id() const {
+  // FNV-1a, 64 bit: identity, not security. 12 hex digits keep paths short;
+  // the chance that two of a million runs collide is below 1e-3.
+  std::uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : kind() + "\n" + canonical_toml(true)) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  return fmt::format("{:012x}", h >> 16);
+}
+
+// ---- conversion from TOML ------------------------------------------------------------
+
+namespace {
+
+std::string describe(const toml::node& n) {
+  switch (n.type()) {
+    case toml::node_type::string: return fmt::format("string \"{}\"", *n.value<std::string>());
+    case toml::node_type::integer: return fmt::format("integer {}", *n.value<std::int64_t>());
+    case toml::node_type::floating_point: return fmt::format("float {}", *n.value<double>());
+    case toml::node_type::boolean: return fmt::format("boolean {}", *n.value<bool>() ? "true" : "false");
+    case toml::node_type::array: return "an array";
+    case toml::node_type::table: return "a table";
+    default: return "a date/time";
+  }
+}
+
+std::string where_of(const std::string& file, const toml::node& n) {
+  const auto& src = n.source();
+  if (src.begin.line > 0) return fmt::format("{}:{}", file, src.begin.line);
+  return file;
+}
+
+std::string range_text(const Param& p) {
+  if (p.min && p.max) return fmt::format(" in [{}, {}]", *p.min, *p.max);
+  if (p.min) return fmt::format(" >= {}", *p.min);
+  if (p.max) return fmt::format(" <= {}", *p.max);
+  return "";
+}
+
+// Checks ranges and choices; returns an error message or "".
+std::string check_bounds(const Param& p, const Value& v) {
+  auto number_ok = [&](double x) {
+    return !std::isnan(x) && (!p.min || x >= *p.min) && (!p.max || x <= *p.max);
+  };
+  auto choice_ok = [&](const std::string& s) {
+    return p.choices.empty() || std::find(p.choices.begin(), p.choices.end(), s) != p.choices.end();
+  };
+  auto choices_text = [&] {
+    std::vector<std::string> q;
+    for (const auto& c : p.choices) q.push_back(fmt::format("\"{}\"", c));
+    return fmt::format("{}", fmt::join(q, ", "));
+  };
+  if (auto* i = std::get_if<std::int64_t>(&v); i && !number_ok(static_cast<double>(*i)))
+    return fmt::format("expected an integer{}, found {}", range_text(p), *i);
+  if (auto* d = std::get_if<double>(&v); d && !number_ok(*d))
+    return fmt::format("expected a float{}, found {}", range_text(p), *d);
+  if (auto* s = std::get_if<std::string>(&v); s && !choice_ok(*s)) {
+    auto hint = did_you_mean(*s, p.choices);
+    return fmt::format("expected one of {}, found \"{}\"{}", choices_text(), *s,
+                       hint ? fmt::format(" (did you mean \"{}\"?)", *hint) : "");
+  }
+  if (auto* l = std::get_if<std::vector<std::string>>(&v)) {
+    for (const auto& s : *l)
+      if (!choice_ok(s)) {
+        auto hint = did_you_mean(s, p.choices);
+        return fmt::format("every element must be one of {}, found \"{}\"{}", choices_text(), s,
+                           hint ? fmt::format(" (did you mean \"{}\"?)", *hint) : "");
+      }
+  }
+  if (auto* l = std::get_if<std::vector<double>>(&v)) {
+    for (double x : *l)
+      if (!number_ok(x)) return fmt::format("every element must be a float{}, found {}", range_text(p), x);
+  }
+  if (auto* l = std::get_if<std::vector<std::int64_t>>(&v)) {
+    for (auto x : *l)
+      if (!number_ok(static_cast<double>(x)))
+        return fmt::format("every element must be an integer{}, found {}", range_text(p), x);
+  }
+  return "";
+}
+
+// Converts a TOML node to the parameter's type; throws ConfigError naming
+// `where` and the key. Integers are accepted where floats are expected.
+Value convert(const toml::node& n, const Param& p, const std::string& where) {
+  auto wrong = [&](const std::string& found) -> ConfigError {
+    return ConfigError(fmt::format("{}: {}: expected {}, found {}", where, p.key, type_name(p.type), found));
+  };
+  auto as_float = [&](const toml::node& x) -> std::optional<double> {
+    if (auto d = x.value_exact<double>()) return *d;
+    if (auto i = x.value_exact<std::int64_t>()) return static_cast<double>(*i);
+    return std::nullopt;
+  };
+  Value v;
+  switch (p.type) {
+    case Type::Int:
+      if (auto i = n.value_exact<std::int64_t>()) v = *i;
+      else throw wrong(describe(n));
+      break;
+    case Type::Float:
+      if (auto d = as_float(n)) v = *d;
+      else throw wrong(describe(n));
+      break;
+    case Type::Bool:
+      if (auto b = n.value_exact<bool>()) v = *b;
+      else throw wrong(describe(n));
+      break;
+    case Type::String:
+      if (auto s = n.value_exact<std::string>()) v = *s;
+      else throw wrong(describe(n));
+      break;
+    case Type::StringList:
+    case Type::FloatList:
+    case Type::IntList: {
+      const toml::array* a = n.as_array();
+      if (!a) throw wrong(describe(n));
+      std::vector<std::string> ss;
+      std::vector<double> ds;
+      std::vector<std::int64_t> is;
+      for (std::size_t k = 0; k < a->size(); ++k) {
+        const toml::node& e = *a->get(k);
+        const std::string elem = fmt::format("{} at position {}", describe(e), k + 1);
+        if (p.type == Type::StringList) {
+          if (auto s = e.value_exact<std::string>()) ss.push_back(*s);
+          else throw wrong(elem);
+        } else if (p.type == Type::FloatList) {
+          if (auto d = as_float(e)) ds.push_back(*d);
+          else throw wrong(elem);
+        } else {
+          if (auto i = e.value_exact<std::int64_t>()) is.push_back(*i);
+          else throw wrong(elem);
+        }
+      }
+      if (p.type == Type::StringList) v = ss;
+      else if (p.type == Type::FloatList) v = ds;
+      else v = is;
+      break;
+    }
+  }
+  if (auto msg = check_bounds(p, v); !msg.empty()) throw ConfigError(fmt::format("{}: {}: {}", where, p.key, msg));
+  return v;
+}
+
+[[noreturn]] void unknown_key(const std::string& where, const std::string& key, const Schema& schema,
+                              const std::string& kind) {
+  auto hint = did_you_mean(key, schema.keys());
+  throw ConfigError(fmt::format("{}: unknown key '{}' for experiment kind '{}'{}", where, key, kind,
+                                hint ? fmt::format(" (did you mean '{}'?)", *hint) : " (see `structura list`)"));
+}
+
+// Walks the document, collecting leaf nodes by dotted key; [sweep] is skipped.
+void flatten(const toml::table& t, const std::string& prefix, std::vector<std::pair<std::string, const toml::node*>>& out) {
+  for (auto&& [k, v] : t) {
+    const std::string key = prefix.empty() ? std::string(k.str()) : prefix + "." + std::string(k.str());
+    if (prefix.empty() && k.str() == "sweep") continue;
+    if (const toml::table* sub = v.as_table()) flatten(*sub, key, out);
+    else out.emplace_back(key, &v);
+  }
+}
+
+struct SweepAxis {
+  std::string key;
+  std::vector<Value> values;
+  std::string where;
+};
+
+}  // namespace
+
+Value parse_override_value(const std::string& text, const Param& param, const std::string& where) {
+  toml::table doc;
+  bool parsed = true;
+  try {
+    doc = toml::parse("v = " + text);
+  } catch (const toml::parse_error&) {
+    parsed = false;
+  }
+  if (!parsed || !doc.contains("v")) {
+    // Not TOML: a bare word is a string (so `integration.methods=verlet` is
+    // not an error, but a list must be written as TOML).
+    if (param.type == Type::String) {
+      Value v = text;
+      if (auto msg = check_bounds(param, v); !msg.empty())
+        throw ConfigError(fmt::format("{}: {}: {}", where, param.key, msg));
+      return v;
+    }
+    throw ConfigError(fmt::format("{}: {}: expected {}, found '{}' which is not a TOML value", where, param.key,
+                                  type_name(param.type), text));
+  }
+  return convert(*doc.get("v"), param, where);
+}
+
+std::vector<Config> load_experiment(const std::string& path, const SchemaLookup& lookup, const LoadOptions& options) {
+  namespace fs = std::filesystem;
+  if (!fs::exists(path)) throw ConfigError(fmt::format("{}: no such experiment file", path));
+  if (fs::is_directory(path)) throw ConfigError(fmt::format("{}: is a directory, not an experiment file", path));
+  toml::table doc;
+  try {
+    doc = toml::parse_file(path);
+  } catch (const toml::parse_error& e) {
+    throw ConfigError(fmt::format("{}:{}:{}: TOML syntax error: {}", path, e.source().begin.line,
+                                  e.source().begin.column, e.description()));
+  }
+
+  // The kind decides the schema, so it comes first.
+  const toml::node* kind_node = doc.at_path("experiment.kind").node();
+  if (!kind_node) throw ConfigError(fmt::format("{}: experiment.kind: missing; add [experiment] kind = \"...\"", path));
+  auto kind = kind_node->value_exact<std::string>();
+  if (!kind)
+    throw ConfigError(fmt::format("{}: experiment.kind: expected string, found {}", where_of(path, *kind_node),
+                                  describe(*kind_node)));
+  const Schema* schema = lookup(*kind);
+  if (!schema) {
+    auto hint = did_you_mean(*kind, options.known_kinds);
+    throw ConfigError(fmt::format("{}: experiment.kind: unknown experiment kind \"{}\"{}", where_of(path, *kind_node),
+                                  *kind, hint ? fmt::format(" (did you mean \"{}\"?)", *hint) : ""));
+  }
+
+  Config base(schema, path);
+  base.set("experiment.name", fs::path(path).stem().string(), "default");
+  std::vector<std::pair<std::string, const toml::node*>> leaves;
+  flatten(doc, "", leaves);
+  for (const auto& [key, node] : leaves) {
+    const std::string where = where_of(path, *node);
+    const Param* p = schema->find(key);
+    if (!p) unknown_key(where, key, *schema, *kind);
+    base.set(key, convert(*node, *p, where), where);
+  }
+
+  // Sweep axes: [sweep] "key" = [values] (cartesian product) and
+  // [sweep.zip] "key" = [values] (advanced together, equal lengths).
+  std::vector<SweepAxis> product, zipped;
+  if (const toml::node* sweep_node = doc.get("sweep")) {
+    const toml::table* sweep = sweep_node->as_table();
+    if (!sweep) throw ConfigError(fmt::format("{}: sweep: expected a table", where_of(path, *sweep_node)));
+    auto read_axes = [&](const toml::table& t, std::vector<SweepAxis>& axes, const std::string& table_name) {
+      for (auto&& [k, v] : t) {
+        const std::string key(k.str());
+        if (table_name == "sweep" && key == "zip") continue;
+        const std::string where = where_of(path, v);
+        const Param* p = schema->find(key);
+        if (!p) {
+          auto hint = did_you_mean(key, schema->keys());
+          throw ConfigError(fmt::format("{}: [{}] sweeps unknown key '{}'{}", where, table_name, key,
+                                        hint ? fmt::format(" (did you mean '{}'?)", *hint) : ""));
+        }
+        const toml::array* a = v.as_array();
+        if (!a || a->empty())
+          throw ConfigError(fmt::format("{}: [{}] {}: expected a non-empty array of values", where, table_name, key));
+        SweepAxis axis{key, {}, where};
+        for (std::size_t i = 0; i < a->size(); ++i) axis.values.push_back(convert(*a->get(i), *p, where));
+        axes.push_back(std::move(axis));
+      }
+    };
+    read_axes(*sweep, product, "sweep");
+    if (const toml::node* z = sweep->get("zip")) {
+      if (!z->as_table()) throw ConfigError(fmt::format("{}: sweep.zip: expected a table", where_of(path, *z)));
+      read_axes(*z->as_table(), zipped, "sweep.zip");
+      for (const auto& a : zipped)
+        if (a.values.size() != zipped.front().values.size())
+          throw ConfigError(fmt::format("{}: [sweep.zip] {}: has {} values but {} has {}; zipped lists must have "
+                                        "equal lengths",
+                                        a.where, a.key, a.values.size(), zipped.front().key,
+                                        zipped.front().values.size()));
+    }
+  }
+
+  // Command-line overrides win over the file and over a sweep of the same key.
+  for (const auto& o : options.overrides) {
+    const auto eq = o.find('=');
+    if (eq == std::string::npos || eq == 0)
+      throw ConfigError(fmt::format("override '{}': expected key.path=value", o));
+    const std::string key = o.substr(0, eq);
+    const Param* p = schema->find(key);
+    const std::string where = fmt::format("command-line override '{}'", o);
+    if (!p) unknown_key(where, key, *schema, *kind);
+    base.set(key, parse_override_value(o.substr(eq + 1), *p, where), where);
+    auto drop = [&](std::vector<SweepAxis>& axes) {
+      std::erase_if(axes, [&](const SweepAxis& a) { return a.key == key; });
+    };
+    drop(product);
+    drop(zipped);
+  }
+
+  // Expand: product axes in key order (the last varies fastest), then the
+  // zipped group as one more axis, varying fastest of all.
+  std::sort(product.begin(), product.end(), [](const auto& a, const auto& b) { return a.key < b.key; });
+  std::vector<std::size_t> radix;
+  for (const auto& a : product) radix.push_back(a.values.size());
+  if (!zipped.empty()) radix.push_back(zipped.front().values.size());
+  std::size_t total = 1;
+  for (auto r : radix) total *= r;
+  std::vector<Config> runs;
+  for (std::size_t index = 0; index < total; ++index) {
+    Config c = base;
+    std::size_t rest = index;
+    std::vector<std::size_t> digit(radix.size());
+    for (std::size_t k = radix.size(); k-- > 0;) {
+      digit[k] = rest % radix[k];
+      rest /= radix[k];
+    }
+    for (std::size_t k = 0; k < product.size(); ++k)
+      c.set(product[k].key, product[k].values[digit[k]], product[k].where + " (sweep)");
+    for (const auto& a : zipped) c.set(a.key, a.values[digit.back()], a.where + " (sweep.zip)");
+    c.sweep_index = static_cast<int>(index);
+    c.sweep_size = static_cast<int>(total);
+    runs.push_back(std::move(c));
+  }
+  return runs;
+}
+
+}  // namespace structura::pipeline

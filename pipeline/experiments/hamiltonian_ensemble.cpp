@@ -1,0 +1,125 @@
+// Experiment kind `hamiltonian.ensemble`: an ensemble of trajectories of one
+// Hamiltonian system integrated by several methods side by side, with energy
+// errors, errors against an accurate reference, and throughput.
+//
+// Stages:  initial (prepare)            draw initial conditions -> /data/initial
+//          reference (prepare)          exact flow or adaptive Dormand-Prince -> /timeseries/reference
+//          integrate/<method> (integrate, checkpointed)  -> /timeseries/<method>
+//          metrics (integrate)          -> /timeseries/<method>/{relative_energy_error,state_error}, /metrics
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <cmath>
+
+#include "experiments/hamiltonian_stages.hpp"
+#include "experiments/kind.hpp"
+
+namespace structura::pipeline {
+
+namespace {
+
+const std::vector<std::string> system_names = {"harmonic-oscillator", "pendulum", "henon-heiles", "kepler", "fput"};
+const std::vector<std::string> method_names = {"symplectic-euler", "verlet", "triple-jump4", "implicit-midpoint",
+                                               "rk4"};
+
+Schema make_schema() {
+  Schema s;
+  add_common_params(s);
+  using V = std::vector<std::string>;
+  s.add({"system.name", Type::String, std::string("henon-heiles"), "the Hamiltonian system", {}, {}, system_names});
+  s.add({"system.stiffness", Type::Float, 1.0, "harmonic-oscillator: spring constant k in H = p^2/2m + k q^2/2", 0.0});
+  s.add({"system.mass", Type::Float, 1.0, "harmonic-oscillator: mass m", 1e-300});
+  s.add({"system.omega_squared", Type::Float, 1.0, "pendulum: g/l in H = p^2/2 + (g/l)(1 - cos q)", 0.0});
+  s.add({"system.lambda", Type::Float, 1.0, "henon-heiles: coupling in H = |p|^2/2 + |q|^2/2 + lambda(q1^2 q2 - q2^3/3)"});
+  s.add({"system.mu", Type::Float, 1.0, "kepler: gravitational parameter in H = |p|^2/2 - mu/|q|", 1e-300});
+  s.add({"system.chain_length", Type::Int, std::int64_t{32}, "fput: number of moving masses (fixed ends)", 2.0,
+         double(hamiltonian::max_chain_length)});
+  s.add({"system.alpha", Type::Float, 0.25, "fput: cubic spring coefficient"});
+  s.add({"system.beta", Type::Float, 0.0, "fput: quartic spring coefficient"});
+  s.add({"ensemble.trajectories", Type::Int, std::int64_t{1000}, "number of trajectories N (all ranks together)", 1.0});
+  s.add({"ensemble.sampling", Type::String, std::string("box"),
+         "initial conditions: box (q, p uniform in the boxes) or shell (on the energy shell H = ensemble.energy)", {},
+         {}, V{"box", "shell"}});
+  s.add({"ensemble.energy", Type::Float, 0.1, "shell sampling: the energy H of every initial condition"});
+  s.add({"ensemble.q_min", Type::Float, -1.0, "lower bound of every coordinate q_i"});
+  s.add({"ensemble.q_max", Type::Float, 1.0, "upper bound of every coordinate q_i"});
+  s.add({"ensemble.p_min", Type::Float, -1.0, "box sampling: lower bound of every momentum p_i"});
+  s.add({"ensemble.p_max", Type::Float, 1.0, "box sampling: upper bound of every momentum p_i"});
+  s.add({"integration.methods", Type::StringList, V{"verlet", "triple-jump4", "rk4"},
+         "fixed-step integrators to run side by side", {}, {}, method_names});
+  s.add({"integration.dt", Type::Float, 0.01, "step size (time units)", 1e-300});
+  s.add({"integration.t_end", Type::Float, 10.0, "final time; must be a whole number of steps", 1e-300});
+  s.add({"integration.output_every", Type::Int, std::int64_t{10},
+         "steps between frames written to /timeseries (the cadence)", 1.0});
+  s.add({"reference.method", Type::String, std::string("auto"),
+         "accuracy reference: exact (harmonic oscillator, Kepler), dopri5 (adaptive), auto (exact where known), none",
+         {}, {}, V{"auto", "exact", "dopri5", "none"}});
+  s.add({"reference.rtol", Type::Float, 1e-12, "dopri5 relative tolerance", 1e-16, 1.0});
+  s.add({"reference.atol", Type::Float, 1e-12, "dopri5 absolute tolerance", 1e-300, 1.0});
+  s.add({"output.deflate", Type::Int, std::int64_t{4}, "deflate level of /timeseries (0: uncompressed)", 0.0, 9.0,
+         {}, false});
+  s.add({"output.states", Type::Bool, true, "write positions and momenta of every frame (energies always)", {}, {},
+         {}, true});
+  return s;
+}
+
+// Parameters that only make sense for one system.
+const std::vector<std::pair<std::string, std::string>> system_specific = {
+    {"system.stiffness", "harmonic-oscillator"}, {"system.mass", "harmonic-oscillator"},
+    {"system.omega_squared", "pendulum"},        {"system.lambda", "henon-heiles"},
+    {"system.mu", "kepler"},                     {"system.chain_length", "fput"},
+    {"system.alpha", "fput"},                    {"system.beta", "fput"},
+};
+
+void check(const Config& c) {
+  const std::string system = c.get_string("system.name");
+  for (const auto& [key, owner] : system_specific)
+    if (c.origin(key) != "default" && owner != system)
+      c.fail(key, fmt::format("applies to system \"{}\" only, but system.name is \"{}\"", owner, system));
+  if (c.get_strings("integration.methods").empty()) c.fail("integration.methods", "needs at least one method");
+  const double dt = c.get_float("integration.dt"), t_end = c.get_float("integration.t_end");
+  const double steps = std::round(t_end / dt);
+  if (steps < 1 || std::fabs(steps * dt - t_end) > 1e-9 * t_end)
+    c.fail("integration.t_end", fmt::format("{} is not a whole number of steps of integration.dt = {}", t_end, dt));
+  const auto every = c.get_int("integration.output_every");
+  if (static_cast<std::int64_t>(steps) % every != 0)
+    c.fail("integration.output_every",
+           fmt::format("{} does not divide the number of steps {} (t_end / dt)", every, static_cast<long>(steps)));
+  if (c.get_float("ensemble.q_min") >= c.get_float("ensemble.q_max"))
+    c.fail("ensemble.q_max", "must be larger than ensemble.q_min");
+  if (c.get_float("ensemble.p_min") >= c.get_float("ensemble.p_max"))
+    c.fail("ensemble.p_max", "must be larger than ensemble.p_min");
+  const std::string ref = c.get_string("reference.method");
+  if (ref == "exact" && system != "harmonic-oscillator" && system != "kepler")
+    c.fail("reference.method", fmt::format("no exact solution is known for {}; use dopri5 or auto", system));
+  const auto methods = c.get_strings("integration.methods");
+  for (std::size_t i = 0; i < methods.size(); ++i)
+    for (std::size_t j = i + 1; j < methods.size(); ++j)
+      if (methods[i] == methods[j]) c.fail("integration.methods", fmt::format("lists \"{}\" twice", methods[i]));
+}
+
+std::vector<Stage> stages(const Config& c) {
+  std::vector<Stage> out;
+  out.push_back({"initial", "prepare", false, hamiltonian_stages::initial});
+  if (hamiltonian_stages::reference_kind(c) != "none")
+    out.push_back({"reference", "prepare", true, hamiltonian_stages::reference});
+  for (const auto& m : c.get_strings("integration.methods"))
+    out.push_back({"integrate/" + m, "integrate", true, [m](StageContext& ctx) { hamiltonian_stages::integrate(ctx, m); }});
+  out.push_back({"metrics", "integrate", false, hamiltonian_stages::metrics});
+  return out;
+}
+
+}  // namespace
+
+ExperimentKind make_hamiltonian_ensemble_kind() {
+  ExperimentKind k;
+  k.name = "hamiltonian.ensemble";
+  k.summary = "ensemble integration of a Hamiltonian system with several integrators side by side";
+  k.schema = make_schema();
+  k.check = check;
+  k.stages = stages;
+  k.summary_lines = hamiltonian_stages::summary;
+  return k;
+}
+
+}  // namespace structura::pipeline

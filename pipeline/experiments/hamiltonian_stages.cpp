@@ -1,0 +1,381 @@
+#include "experiments/hamiltonian_stages.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <functional>
+
+#include "core/stats.hpp"
+#include "run/log.hpp"
+
+namespace structura::pipeline::hamiltonian_stages {
+
+using namespace structura::hamiltonian;
+
+namespace {
+
+using h5::Dims;
+
+// Runs f and returns the message of an E it throws ("" if none), so that
+// ranks can agree on an error before raising it together.
+template <class E, class F>
+std::string capture_error(F&& f) {
+  try {
+    f();
+  } catch (const E& e) {
+    return e.what();
+  }
+  return "";
+}
+
+// One frame per chunk, at most ~1 MiB: split the trajectory axis if needed.
+Dims frame_chunk(std::int64_t n_traj, int n) {
+  const std::int64_t per_chunk = std::max<std::int64_t>(1, (1 << 20) / (8 * std::max(n, 1)));
+  const hsize_t c = static_cast<hsize_t>(std::min(n_traj, per_chunk));
+  return n > 0 ? Dims{1, c, static_cast<hsize_t>(n)} : Dims{1, c};
+}
+
+h5::DatasetOptions options(const StageContext& ctx, const Dims& chunk, const std::string& unit) {
+  return {chunk, static_cast<int>(ctx.config.get_int("output.deflate")), unit};
+}
+
+// Copies an ensemble's (local) state to row-major host buffers [count, n].
+void to_host(const Ensemble& e, std::vector<double>& q, std::vector<double>& p) {
+  auto hq = Kokkos::create_mirror_view_and_copy(HostSpace(), e.q);
+  auto hp = Kokkos::create_mirror_view_and_copy(HostSpace(), e.p);
+  const std::int64_t m = e.size();
+  const int n = e.dof();
+  q.resize(m * n);
+  p.resize(m * n);
+  for (std::int64_t i = 0; i < m; ++i)
+    for (int d = 0; d < n; ++d) {
+      q[i * n + d] = hq(i, d);
+      p[i * n + d] = hp(i, d);
+    }
+}
+
+void from_host(Ensemble& e, const std::vector<double>& q, const std::vector<double>& p) {
+  auto hq = Kokkos::create_mirror_view(e.q);
+  auto hp = Kokkos::create_mirror_view(e.p);
+  const int n = e.dof();
+  for (std::int64_t i = 0; i < e.size(); ++i)
+    for (int d = 0; d < n; ++d) {
+      hq(i, d) = q[i * n + d];
+      hp(i, d) = p[i * n + d];
+    }
+  Kokkos::deep_copy(e.q, hq);
+  Kokkos::deep_copy(e.p, hp);
+}
+
+std::vector<double> energies_host(const System& sys, const Ensemble& e) {
+  Kokkos::View<double*, MemSpace> h("energy", e.size());
+  energies(sys, e, h);
+  auto host = Kokkos::create_mirror_view_and_copy(HostSpace(), h);
+  return std::vector<double>(host.data(), host.data() + e.size());
+}
+
+void write_rows(h5::Dataset& d, const Range& local, int n, const std::vector<double>& v) {
+  d.write(Dims{static_cast<hsize_t>(local.begin), 0},
+          Dims{static_cast<hsize_t>(local.count), static_cast<hsize_t>(n)}, v.data());
+}
+
+// The datasets of one trajectory group /timeseries/<name>: position and
+// momentum value[T, N, n] (optional), energy value[T, N], each with step[T]
+// and time[T] (H5MD-like).
+struct Series {
+  std::optional<h5::Dataset> position, momentum;
+  h5::Dataset energy;
+};
+
+void write_axes(h5::Group& g, const Layout& l) {
+  std::vector<std::int64_t> step(l.frames);
+  std::vector<double> time(l.frames);
+  for (std::int64_t k = 0; k < l.frames; ++k) {
+    step[k] = k * l.every;
+    time[k] = static_cast<double>(k * l.every) * l.dt;
+  }
+  g.write_dataset("step", step, Dims{static_cast<hsize_t>(l.frames)});
+  g.write_dataset("time", time, Dims{static_cast<hsize_t>(l.frames)}, {{}, 0, "time"});
+}
+
+Series create_series(StageContext& ctx, const std::string& group, const Layout& l) {
+  auto T = static_cast<hsize_t>(l.frames), N = static_cast<hsize_t>(l.trajectories),
+       n = static_cast<hsize_t>(l.dof);
+  h5::Group g = ctx.file.require_group(group);
+  auto observable = [&](const std::string& name, const Dims& dims, const Dims& chunk, const std::string& unit) {
+    h5::Group o = g.require_group(name);
+    write_axes(o, l);
+    return o.create_dataset<double>("value", dims, options(ctx, chunk, unit));
+  };
+  Series s{std::nullopt, std::nullopt,
+           observable("energy", Dims{T, N}, frame_chunk(l.trajectories, 0), "energy")};
+  if (ctx.config.get_bool("output.states")) {
+    s.position = observable("position", Dims{T, N, n}, frame_chunk(l.trajectories, l.dof), "length");
+    s.momentum = observable("momentum", Dims{T, N, n}, frame_chunk(l.trajectories, l.dof), "momentum");
+  }
+  g.set_attribute("frames", l.frames);
+  g.set_attribute("trajectories", l.trajectories);
+  g.set_attribute("dt", l.dt);
+  g.set_attribute("output_every", l.every);
+  return s;
+}
+
+Series open_series(StageContext& ctx, const std::string& group) {
+  h5::Group g = ctx.file.open_group(group);
+  Series s{std::nullopt, std::nullopt, g.open_dataset("energy/value")};
+  if (g.exists("position/value")) {
+    s.position = g.open_dataset("position/value");
+    s.momentum = g.open_dataset("momentum/value");
+  }
+  return s;
+}
+
+void write_frame(Series& s, const Layout& l, std::int64_t k, const System& sys, const Ensemble& e) {
+  const auto K = static_cast<hsize_t>(k), b = static_cast<hsize_t>(l.local.begin),
+             m = static_cast<hsize_t>(l.local.count), n = static_cast<hsize_t>(l.dof);
+  const std::vector<double> energy = energies_host(sys, e);
+  s.energy.write(Dims{K, b}, Dims{1, m}, energy.data());
+  if (s.position) {
+    std::vector<double> q, p;
+    to_host(e, q, p);
+    s.position->write(Dims{K, b, 0}, Dims{1, m, n}, q.data());
+    s.momentum->write(Dims{K, b, 0}, Dims{1, m, n}, p.data());
+  }
+}
+
+// Advances `e` from frame k-1 to frame k.
+using Advance = std::function<void(Ensemble& e, std::int64_t k)>;
+
+// Extra per-trajectory state a method carries between frames (the adaptive
+// step sizes of dopri5), saved in checkpoints so that a resume is exact.
+struct CarriedState {
+  Kokkos::View<double*, MemSpace> values;
+  std::string name;
+};
+
+// The frame loop shared by the reference and the integrators: frame 0 from
+// the initial conditions, then advance/check/write/poll per frame, with
+// checkpoints that make a resumed run identical to an uninterrupted one.
+double run_frames(StageContext& ctx, const std::string& group, const std::string& label, const Advance& advance,
+                  std::optional<CarriedState> carried = std::nullopt) {
+  const Layout l = layout(ctx);
+  const System sys = make_system(ctx.config);
+  Ensemble e(l.local.begin, l.local.count, l.dof);
+  std::int64_t first_frame = 1;
+  double kernel_seconds = 0;
+  Series s;
+  auto restore_carried = [&](const h5::Group& ck) {
+    if (!carried) return;
+    std::vector<double> v = read_rows(ck.open_dataset(carried->name), l.local, 1);
+    auto h = Kokkos::create_mirror_view(carried->values);
+    for (std::int64_t i = 0; i < l.local.count; ++i) h(i) = v[i];
+    Kokkos::deep_copy(carried->values, h);
+  };
+  if (ctx.resuming) {
+    h5::Group ck = ctx.file.open_group("/checkpoint");
+    from_host(e, read_rows(ck.open_dataset("position"), l.local, l.dof),
+              read_rows(ck.open_dataset("momentum"), l.local, l.dof));
+    restore_carried(ck);
+    first_frame = ck.int_attribute("next_frame");
+    kernel_seconds = ck.double_attribute("kernel_seconds");
+    s = open_series(ctx, group);
+    log::info("{}: resuming at frame {} of {}", label, first_frame, l.frames - 1);
+  } else {
+    h5::Group init = ctx.file.open_group("/data/initial");
+    from_host(e, read_rows(init.open_dataset("position"), l.local, l.dof),
+              read_rows(init.open_dataset("momentum"), l.local, l.dof));
+    s = create_series(ctx, group, l);
+    write_frame(s, l, 0, sys, e);
+  }
+
+  Progress progress = ctx.progress(label, l.frames - 1, "frames");
+  for (std::int64_t k = first_frame; k < l.frames; ++k) {
+    const auto t0 = std::chrono::steady_clock::now();
+    advance(e, k);
+    Kokkos::fence();
+    kernel_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    const std::int64_t bad_local = first_non_finite(e);
+    const std::int64_t none = l.trajectories;
+    const std::int64_t bad = ctx.comm.min(bad_local < 0 ? none : bad_local);
+    if (bad < none)
+      throw NumericalError(fmt::format(
+          "{}: trajectory {} is no longer finite (NaN or Inf) between t = {} and t = {}; the integration "
+          "diverged, try a smaller integration.dt",
+          label, bad, (k - 1) * l.every * l.dt, k * l.every * l.dt));
+    write_frame(s, l, k, sys, e);
+    progress.update(k);
+    const auto action = ctx.checkpointer.poll();
+    if (action != Checkpointer::Action::Continue && k + 1 < l.frames) {
+      h5::Group ck = ctx.checkpoint_group();
+      std::vector<double> q, p;
+      to_host(e, q, p);
+      const auto N = static_cast<hsize_t>(l.trajectories), n = static_cast<hsize_t>(l.dof);
+      h5::Dataset dq = ck.create_dataset<double>("position", Dims{N, n});
+      h5::Dataset dp = ck.create_dataset<double>("momentum", Dims{N, n});
+      write_rows(dq, l.local, l.dof, q);
+      write_rows(dp, l.local, l.dof, p);
+      if (carried) {
+        auto h = Kokkos::create_mirror_view_and_copy(HostSpace(), carried->values);
+        std::vector<double> v(h.data(), h.data() + l.local.count);
+        h5::Dataset dc = ck.create_dataset<double>(carried->name, Dims{N, 1});
+        write_rows(dc, l.local, 1, v);
+      }
+      ck.set_attribute("next_frame", k + 1);
+      ck.set_attribute("kernel_seconds", ctx.comm.max(kernel_seconds));
+      ctx.file.flush();
+      log::info("{}: checkpoint at frame {} of {}", label, k, l.frames - 1);
+      if (action == Checkpointer::Action::SaveAndStop) throw Interrupted();
+    }
+  }
+  kernel_seconds = ctx.comm.max(kernel_seconds);
+  progress.finish(fmt::format("{:.3g} trajectory-steps/s",
+                              kernel_seconds > 0 ? double(l.trajectories) * double(l.steps) / kernel_seconds : 0.0));
+  return kernel_seconds;
+}
+
+}  // namespace
+
+// ---- configuration helpers ----------------------------------------------------------------
+
+Layout layout(const StageContext& ctx) {
+  const Config& c = ctx.config;
+  Layout l;
+  l.trajectories = c.get_int("ensemble.trajectories");
+  l.dof = dof(make_system(c));
+  l.dt = c.get_float("integration.dt");
+  l.steps = static_cast<std::int64_t>(std::llround(c.get_float("integration.t_end") / l.dt));
+  l.every = c.get_int("integration.output_every");
+  l.frames = l.steps / l.every + 1;
+  l.local = ctx.comm.block(l.trajectories);
+  return l;
+}
+
+std::vector<double> read_rows(const h5::Dataset& d, const Range& local, int n) {
+  std::vector<double> out(static_cast<std::size_t>(local.count * n));
+  d.read(h5::Dims{static_cast<hsize_t>(local.begin), 0},
+         h5::Dims{static_cast<hsize_t>(local.count), static_cast<hsize_t>(n)}, out.data());
+  return out;
+}
+
+System make_system(const Config& c) {
+  const std::string name = c.get_string("system.name");
+  if (name == "harmonic-oscillator") {
+    HarmonicOscillator s;
+    s.stiffness = c.get_float("system.stiffness");
+    s.mass_ = c.get_float("system.mass");
+    return s;
+  }
+  if (name == "pendulum") return Pendulum{{}, c.get_float("system.omega_squared")};
+  if (name == "henon-heiles") return HenonHeiles{{}, c.get_float("system.lambda")};
+  if (name == "kepler") return Kepler{{}, c.get_float("system.mu")};
+  FermiPastaUlam f;
+  f.length = static_cast<int>(c.get_int("system.chain_length"));
+  f.alpha = c.get_float("system.alpha");
+  f.beta = c.get_float("system.beta");
+  return f;
+}
+
+Method parse_method(const std::string& name) {
+  for (const auto& i : method_table)
+    if (i.name == name) return i.method;
+  throw InputError(fmt::format("unknown integration method '{}'", name));
+}
+
+std::string reference_kind(const Config& c) {
+  const std::string r = c.get_string("reference.method");
+  if (r != "auto") return r;
+  return has_exact_solution(make_system(c)) ? "exact" : "dopri5";
+}
+
+// ---- stages -------------------------------------------------------------------------------------
+
+void initial(StageContext& ctx) {
+  const Config& c = ctx.config;
+  const Layout l = layout(ctx);
+  const System sys = make_system(c);
+  Sampling sampling;
+  if (c.get_string("ensemble.sampling") == "box") {
+    sampling = BoxSampling{c.get_float("ensemble.q_min"), c.get_float("ensemble.q_max"), c.get_float("ensemble.p_min"),
+                           c.get_float("ensemble.p_max")};
+  } else {
+    sampling = ShellSampling{c.get_float("ensemble.energy"), c.get_float("ensemble.q_min"),
+                             c.get_float("ensemble.q_max"), 100000};
+  }
+  Ensemble e(l.local.begin, l.local.count, l.dof);
+  // A shell with no admissible point fails on some rank; agree before raising.
+  const std::string error = ctx.comm.first_error(capture_error<InputError>(
+      [&] { sample_initial_conditions(sys, sampling, static_cast<std::uint64_t>(c.get_int("experiment.seed")), e); }));
+  if (!error.empty()) throw InputError(fmt::format("{}: ensemble: {}", c.source_file(), error));
+  std::vector<double> q, p;
+  to_host(e, q, p);
+  const auto N = static_cast<hsize_t>(l.trajectories), n = static_cast<hsize_t>(l.dof);
+  h5::Group g = ctx.file.require_group("/data/initial");
+  h5::Dataset dq = g.create_dataset<double>("position", Dims{N, n}, {{}, 0, "length"});
+  h5::Dataset dp = g.create_dataset<double>("momentum", Dims{N, n}, {{}, 0, "momentum"});
+  h5::Dataset de = g.create_dataset<double>("energy", Dims{N}, {{}, 0, "energy"});
+  write_rows(dq, l.local, l.dof, q);
+  write_rows(dp, l.local, l.dof, p);
+  const std::vector<double> energy = energies_host(sys, e);
+  de.write(Dims{static_cast<hsize_t>(l.local.begin)}, Dims{static_cast<hsize_t>(l.local.count)}, energy.data());
+  g.set_attribute("system", std::string(system_name(sys)));
+  g.set_attribute("sampling", c.get_string("ensemble.sampling"));
+  g.set_attribute("seed", c.get_int("experiment.seed"));
+}
+
+void reference(StageContext& ctx) {
+  const Config& c = ctx.config;
+  const Layout l = layout(ctx);
+  const System sys = make_system(c);
+  const std::string kind = reference_kind(c);
+  const double frame_time = static_cast<double>(l.every) * l.dt;
+  std::optional<CarriedState> carried;
+  Advance advance;
+  if (kind == "exact") {
+    // The exact flow from the initial state to each frame time (no error
+    // accumulates from frame to frame).
+    auto initial = std::make_shared<Ensemble>(l.local.begin, l.local.count, l.dof);
+    h5::Group init = ctx.file.open_group("/data/initial");
+    from_host(*initial, read_rows(init.open_dataset("position"), l.local, l.dof),
+              read_rows(init.open_dataset("momentum"), l.local, l.dof));
+    advance = [=, &sys](Ensemble& e, std::int64_t k) { exact_solution(sys, *initial, k * frame_time, e); };
+  } else {
+    Kokkos::View<double*, MemSpace> h("dopri5 step sizes", l.local.count);
+    carried = CarriedState{h, "step_size"};
+    Tolerances tol;
+    tol.rtol = c.get_float("reference.rtol");
+    tol.atol = c.get_float("reference.atol");
+    advance = [=, &sys](Ensemble& e, std::int64_t k) {
+      advance_adaptive(sys, e, (k - 1) * frame_time, k * frame_time, h, tol);
+    };
+  }
+  // Failures of the adaptive method are raised per rank; make them collective.
+  Advance collective = [&](Ensemble& e, std::int64_t k) {
+    const std::string error = ctx.comm.first_error(capture_error<NumericalError>([&] { advance(e, k); }));
+    if (!error.empty()) throw NumericalError("reference: " + error);
+  };
+  run_frames(ctx, "/timeseries/reference", "reference (" + kind + ")", collective, carried);
+  ctx.file.open_group("/timeseries/reference").set_attribute("method", kind);
+}
+
+void integrate(StageContext& ctx, const std::string& method_name) {
+  const Layout l = layout(ctx);
+  const System sys = make_system(ctx.config);
+  const Method m = parse_method(method_name);
+  Advance advance = [&](Ensemble& e, std::int64_t) {
+    const std::string error =
+        ctx.comm.first_error(capture_error<NumericalError>([&] { advance_fixed(sys, m, e, l.dt, l.every); }));
+    if (!error.empty()) throw NumericalError(fmt::format("integrate/{}: {}", method_name, error));
+  };
+  const std::string group = "/timeseries/" + method_name;
+  const double seconds = run_frames(ctx, group, "integrate/" + method_name, advance);
+  h5::Group g = ctx.file.open_group(group);
+  g.set_attribute("method", method_name);
+  g.set_attribute("order", static_cast<std::int64_t>(info(m).order));
+  g.set_attribute("symplectic", static_cast<std::int64_t>(info(m).symplectic));
+  g.set_attribute("kernel_seconds", seconds);
+  g.set_attribute("throughput", seconds > 0 ? double(l.trajectories) * double(l.steps) / seconds : 0.0);
+}
+
+}  // namespace structura::pipeline::hamiltonian_stages

@@ -1,0 +1,215 @@
+#include "run/runner.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <optional>
+#include <fstream>
+#include <sstream>
+
+#include "core/h5.hpp"
+#include "run/checkpointer.hpp"
+#include "run/log.hpp"
+#include "run/provenance.hpp"
+
+namespace structura::pipeline {
+
+namespace fs = std::filesystem;
+
+fs::path run_directory(const Config& config, const std::string& runs_dir_override) {
+  const std::string base = runs_dir_override.empty() ? config.get_string("experiment.runs_dir") : runs_dir_override;
+  return fs::path(base) / config.name() / config.run_id();
+}
+
+namespace {
+
+void fsync_file(const fs::path& p) {
+  const int fd = ::open(p.c_str(), O_RDONLY);
+  if (fd >= 0) {
+    ::fsync(fd);
+    ::close(fd);
+  }
+}
+
+// Writes `text` to `path` atomically (temporary file, fsync, rename).
+void write_atomically(const fs::path& path, const std::string& text) {
+  const fs::path tmp = path.string() + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << text;
+    if (!out) throw Error(fmt::format("cannot write {}", tmp.string()));
+  }
+  fsync_file(tmp);
+  fs::rename(tmp, path);
+}
+
+std::string read_text(const fs::path& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+[[noreturn]] void abort_run(const mpi::Comm& comm, const std::string& message) {
+  log::error("{}", message);
+  log::error("aborting all ranks");
+  MPI_Abort(comm.get(), 1);
+  std::abort();
+}
+
+bool stage_done(const h5::Group& root, const std::string& stage) {
+  const std::string path = "/stages/" + stage;
+  if (!root.exists(path)) return false;
+  const h5::Group g = root.open_group(path);
+  return g.has_attribute("status") && g.string_attribute("status") == "done";
+}
+
+// Rank 0 prepares result.h5.partial for `stage`; returns whether it resumes
+// from this stage's checkpoint.
+bool prepare_partial(const fs::path& result, const fs::path& partial, const std::string& stage) {
+  if (fs::exists(partial)) {
+    try {
+      h5::File f = h5::File::open(partial.string(), h5::Mode::ReadOnly);
+      if (f.exists("/checkpoint") && f.open_group("/checkpoint").has_attribute("stage") &&
+          f.open_group("/checkpoint").string_attribute("stage") == stage)
+        return true;
+    } catch (const h5::Error& e) {
+      log::warn("discarding unreadable {} ({})", partial.string(), e.what());
+    }
+    fs::remove(partial);
+  }
+  if (fs::exists(result)) {
+    fs::copy_file(result, partial, fs::copy_options::overwrite_existing);
+  } else {
+    h5::File::open(partial.string(), h5::Mode::Create);
+  }
+  return false;
+}
+
+}  // namespace
+
+std::vector<std::string> done_stages(const fs::path& result_file) {
+  std::vector<std::string> out;
+  if (!fs::exists(result_file)) return out;
+  h5::File f = h5::File::open(result_file.string(), h5::Mode::ReadOnly);
+  if (!f.exists("/stages")) return out;
+  // Stage names may nest ("integrate/verlet"): walk two levels.
+  h5::Group stages = f.open_group("/stages");
+  for (const auto& name : stages.children()) {
+    h5::Group g = stages.open_group(name);
+    if (g.has_attribute("status")) {
+      if (g.string_attribute("status") == "done") out.push_back(name);
+      continue;
+    }
+    for (const auto& sub : g.children())
+      if (stage_done(f, name + "/" + sub)) out.push_back(name + "/" + sub);
+  }
+  return out;
+}
+
+RunStatus execute_run(const Config& config, const ExperimentKind& kind, const RunOptions& options,
+                      const mpi::Comm& comm) {
+  const fs::path dir = run_directory(config, options.runs_dir);
+  const fs::path result = dir / "result.h5";
+  const fs::path partial = dir / "result.h5.partial";
+
+  if (comm.is_root()) {
+    fs::create_directories(dir);
+    const std::string canonical = config.canonical_toml();
+    if (!fs::exists(dir / "config.toml") || read_text(dir / "config.toml") != canonical)
+      write_atomically(dir / "config.toml", canonical);
+  }
+  comm.barrier();
+  log::open_file((dir / "log.txt").string());
+  log::info("run {} of {} ({} of {}), {} rank(s): {}", config.run_id(), config.name(), config.sweep_index + 1,
+            config.sweep_size, comm.size(), dir.string());
+
+  std::vector<Stage> stages = kind.stages(config);
+  Checkpointer checkpointer(comm, config.get_float("run.checkpoint_interval"));
+  for (Stage& stage : stages) {
+    if (!options.groups.empty() &&
+        std::find(options.groups.begin(), options.groups.end(), stage.group) == options.groups.end())
+      continue;
+    std::int64_t done = 0;
+    if (comm.is_root() && fs::exists(result)) {
+      h5::File f = h5::File::open(result.string(), h5::Mode::ReadOnly);
+      done = stage_done(f, stage.name) ? 1 : 0;
+    }
+    comm.broadcast(done);
+    if (done && !options.force) {
+      log::info("stage {}: done already, skipped (--force redoes it)", stage.name);
+      continue;
+    }
+
+    std::int64_t resume = 0;
+    if (comm.is_root()) resume = prepare_partial(result, partial, stage.name) ? 1 : 0;
+    comm.broadcast(resume);
+    log::info("stage {}: {}", stage.name, resume ? "resuming from its checkpoint" : "starting");
+
+    const auto start = std::chrono::steady_clock::now();
+    bool interrupted = false;
+    {
+      std::optional<h5::File> file;
+      file.emplace(h5::File::open_parallel(partial.string(), h5::Mode::ReadWrite, comm.get()));
+      if (!resume) file->remove("/checkpoint");
+      StageContext ctx{comm, config, *file, checkpointer, stage.name, dir.string(), resume != 0};
+      try {
+        stage.run(ctx);
+      } catch (const Interrupted&) {
+        interrupted = true;
+      } catch (const structura::Error& e) {
+        // InputError and NumericalError are raised by all ranks together
+        // (stages decide them collectively), so closing the file is safe.
+        // Anything else may be local to this rank: the others are waiting in
+        // a collective call, and only MPI_Abort ends the run without a hang.
+        if (!dynamic_cast<const InputError*>(&e) && !dynamic_cast<const NumericalError*>(&e)) abort_run(comm, e.what());
+        file.reset();
+        comm.barrier();
+        // The partial file is useless after a failure: drop it so that the
+        // next attempt starts this stage cleanly from result.h5.
+        if (comm.is_root()) fs::remove(partial);
+        log::close_file();
+        throw;
+      } catch (const std::exception& e) {
+        abort_run(comm, e.what());
+      }
+      if (!interrupted) {
+        file->remove("/checkpoint");
+        h5::Group g = file->require_group("/stages/" + stage.name);
+        std::string finished = now_iso8601();
+        comm.broadcast(finished);
+        g.set_attribute("status", "done");
+        g.set_attribute("wall_time_s",
+                        comm.max(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()));
+        g.set_attribute("ranks", static_cast<std::int64_t>(comm.size()));
+        g.set_attribute("finished_at", finished);
+        g.set_attribute("group", stage.group);
+      }
+      file->write_string_dataset("/config", config.canonical_toml());
+      write_provenance(*file, comm, options.command_line);
+      file->set_attribute("experiment_kind", kind.name);
+      file->set_attribute("experiment_name", config.name());
+      file->set_attribute("run_id", config.run_id());
+    }  // the file is closed here, on every rank, before the rename
+    comm.barrier();
+    if (interrupted) {
+      log::info("stage {}: interrupted by signal; checkpoint written to {} (exit status 3; run again to resume)",
+                stage.name, partial.string());
+      log::close_file();
+      return RunStatus::Interrupted;
+    }
+    if (comm.is_root()) {
+      fsync_file(partial);
+      fs::rename(partial, result);
+    }
+    comm.barrier();
+    log::info("stage {}: done", stage.name);
+  }
+  log::close_file();
+  return RunStatus::Done;
+}
+
+}  // namespace structura::pipeline
