@@ -68,3 +68,11 @@ if(STRUCTURA_WITH_TORCH)
 else()
   set(STRUCTURA_TORCH_VERSION "disabled")
 endif()
+
+# --- Python for plots and integration tests -----------------------------------------
+# Debian's interpreter carries python3-h5py and python3-matplotlib; prefer it
+# over another python3 earlier on PATH (pyenv, conda) that may lack them.
+find_program(STRUCTURA_PYTHON NAMES python3 PATHS /usr/bin NO_DEFAULT_PATH)
+if(NOT STRUCTURA_PYTHON)
+  find_program(STRUCTURA_PYTHON NAMES python3)
+endif()

@@ -34,7 +34,9 @@ int launched_ranks() {
 }
 
 [[noreturn]] void relaunch(const RunArgs& args) {
-  std::vector<std::string> cmd = {"mpirun", "-n", std::to_string(args.ranks)};
+  // --quiet: exit status 3 (interrupted) is an answer, not an accident;
+  // spare the user mpirun's banner about non-zero exit codes.
+  std::vector<std::string> cmd = {"mpirun", "--quiet", "-n", std::to_string(args.ranks)};
   if (geteuid() == 0) cmd.push_back("--allow-run-as-root");
   if (args.ranks > static_cast<int>(std::thread::hardware_concurrency())) cmd.push_back("--oversubscribe");
   cmd.push_back(fs::read_symlink("/proc/self/exe").string());

@@ -84,13 +84,14 @@ bool Object::has_attribute(const std::string& name) const {
 }
 
 void Object::set_attribute(const std::string& name, const std::string& value) {
+  // Variable-length UTF-8, so that h5py and friends read a str, not bytes.
   Handle type(H5Tcopy(H5T_C_S1), H5Tclose, "H5Tcopy");
-  check(H5Tset_size(type.id(), value.empty() ? 1 : value.size()), "H5Tset_size");
+  check(H5Tset_size(type.id(), H5T_VARIABLE), "H5Tset_size");
   check(H5Tset_cset(type.id(), H5T_CSET_UTF8), "H5Tset_cset");
   Handle space(H5Screate(H5S_SCALAR), H5Sclose, "H5Screate");
   Handle attr = recreate_attribute(id(), name, type.id(), space.id());
-  std::string padded = value.empty() ? std::string(1, '\0') : value;
-  check(H5Awrite(attr.id(), type.id(), padded.data()), "write attribute " + name);
+  const char* text = value.c_str();
+  check(H5Awrite(attr.id(), type.id(), &text), "write attribute " + name);
 }
 
 void Object::set_attribute(const std::string& name, double value) {
@@ -126,6 +127,7 @@ std::string Object::string_attribute(const std::string& name) const {
   if (H5Tis_variable_str(type.id()) > 0) {
     Handle mem(H5Tcopy(H5T_C_S1), H5Tclose, "H5Tcopy");
     check(H5Tset_size(mem.id(), H5T_VARIABLE), "H5Tset_size");
+    check(H5Tset_cset(mem.id(), H5Tget_cset(type.id())), "H5Tset_cset");
     char* buf = nullptr;
     check(H5Aread(attr.id(), mem.id(), &buf), "read attribute " + name);
     std::string s = buf ? buf : "";
@@ -326,6 +328,7 @@ std::string Group::read_string_dataset(const std::string& path) const {
   if (H5Tis_variable_str(type.id()) > 0) {
     Handle mem(H5Tcopy(H5T_C_S1), H5Tclose, "H5Tcopy");
     check(H5Tset_size(mem.id(), H5T_VARIABLE), "H5Tset_size");
+    check(H5Tset_cset(mem.id(), H5Tget_cset(type.id())), "H5Tset_cset");
     char* buf = nullptr;
     check(H5Dread(d.id(), mem.id(), H5S_ALL, H5S_ALL, H5P_DEFAULT, &buf), "read " + path);
     std::string s = buf ? buf : "";
