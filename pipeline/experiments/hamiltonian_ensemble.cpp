@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "experiments/hamiltonian_stages.hpp"
@@ -18,7 +19,8 @@ namespace structura::pipeline {
 
 namespace {
 
-const std::vector<std::string> system_names = {"harmonic-oscillator", "pendulum", "henon-heiles", "kepler", "fput"};
+const std::vector<std::string> system_names = {"harmonic-oscillator", "pendulum", "henon-heiles", "kepler", "fput",
+                                               "damped-oscillator"};
 const std::vector<std::string> method_names = {"symplectic-euler", "verlet", "triple-jump4", "implicit-midpoint",
                                                "rk4"};
 
@@ -27,8 +29,11 @@ Schema make_schema() {
   add_common_params(s);
   using V = std::vector<std::string>;
   s.add({"system.name", Type::String, std::string("henon-heiles"), "the Hamiltonian system", {}, {}, system_names});
-  s.add({"system.stiffness", Type::Float, 1.0, "harmonic-oscillator: spring constant k in H = p^2/2m + k q^2/2", 0.0});
-  s.add({"system.mass", Type::Float, 1.0, "harmonic-oscillator: mass m", 1e-300});
+  s.add({"system.stiffness", Type::Float, 1.0,
+         "harmonic-oscillator, damped-oscillator: spring constant k in H = p^2/2m + k q^2/2", 0.0});
+  s.add({"system.mass", Type::Float, 1.0, "harmonic-oscillator, damped-oscillator: mass m", 1e-300});
+  s.add({"system.damping", Type::Float, 0.1,
+         "damped-oscillator: lambda in m x'' + lambda x' + k x = 0 (doubled variables, non-separable H)", 0.0});
   s.add({"system.omega_squared", Type::Float, 1.0, "pendulum: g/l in H = p^2/2 + (g/l)(1 - cos q)", 0.0});
   s.add({"system.lambda", Type::Float, 1.0, "henon-heiles: coupling in H = |p|^2/2 + |q|^2/2 + lambda(q1^2 q2 - q2^3/3)"});
   s.add({"system.mu", Type::Float, 1.0, "kepler: gravitational parameter in H = |p|^2/2 - mu/|q|", 1e-300});
@@ -63,21 +68,36 @@ Schema make_schema() {
   return s;
 }
 
-// Parameters that only make sense for one system.
-const std::vector<std::pair<std::string, std::string>> system_specific = {
-    {"system.stiffness", "harmonic-oscillator"}, {"system.mass", "harmonic-oscillator"},
-    {"system.omega_squared", "pendulum"},        {"system.lambda", "henon-heiles"},
-    {"system.mu", "kepler"},                     {"system.chain_length", "fput"},
-    {"system.alpha", "fput"},                    {"system.beta", "fput"},
+// Parameters that only make sense for some systems.
+const std::vector<std::pair<std::string, std::vector<std::string>>> system_specific = {
+    {"system.stiffness", {"harmonic-oscillator", "damped-oscillator"}},
+    {"system.mass", {"harmonic-oscillator", "damped-oscillator"}},
+    {"system.damping", {"damped-oscillator"}},
+    {"system.omega_squared", {"pendulum"}},
+    {"system.lambda", {"henon-heiles"}},
+    {"system.mu", {"kepler"}},
+    {"system.chain_length", {"fput"}},
+    {"system.alpha", {"fput"}},
+    {"system.beta", {"fput"}},
 };
 
 void check(const Config& c) {
   const std::string system = c.get_string("system.name");
   // A value other than the default for another system's parameter is a
   // mistake (the canonical config spells out every default, so compare values).
-  for (const auto& [key, owner] : system_specific)
-    if (owner != system && c.get(key) != c.schema().find(key)->default_value)
-      c.fail(key, fmt::format("applies to system \"{}\" only, but system.name is \"{}\"", owner, system));
+  for (const auto& [key, owners] : system_specific)
+    if (std::find(owners.begin(), owners.end(), system) == owners.end() &&
+        c.get(key) != c.schema().find(key)->default_value)
+      c.fail(key, fmt::format("applies to system \"{}\" only, but system.name is \"{}\"", fmt::join(owners, "\", \""),
+                              system));
+  if (system == "damped-oscillator") {
+    for (const auto& m : c.get_strings("integration.methods"))
+      if (m != "implicit-midpoint" && m != "rk4")
+        c.fail("integration.methods", fmt::format("\"{}\" needs a separable Hamiltonian; the damped oscillator in "
+                                                  "doubled variables is not (use implicit-midpoint or rk4)", m));
+    if (c.get_string("ensemble.sampling") == "shell")
+      c.fail("ensemble.sampling", "shell sampling needs a separable Hamiltonian; use box");
+  }
   if (c.get_strings("integration.methods").empty()) c.fail("integration.methods", "needs at least one method");
   const double dt = c.get_float("integration.dt"), t_end = c.get_float("integration.t_end");
   const double steps = std::round(t_end / dt);

@@ -270,6 +270,8 @@ System make_system(const Config& c) {
   if (name == "pendulum") return Pendulum{{}, c.get_float("system.omega_squared")};
   if (name == "henon-heiles") return HenonHeiles{{}, c.get_float("system.lambda")};
   if (name == "kepler") return Kepler{{}, c.get_float("system.mu")};
+  if (name == "damped-oscillator")
+    return DampedOscillator{c.get_float("system.mass"), c.get_float("system.damping"), c.get_float("system.stiffness")};
   FermiPastaUlam f;
   f.length = static_cast<int>(c.get_int("system.chain_length"));
   f.alpha = c.get_float("system.alpha");

@@ -24,6 +24,7 @@ std::string_view system_name(const System& s) {
     std::string_view operator()(const HenonHeiles&) const { return "henon-heiles"; }
     std::string_view operator()(const Kepler&) const { return "kepler"; }
     std::string_view operator()(const FermiPastaUlam&) const { return "fput"; }
+    std::string_view operator()(const DampedOscillator&) const { return "damped-oscillator"; }
   };
   return std::visit(Names{}, s);
 }
@@ -85,6 +86,10 @@ struct SampleKernel {
       }
     } else {
       bool ok = false;
+      if constexpr (!S::separable) {
+        failed(0) = 2;  // rejected on the host before launching; kept for safety
+        return;
+      } else {
       for (int a = 0; a < sh.max_attempts && !ok; ++a) {
         for (int d = 0; d < n; ++d) lq[d] = sh.q_min + (sh.q_max - sh.q_min) * uniform(rng, item, a, d);
         const double v = sys.potential(lq);
@@ -105,6 +110,7 @@ struct SampleKernel {
       if (!ok) {
         failed(0) = 1;
         return;
+      }
       }
     }
     Load<S>::out(q, i, n, lq);
@@ -241,6 +247,9 @@ void sample_initial_conditions(const System& s, const Sampling& sampling, std::u
       [&](const auto& sys) {
         using S = std::decay_t<decltype(sys)>;
         if (e.dof() != sys.dof()) throw InputError("ensemble dof does not match the system");
+        if (!S::separable && std::holds_alternative<ShellSampling>(sampling))
+          throw InputError(fmt::format("energy-shell sampling needs a separable Hamiltonian; {} is not (use box)",
+                                       system_name(s)));
         Kokkos::View<int*, MemSpace> failed("failed", 1);
         SampleKernel<S> k{sys, e.q, e.p, failed, e.first, seed, false, {}, {}};
         if (auto* box = std::get_if<BoxSampling>(&sampling)) {

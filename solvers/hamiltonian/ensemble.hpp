@@ -18,7 +18,7 @@
 
 namespace structura::hamiltonian {
 
-using System = std::variant<HarmonicOscillator, Pendulum, HenonHeiles, Kepler, FermiPastaUlam>;
+using System = std::variant<HarmonicOscillator, Pendulum, HenonHeiles, Kepler, FermiPastaUlam, DampedOscillator>;
 
 int dof(const System& s);
 std::string_view system_name(const System& s);
@@ -46,7 +46,8 @@ struct BoxSampling {
   double q_min = -1, q_max = 1, p_min = -1, p_max = 1;
 };
 
-// On the energy shell H = energy of a separable system with T = |p|^2/(2m):
+// On the energy shell H = energy of a separable system with T = |p|^2/(2m)
+// (an InputError for non-separable systems):
 // q uniform in [q_min, q_max]^n conditioned on V(q) < energy (rejection),
 // then p of norm sqrt(2 m (energy - V(q))) in a uniformly random direction.
 struct ShellSampling {

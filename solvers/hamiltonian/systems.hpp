@@ -188,4 +188,32 @@ struct FermiPastaUlam : Separable<FermiPastaUlam> {
   }
 };
 
+// A damped oscillator m x'' + lambda x' + k x = 0 written as a Hamiltonian
+// system by doubling the variables (Galley's formulation), with
+//   H = (pi1^2 - pi2^2) / 2m + (lambda / 2m)(q1 - q2)(pi1 - pi2) + (k/2)(q1^2 - q2^2).
+// Not separable: only implicit midpoint and RK4 (and dopri5) apply. On the
+// physical limit q1 = q2, pi1 = -pi2 it reproduces the damped motion.
+struct DampedOscillator {
+  static constexpr int max_dof = 2;
+  static constexpr bool separable = false;
+  double mass = 1.0;
+  double damping = 0.1;  // lambda
+  double stiffness = 1.0;
+
+  KOKKOS_INLINE_FUNCTION int dof() const { return 2; }
+  template <class R>
+  KOKKOS_INLINE_FUNCTION R energy(const R* q, const R* p) const {
+    return (p[0] * p[0] - p[1] * p[1]) / (2.0 * mass) + damping / (2.0 * mass) * (q[0] - q[1]) * (p[0] - p[1]) +
+           0.5 * stiffness * (q[0] * q[0] - q[1] * q[1]);
+  }
+  template <class R>
+  KOKKOS_INLINE_FUNCTION void vector_field(const R* q, const R* p, R* dq, R* dp) const {
+    const R c = damping / (2.0 * mass);
+    dq[0] = p[0] / mass + c * (q[0] - q[1]);   // dH/dpi1
+    dq[1] = -p[1] / mass - c * (q[0] - q[1]);  // dH/dpi2
+    dp[0] = -(c * (p[0] - p[1]) + stiffness * q[0]);  // -dH/dq1
+    dp[1] = -(-c * (p[0] - p[1]) - stiffness * q[1]);  // -dH/dq2
+  }
+};
+
 }  // namespace structura::hamiltonian

@@ -86,6 +86,15 @@ TEST_CASE("one step is symplectic for the symplectic methods, not for RK4") {
     const double q[] = {0.9, 0.3}, p[] = {-0.2, 1.0};
     check_system<2>(Kepler{}, q, p, 0.1);
   }
+  SUBCASE("damped oscillator in doubled variables (non-separable)") {
+    const double q[] = {0.4, 0.1}, p[] = {-0.3, 0.2};
+    const DampedOscillator sys{1.0, 0.5, 2.0};
+    const double midpoint = symplecticity_defect<Method::ImplicitMidpoint, 2>(sys, q, p, h);
+    const double rk4 = symplecticity_defect<Method::RK4, 2>(sys, q, p, h);
+    INFO("defects: midpoint ", midpoint, " rk4 ", rk4);
+    CHECK(midpoint < 1e-10);
+    CHECK(rk4 > 1e-8);
+  }
   SUBCASE("FPUT chain of 4") {
     FermiPastaUlam chain;
     chain.length = 4;
