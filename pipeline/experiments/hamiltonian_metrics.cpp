@@ -42,12 +42,15 @@ void reduce_frames(const mpi::Comm& comm, const std::vector<double>& x, const La
   for (std::int64_t k = 0; k < l.frames; ++k) mean[k] = sums[k] / static_cast<double>(l.trajectories);
 }
 
+// An H5MD-like summary series: max[T], mean[T] with their own step and time.
 void write_summary_series(h5::Group& g, const std::string& name, const std::vector<double>& max,
-                          const std::vector<double>& mean, const std::string& unit) {
+                          const std::vector<double>& mean, const std::string& unit, const h5::Group& axes) {
   h5::Group s = g.require_group(name);
   const Dims T{max.size()};
   s.write_dataset("max", max, T, {{}, 0, unit});
   s.write_dataset("mean", mean, T, {{}, 0, unit});
+  s.write_dataset("step", axes.open_dataset("step").read_all<std::int64_t>(), T);
+  s.write_dataset("time", axes.open_dataset("time").read_all<double>(), T, {{}, 0, "time"});
 }
 
 void metric(h5::Group& g, const std::string& name, double value, const std::string& unit) {
@@ -83,13 +86,20 @@ void metrics(StageContext& ctx) {
     const std::string group = "/timeseries/" + method;
     h5::Group ts = ctx.file.open_group(group);
     const std::vector<double> energy = read_block(ts.open_dataset("energy/value"), l, 0);
+    // |H_i(t) - H_i(0)| / |H_i(0)|, with |H_i(0)| bounded below by 1e-12 of
+    // the ensemble's mean |H(0)|, so that a trajectory at rest (H = 0) or an
+    // indefinite H does not turn the figure into inf.
+    double scale = 0;
+    for (std::int64_t i = 0; i < m; ++i) scale += std::fabs(energy[i]);
+    scale = 1e-12 * ctx.comm.sum(scale) / double(l.trajectories);
     std::vector<double> rel(energy.size());
     for (std::int64_t k = 0; k < l.frames; ++k)
       for (std::int64_t i = 0; i < m; ++i)
-        rel[k * m + i] = std::fabs(energy[k * m + i] - energy[i]) / std::fabs(energy[i]);
+        rel[k * m + i] = std::fabs(energy[k * m + i] - energy[i]) / std::max(std::fabs(energy[i]), scale);
     std::vector<double> e_max, e_mean;
     reduce_frames(ctx.comm, rel, l, e_max, e_mean);
-    write_summary_series(ts, "relative_energy_error", e_max, e_mean, "1");
+    const h5::Group axes = ts.open_group("energy");
+    write_summary_series(ts, "relative_energy_error", e_max, e_mean, "1", axes);
 
     h5::Group out = all.require_group(method);
     metric(out, "relative_energy_error_max", *std::max_element(e_max.begin(), e_max.end()), "1");
@@ -121,7 +131,7 @@ void metrics(StageContext& ctx) {
         }
       std::vector<double> s_max, s_mean;
       reduce_frames(ctx.comm, err, l, s_max, s_mean);
-      write_summary_series(ts, "state_error", s_max, s_mean, "1");
+      write_summary_series(ts, "state_error", s_max, s_mean, "1", axes);
       metric(out, "final_error_max", s_max.back(), "1");
       metric(out, "final_error_mean", s_mean.back(), "1");
     }

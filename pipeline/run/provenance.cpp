@@ -23,13 +23,16 @@ std::string now_iso8601() {
   return buf;
 }
 
-void write_provenance(h5::Group& root, const mpi::Comm& comm, const std::string& command_line) {
+void write_provenance(h5::Group& root, const mpi::Comm& comm, const std::string& command_line,
+                      const std::string& started) {
   // Every rank must write identical attribute values: take rank 0's.
   std::string now = now_iso8601();
   comm.broadcast(now);
   std::string cmd = command_line;
   comm.broadcast(cmd);
-  if (!root.has_attribute("start_time")) root.set_attribute("start_time", now);
+  std::string start = started;
+  comm.broadcast(start);
+  if (!root.has_attribute("start_time")) root.set_attribute("start_time", start);
   root.set_attribute("end_time", now);
   root.set_attribute("structura_version", build::version);
   root.set_attribute("git_commit", build::git_commit);

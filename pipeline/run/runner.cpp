@@ -127,6 +127,7 @@ RunStatus execute_run(const Config& config, const ExperimentKind& kind, const Ru
   log::info("run {} of {} ({} of {}), {} rank(s): {}", config.run_id(), config.name(), config.sweep_index + 1,
             config.sweep_size, comm.size(), dir.string());
 
+  const std::string started = now_iso8601();
   std::vector<Stage> stages = kind.stages(config);
   Checkpointer checkpointer(comm, config.get_float("run.checkpoint_interval"));
   for (Stage& stage : stages) {
@@ -189,7 +190,7 @@ RunStatus execute_run(const Config& config, const ExperimentKind& kind, const Ru
         g.set_attribute("group", stage.group);
       }
       file->write_string_dataset("/config", config.canonical_toml());
-      write_provenance(*file, comm, options.command_line);
+      write_provenance(*file, comm, options.command_line, started);
       file->set_attribute("experiment_kind", kind.name);
       file->set_attribute("experiment_name", config.name());
       file->set_attribute("run_id", config.run_id());

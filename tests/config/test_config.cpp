@@ -137,6 +137,8 @@ TEST_CASE("sweeps expand as a cartesian product times the zipped group") {
   const std::string unequal = std::string(base) + "[sweep.zip]\n\"integration.dt\" = [0.1]\n\"integration.output_every\" = [10, 20]\n";
   CHECK(contains(error_of(unequal), "equal lengths"));
   CHECK(contains(error_of(std::string(base) + "[sweep]\n\"integration.dtt\" = [0.1]\n"), "did you mean 'integration.dt'"));
+  // Sweeping only a key outside the run identity would make identical runs.
+  CHECK(contains(error_of(std::string(base) + "[sweep]\n\"output.deflate\" = [1, 6]\n"), "would be the same run"));
 }
 
 TEST_CASE("the run id depends on the science, not on formatting or resources") {
