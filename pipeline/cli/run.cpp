@@ -65,6 +65,9 @@ std::string joined_command_line(const std::vector<std::string>& argv) { return f
 }  // namespace
 
 int run_command(RunArgs args) {
+  // First of all: a Slurm time-limit signal can arrive while MPI starts, and
+  // its default action would kill the rank instead of checkpointing.
+  install_signal_handlers();
   const int launched = launched_ranks();
   if (args.ranks > 0 && launched == 0 && args.ranks > 1) {
     // Validate before starting MPI so that a bad file fails fast, once.
@@ -102,7 +105,6 @@ int run_command(RunArgs args) {
     runs = {runs[static_cast<std::size_t>(args.sweep_index)]};
   }
 
-  install_signal_handlers();
   RunOptions options{args.runs_dir, args.force, args.groups, joined_command_line(args.argv)};
   std::vector<fs::path> finished;
   for (const Config& config : runs) {

@@ -254,6 +254,9 @@ Value parse_override_value(const std::string& text, const Param& param, const st
   } catch (const toml::parse_error&) {
     parsed = false;
   }
+  // A string parameter takes the text as it is unless it is a quoted TOML
+  // string: slurm.time=01:00:00 would otherwise parse as a TOML time.
+  if (param.type == Type::String && parsed && doc.contains("v") && !doc.get("v")->is_string()) parsed = false;
   if (!parsed || !doc.contains("v")) {
     // Not TOML: a bare word is a string (so `integration.methods=verlet` is
     // not an error, but a list must be written as TOML).

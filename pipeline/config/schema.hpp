@@ -26,9 +26,9 @@ struct Param {
   Type type;
   Value default_value;
   std::string meaning;
-  std::optional<double> min;  // inclusive bounds for numbers (each element of lists)
-  std::optional<double> max;
-  std::vector<std::string> choices;  // allowed strings (each element of string lists)
+  std::optional<double> min = std::nullopt;  // inclusive bounds for numbers (each element of lists)
+  std::optional<double> max = std::nullopt;
+  std::vector<std::string> choices = {};  // allowed strings (each element of string lists)
   bool identity = true;  // part of the run's identity (false: resources, logging)
 };
 

@@ -105,6 +105,9 @@ TEST_CASE("command-line overrides are typed and validated like the file") {
   CHECK(runs[0].get_strings("integration.methods") == std::vector<std::string>{"verlet"});
   CHECK(runs[0].get_string("ensemble.sampling") == "shell");
   CHECK(runs[0].origin("integration.dt").find("override") != std::string::npos);
+  // A string parameter keeps text that TOML would read as another type.
+  CHECK(load_runs(p, {"slurm.time=01:00:00"})[0].get_string("slurm.time") == "01:00:00");
+  CHECK(load_runs(p, {"slurm.time=\"02:00:00\""})[0].get_string("slurm.time") == "02:00:00");
   CHECK(contains(error_of(base, {"integration.dtt=0.05"}), "did you mean 'integration.dt'"));
   CHECK(contains(error_of(base, {"ensemble.trajectories=abc"}), "ensemble.trajectories"));
   CHECK(contains(error_of(base, {"novalue"}), "expected key.path=value"));

@@ -1,0 +1,381 @@
+#!/usr/bin/env python3
+"""structura's report and plots (called by `structura run` and `structura report`).
+
+  report.py plots RUN_DIR [--out DIR]    the plots of one run (default DIR: RUN_DIR/plots)
+  report.py report OUT_DIR DIR...        report.md, report.csv, per-run plots in OUT_DIR/<run-id>/,
+                                         and for sweeps the error metrics against the swept key
+
+Every file written is printed as a line "wrote PATH" on stdout. Exit status:
+0 success, 1 failure, 2 usage error, 3 a needed Python module is missing
+(the caller may try another interpreter).
+
+Plots are organised per experiment kind: a module plots_<kind with dots as
+underscores>.py in this directory provides plot_run(run, out_dir) and,
+optionally, SWEEP_KEYS, SWEEP_METRICS and order_methods(run, names).
+"""
+
+import sys
+
+sys.dont_write_bytecode = True  # never litter the install or source tree
+
+try:
+    import tomllib  # noqa: F401  (Python >= 3.11)
+    import h5py  # noqa: F401
+    import matplotlib  # noqa: F401
+    import numpy as np
+except ImportError as e:  # reported on stdout, which the caller reads
+    print(f"missing-module: {e.name} (Python {sys.version.split()[0]} at {sys.executable})")
+    sys.exit(3)
+
+import argparse
+import csv
+import importlib
+import io
+import json
+import math
+import os
+import traceback
+
+import matplotlib.ticker  # noqa: E402
+
+import plotting
+from plotting import plt
+
+
+def kind_module(kind):
+    """The plotting module of an experiment kind, or None if it has none."""
+    name = "plots_" + kind.replace(".", "_").replace("-", "_")
+    if not os.path.exists(os.path.join(os.path.dirname(os.path.abspath(__file__)), name + ".py")):
+        return None
+    return importlib.import_module(name)
+
+
+def wrote(path):
+    print(f"wrote {path}", flush=True)
+
+
+def warn(message):
+    print(f"warning: {message}", file=sys.stderr, flush=True)
+
+
+def plot_run(run_dir, out_dir):
+    with plotting.Run(run_dir) as run:
+        module = kind_module(run.kind)
+        if module is None:
+            warn(f"{run.dir}: no plots for experiment kind '{run.kind}'")
+            return []
+        return module.plot_run(run, out_dir)
+
+
+# ---- gathering runs ------------------------------------------------------------------------
+
+def find_runs(dirs, skip):
+    """Directories under dirs holding result.h5 and config.toml."""
+    found = []
+    skip = os.path.realpath(skip)
+    for top in dirs:
+        for root, subdirs, files in os.walk(top):
+            if os.path.realpath(root) == skip:
+                subdirs[:] = []
+                continue
+            if "result.h5" in files and "config.toml" in files:
+                found.append(os.path.abspath(root))
+                subdirs[:] = []
+            subdirs.sort()
+    return found
+
+
+class RunRecord:
+    """What the report needs of one run, read once."""
+
+    def __init__(self, run_dir):
+        with plotting.Run(run_dir) as run:
+            self.dir = run.dir
+            self.kind = run.kind
+            self.name = run.name
+            self.run_id = run.run_id
+            self.mpi_size = run.mpi_size
+            self.config = run.flat_config
+            self.run_attrs = {}  # attributes of /metrics
+            self.methods = {}  # method -> {metric: (value, unit)}
+            metrics = run.file.get("metrics")
+            if metrics is None:
+                warn(f"{run.dir}: no /metrics (the run has not finished); listed without figures")
+                return
+            self.run_attrs = {k: plotting.scalar(v) for k, v in metrics.attrs.items()}
+            for name, obj in metrics.items():
+                if hasattr(obj, "items"):  # a method's group of scalar datasets
+                    self.methods[name] = {k: _metric(d) for k, d in obj.items() if _is_scalar(d)}
+                elif _is_scalar(obj):  # a run-wide figure directly under /metrics
+                    self.methods.setdefault("-", {})[name] = _metric(obj)
+            module = kind_module(run.kind)
+            if module is not None and hasattr(module, "order_methods"):
+                order = module.order_methods(run, list(self.methods))
+                self.methods = {m: self.methods[m] for m in order}
+
+
+def _is_scalar(obj):
+    return not hasattr(obj, "items") and obj.size == 1 and obj.dtype.kind in "iuf"
+
+
+def _metric(d):
+    return plotting.scalar(d[()]), plotting.text(d.attrs.get("unit", ""))
+
+
+def varying_keys(records, exclude=("experiment.name",)):
+    """Config keys whose values differ between the records (missing counts as a value)."""
+    keys = sorted({k for r in records for k in r.config})
+    return [k for k in keys if k not in exclude and len({json.dumps(r.config.get(k), sort_keys=True) for r in records}) > 1]
+
+
+def is_number(v):
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def sort_value(v):
+    return (0, v, "") if is_number(v) else (1, 0, json.dumps(v))
+
+
+def fmt_md(v):
+    if v is None:
+        return ""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, float):
+        return f"{v:.4g}"
+    if isinstance(v, list):
+        return ", ".join(str(x) for x in v)
+    return str(v).replace("|", "\\|")
+
+
+def fmt_csv(v):
+    if v is None:
+        return ""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, float):
+        return repr(v)
+    if isinstance(v, list):
+        return json.dumps(v)
+    return str(v)
+
+
+def build_table(records):
+    """Header and rows (lists of raw values): one row per run and method."""
+    kinds = sorted({r.kind for r in records})
+    keys = varying_keys(records)
+    run_attr_names = list(dict.fromkeys(a for r in records for a in r.run_attrs))
+    metric_names, units = [], {}
+    for r in records:
+        for figures in r.methods.values():
+            for name, (_, unit) in figures.items():
+                if name not in units:
+                    metric_names.append(name)
+                    units[name] = unit
+                elif units[name] != unit:
+                    warn(f"{r.dir}: metric {name} has unit '{unit}' here but '{units[name]}' elsewhere")
+    header = ["experiment", "run id"] + (["kind"] if len(kinds) > 1 else []) + ["ranks"] + keys
+    header += run_attr_names + ["method"] + [f"{m} [{units[m]}]" if units[m] else m for m in metric_names]
+    records = sorted(records, key=lambda r: (r.name, [sort_value(r.config.get(k)) for k in keys], r.run_id))
+    rows = []
+    for r in records:
+        prefix = [r.name, r.run_id] + ([r.kind] if len(kinds) > 1 else []) + [r.mpi_size]
+        prefix += [r.config.get(k) for k in keys] + [r.run_attrs.get(a) for a in run_attr_names]
+        for method, figures in (r.methods or {"-": {}}).items():
+            rows.append(prefix + [method] + [figures.get(m, (None, ""))[0] for m in metric_names])
+    return header, rows, keys
+
+
+def markdown_table(header, rows):
+    lines = ["| " + " | ".join(h.replace("|", "\\|") for h in header) + " |",
+             "|" + "|".join("---" for _ in header) + "|"]
+    for row in rows:
+        lines.append("| " + " | ".join(fmt_md(v) for v in row) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def write_text(path, text):
+    tmp = path + ".tmp"
+    with open(tmp, "w", encoding="utf-8", newline="") as f:
+        f.write(text)
+    os.replace(tmp, path)
+    wrote(path)
+
+
+# ---- sweep plots ---------------------------------------------------------------------------
+
+def _determines(records, x, key):
+    """Whether the value of config key x fixes the value of `key` (zipped axes)."""
+    seen = {}
+    for r in records:
+        a, b = json.dumps(r.config.get(x)), json.dumps(r.config.get(key))
+        if seen.setdefault(a, b) != b:
+            return False
+    return True
+
+
+def sweep_axes(records, module):
+    """The numeric config keys an experiment's runs are plotted against."""
+    numeric = [k for k in varying_keys(records) if all(is_number(r.config.get(k)) for r in records)]
+    preferred = [k for k in getattr(module, "SWEEP_KEYS", []) if k in numeric]
+    if preferred:
+        return preferred
+    axes = []
+    for k in numeric:  # of keys zipped one-to-one, keep the first
+        if not any(_determines(records, a, k) and _determines(records, k, a) for a in axes):
+            axes.append(k)
+    return axes
+
+
+def sweep_metrics(records, module):
+    names = list(dict.fromkeys(n for r in records for f in r.methods.values() for n in f))
+    wanted = getattr(module, "SWEEP_METRICS", None)
+    if wanted is not None:
+        return [n for n in wanted if n in names]
+    return [n for n in names if "error" in n and "exponent" not in n and "slope" not in n]
+
+
+def sweep_plots(records, out_dir):
+    """For each experiment with several runs: each error metric against each
+    swept numeric key, one line per method (and per value of the other swept
+    keys), log-log with the fitted slope. Returns (paths, slope lines)."""
+    written, notes = [], []
+    by_experiment = {}
+    for r in records:
+        by_experiment.setdefault((r.name, r.kind), []).append(r)
+    for (name, kind), group in sorted(by_experiment.items()):
+        if len(group) < 2:
+            continue
+        module = kind_module(kind)
+        for x in sweep_axes(group, module):
+            others = [k for k in varying_keys(group) if k != x and not _determines(group, x, k)]
+            for metric in sweep_metrics(group, module):
+                series = {}
+                unit = ""
+                for r in group:
+                    for method, figures in r.methods.items():
+                        if metric not in figures or figures[metric][0] is None:
+                            continue
+                        unit = figures[metric][1]
+                        label = method + "".join(f", {k} = {fmt_md(r.config.get(k))}" for k in others)
+                        series.setdefault((method, label), []).append((r.config[x], figures[metric][0]))
+                if not series:
+                    continue
+                fig, ax = plt.subplots(figsize=(7.0, 5.0))
+                all_x = [v for pts in series.values() for v, _ in pts]
+                all_y = [v for pts in series.values() for _, v in pts]
+                slopes = []
+                for (method, label), pts in series.items():
+                    pts.sort()
+                    xs, ys = np.array([p[0] for p in pts], float), np.array([p[1] for p in pts], float)
+                    slope = plotting.loglog_slope(xs, ys)
+                    if slope is not None:
+                        slopes.append(f"{label} {slope:.2f}")
+                    text = f"{label} (slope {slope:.2f})" if slope is not None else label
+                    ax.plot(xs, ys, "o-", color=plotting.method_colour(method), label=text, ms=5)
+                if min(all_x) > 0:
+                    ax.set_xscale("log")
+                    ax.xaxis.set_minor_locator(matplotlib.ticker.NullLocator())
+                if len(set(all_x)) <= 12:  # label the swept values themselves
+                    ax.set_xticks(sorted(set(all_x)))
+                    ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:g}"))
+                if all(y > 0 for y in all_y if math.isfinite(y)):
+                    ax.set_yscale("log")
+                ax.set_xlabel(x)
+                ax.set_ylabel(f"{metric} [{unit}]" if unit and unit != "1" else metric)
+                ax.set_title(f"{metric} against {x}: experiment {name}, {len(group)} runs\n"
+                             "slope: least-squares fit of log(metric) against log(" + x + ")",
+                             fontsize="medium")
+                ax.legend(loc="best")
+                path = os.path.join(out_dir, "sweep", f"{name}_{metric}_vs_{x}.png")
+                written.append(plotting.save(fig, path))
+                if slopes:
+                    notes.append(f"{name}: {metric} against {x}, log-log slope: " + "; ".join(slopes))
+    return written, notes
+
+
+def report(out_dir, dirs):
+    for d in dirs:
+        if not os.path.isdir(d):
+            print(f"error: {d}: no such directory", file=sys.stderr)
+            return 2
+    os.makedirs(out_dir, exist_ok=True)
+    run_dirs = find_runs(dirs, out_dir)
+    if not run_dirs:
+        print(f"error: no runs (directories with result.h5 and config.toml) under {', '.join(dirs)}",
+              file=sys.stderr)
+        return 1
+    records, ids = [], set()
+    for d in run_dirs:
+        try:
+            r = RunRecord(d)
+        except Exception as e:  # an unreadable file must not hide the others
+            warn(f"{d}: skipped, cannot read result.h5 ({e})")
+            continue
+        if r.run_id in ids:
+            warn(f"{d}: run {r.run_id} was found twice; this copy is skipped")
+            continue
+        ids.add(r.run_id)
+        records.append(r)
+    if not records:
+        print("error: none of the runs found could be read", file=sys.stderr)
+        return 1
+
+    header, rows, keys = build_table(records)
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerows([header] + [[fmt_csv(v) for v in row] for row in rows])
+    write_text(os.path.join(out_dir, "report.csv"), buf.getvalue())
+
+    plots, failed = {}, 0
+    for r in sorted(records, key=lambda r: (r.name, r.run_id)):
+        try:
+            for p in plot_run(r.dir, os.path.join(out_dir, r.run_id)):
+                wrote(p)
+                plots.setdefault(r.run_id, []).append(p)
+        except Exception:
+            failed += 1
+            warn(f"{r.dir}: plots failed:\n{traceback.format_exc()}")
+    sweeps, notes = sweep_plots(records, out_dir)
+    for p in sweeps:
+        wrote(p)
+
+    md = ["# structura report\n",
+          f"{len(records)} run(s) found under {', '.join(os.path.abspath(d) for d in dirs)}; "
+          f"one row per run and method. Swept (varying) config keys: "
+          f"{', '.join(keys) if keys else 'none'}. Units in brackets; [1] is dimensionless.\n",
+          markdown_table(header, rows)]
+    rel = lambda p: os.path.relpath(p, out_dir)  # noqa: E731
+    if sweeps:
+        md.append("\n## Sweeps\n")
+        md += [f"- {n}" for n in notes]
+        md.append("")
+        md += [f"![{os.path.basename(p)}]({rel(p)})" for p in sweeps]
+    if plots:
+        md.append("\n## Plots per run\n")
+        for run_id, paths in plots.items():
+            md.append(f"- {run_id}: " + ", ".join(f"[{os.path.basename(p)}]({rel(p)})" for p in paths))
+    write_text(os.path.join(out_dir, "report.md"), "\n".join(md) + "\n")
+    for n in notes:
+        print(n)
+    return 1 if failed else 0
+
+
+def main(argv):
+    parser = argparse.ArgumentParser(prog="report.py", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("plots", help="the plots of one run")
+    p.add_argument("run_dir")
+    p.add_argument("--out", help="output directory (default: RUN_DIR/plots)")
+    r = sub.add_parser("report", help="table and plots of many runs")
+    r.add_argument("out_dir")
+    r.add_argument("dirs", nargs="+")
+    args = parser.parse_args(argv)
+    if args.command == "plots":
+        for path in plot_run(args.run_dir, args.out or os.path.join(args.run_dir, "plots")):
+            wrote(path)
+        return 0
+    return report(args.out_dir, args.dirs)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

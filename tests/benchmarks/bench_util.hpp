@@ -1,0 +1,67 @@
+// Small harness pieces shared by the benchmarks: wall clock, medians, peak
+// resident set size.
+#pragma once
+
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <chrono>
+#include <fstream>
+#include <vector>
+
+namespace structura::bench {
+
+inline double now_seconds() {
+  using clock = std::chrono::steady_clock;
+  return std::chrono::duration<double>(clock::now().time_since_epoch()).count();
+}
+
+template <class F>
+double time_seconds(F&& f) {
+  const double t0 = now_seconds();
+  f();
+  return now_seconds() - t0;
+}
+
+inline double median(std::vector<double> v) {
+  if (v.empty()) return 0.0;
+  std::sort(v.begin(), v.end());
+  const std::size_t m = v.size() / 2;
+  return v.size() % 2 ? v[m] : 0.5 * (v[m - 1] + v[m]);
+}
+
+inline double min_of(const std::vector<double>& v) { return v.empty() ? 0.0 : *std::min_element(v.begin(), v.end()); }
+inline double max_of(const std::vector<double>& v) { return v.empty() ? 0.0 : *std::max_element(v.begin(), v.end()); }
+
+// Peak resident set size of this process in MiB (getrusage ru_maxrss, KiB
+// on Linux).
+inline double peak_rss_mib() {
+  rusage ru{};
+  getrusage(RUSAGE_SELF, &ru);
+  return static_cast<double>(ru.ru_maxrss) / 1024.0;
+}
+
+// Lowers the kernel's RSS high-water mark to the current RSS (Linux >= 4.0:
+// "5" > /proc/self/clear_refs), so that the next peak_rss_mib() is the peak
+// of what ran in between rather than of the whole process. Returns false
+// where that is not possible; peaks are then cumulative.
+inline bool reset_peak_rss() {
+  std::ofstream f("/proc/self/clear_refs");
+  if (!f) return false;
+  f << "5";
+  f.flush();
+  return static_cast<bool>(f);
+}
+
+// Tracks the peak RSS of one configuration over all of its repetitions.
+struct PeakRss {
+  double mib = 0.0;
+  template <class F>
+  void measure(F&& f) {
+    reset_peak_rss();
+    f();
+    mib = std::max(mib, peak_rss_mib());
+  }
+};
+
+}  // namespace structura::bench

@@ -1,0 +1,66 @@
+// Hand-written peer loops. The arithmetic mirrors verlet_step and
+// triple_jump4_step in hamiltonian/integrators.hpp operation by operation, so
+// the final states agree with the Kokkos kernel to rounding (FMA contraction
+// may differ between translation units).
+#include "peers.hpp"
+
+#include "hamiltonian/integrators.hpp"  // the triple-jump coefficients only
+
+namespace structura::bench {
+
+void plain_verlet(PlainState& s, double lambda, double h, long steps) {
+  const std::size_t n = s.size();
+  double* q0 = s.q0.data();
+  double* q1 = s.q1.data();
+  double* p0 = s.p0.data();
+  double* p1 = s.p1.data();
+  for (std::size_t i = 0; i < n; ++i) {
+    double a = q0[i], b = q1[i], c = p0[i], d = p1[i];
+    for (long k = 0; k < steps; ++k) {
+      a += 0.5 * h * c;
+      b += 0.5 * h * d;
+      const double f0 = -a - 2.0 * lambda * a * b;
+      const double f1 = -b - lambda * (a * a - b * b);
+      c += h * f0;
+      d += h * f1;
+      a += 0.5 * h * c;
+      b += 0.5 * h * d;
+    }
+    q0[i] = a;
+    q1[i] = b;
+    p0[i] = c;
+    p1[i] = d;
+  }
+}
+
+void plain_triple_jump4(PlainState& s, double lambda, double h, long steps) {
+  constexpr double w1 = hamiltonian::triple_jump_w1, w0 = hamiltonian::triple_jump_w0;
+  constexpr double drift[4] = {0.5 * w1, 0.5 * (w1 + w0), 0.5 * (w0 + w1), 0.5 * w1};
+  constexpr double kick[3] = {w1, w0, w1};
+  const std::size_t n = s.size();
+  double* q0 = s.q0.data();
+  double* q1 = s.q1.data();
+  double* p0 = s.p0.data();
+  double* p1 = s.p1.data();
+  for (std::size_t i = 0; i < n; ++i) {
+    double a = q0[i], b = q1[i], c = p0[i], d = p1[i];
+    for (long k = 0; k < steps; ++k) {
+      for (int stage = 0; stage < 3; ++stage) {
+        a += drift[stage] * h * c;
+        b += drift[stage] * h * d;
+        const double f0 = -a - 2.0 * lambda * a * b;
+        const double f1 = -b - lambda * (a * a - b * b);
+        c += kick[stage] * h * f0;
+        d += kick[stage] * h * f1;
+      }
+      a += drift[3] * h * c;
+      b += drift[3] * h * d;
+    }
+    q0[i] = a;
+    q1[i] = b;
+    p0[i] = c;
+    p1[i] = d;
+  }
+}
+
+}  // namespace structura::bench
