@@ -1,8 +1,5 @@
 #include "run/runner.hpp"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <fmt/format.h>
 
 #include <chrono>
@@ -12,6 +9,7 @@
 
 #include "core/h5.hpp"
 #include "run/checkpointer.hpp"
+#include "run/files.hpp"
 #include "run/log.hpp"
 #include "run/provenance.hpp"
 
@@ -25,33 +23,6 @@ fs::path run_directory(const Config& config, const std::string& runs_dir_overrid
 }
 
 namespace {
-
-void fsync_file(const fs::path& p) {
-  const int fd = ::open(p.c_str(), O_RDONLY);
-  if (fd >= 0) {
-    ::fsync(fd);
-    ::close(fd);
-  }
-}
-
-// Writes `text` to `path` atomically (temporary file, fsync, rename).
-void write_atomically(const fs::path& path, const std::string& text) {
-  const fs::path tmp = path.string() + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    out << text;
-    if (!out) throw Error(fmt::format("cannot write {}", tmp.string()));
-  }
-  fsync_file(tmp);
-  fs::rename(tmp, path);
-}
-
-std::string read_text(const fs::path& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 [[noreturn]] void abort_run(const mpi::Comm& comm, const std::string& message) {
   log::error("{}", message);
@@ -119,8 +90,8 @@ RunStatus execute_run(const Config& config, const ExperimentKind& kind, const Ru
   if (comm.is_root()) {
     fs::create_directories(dir);
     const std::string canonical = config.canonical_toml();
-    if (!fs::exists(dir / "config.toml") || read_text(dir / "config.toml") != canonical)
-      write_atomically(dir / "config.toml", canonical);
+    if (!fs::exists(dir / "config.toml") || read_text_file(dir / "config.toml") != canonical)
+      write_file_atomically(dir / "config.toml", canonical);
   }
   comm.barrier();
   log::open_file((dir / "log.txt").string());

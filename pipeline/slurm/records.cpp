@@ -5,35 +5,15 @@
 
 #include <fstream>
 
+#include "config/schema.hpp"
 #include "core/error.hpp"
+#include "run/files.hpp"
 
 namespace structura::pipeline::slurm {
 
 namespace fs = std::filesystem;
 
-std::string toml_string(const std::string& s) {
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\') out += '\\';
-    if (c == '\n') {
-      out += "\\n";
-      continue;
-    }
-    out += c;
-  }
-  return out + "\"";
-}
-
-void write_file_atomically(const fs::path& path, const std::string& text) {
-  const fs::path tmp = path.string() + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    out << text;
-    out.flush();
-    if (!out) throw Error(fmt::format("cannot write {}", tmp.string()));
-  }
-  fs::rename(tmp, path);
-}
+std::string toml_string(const std::string& s) { return value_to_string(Value(s)); }
 
 void write_run_jobs(const fs::path& run_dir, const RunJobs& r) {
   std::string text =

@@ -30,9 +30,7 @@ void write_run_jobs(const std::filesystem::path& run_dir, const RunJobs& jobs);
 // Empty optional when the run has no slurm_jobs.toml; throws Error when it is unreadable.
 std::optional<RunJobs> read_run_jobs(const std::filesystem::path& run_dir);
 
-// Writes `text` to `path` through a temporary file and a rename.
-void write_file_atomically(const std::filesystem::path& path, const std::string& text);
-
+// A TOML basic string (quoted and escaped).
 std::string toml_string(const std::string& s);
 
 }  // namespace structura::pipeline::slurm

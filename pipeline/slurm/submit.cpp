@@ -11,6 +11,7 @@
 #include <fstream>
 
 #include "core/error.hpp"
+#include "run/files.hpp"
 #include "run/provenance.hpp"
 #include "slurm/plan.hpp"
 #include "slurm/process.hpp"
