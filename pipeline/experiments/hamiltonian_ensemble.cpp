@@ -54,15 +54,17 @@ Schema make_schema() {
          "fixed-step integrators to run side by side", {}, {}, method_names});
   s.add({"integration.dt", Type::Float, 0.01, "step size (time units)", 1e-300});
   s.add({"integration.t_end", Type::Float, 10.0, "final time; must be a whole number of steps", 1e-300});
-  s.add({"integration.output_every", Type::Int, std::int64_t{10},
+  s.add({"integration.output_every", Type::Int, std::int64_t{100},
          "steps between frames written to /timeseries (the cadence)", 1.0});
   s.add({"reference.method", Type::String, std::string("auto"),
          "accuracy reference: exact (harmonic oscillator, Kepler), dopri5 (adaptive), auto (exact where known), none",
          {}, {}, V{"auto", "exact", "dopri5", "none"}});
   s.add({"reference.rtol", Type::Float, 1e-12, "dopri5 relative tolerance", 1e-16, 1.0});
   s.add({"reference.atol", Type::Float, 1e-12, "dopri5 absolute tolerance", 1e-300, 1.0});
-  s.add({"output.deflate", Type::Int, std::int64_t{4}, "deflate level of /timeseries (0: uncompressed)", 0.0, 9.0,
-         {}, false});
+  // Off by default: trajectories in float64 compress to ~96% only, at ~36 MB/s
+  // (tests/benchmarks), which would dominate a fast integration.
+  s.add({"output.deflate", Type::Int, std::int64_t{0},
+         "deflate level of /timeseries (0: uncompressed; float64 states gain little)", 0.0, 9.0, {}, false});
   s.add({"output.states", Type::Bool, true, "write positions and momenta of every frame (energies always)", {}, {},
          {}, true});
   return s;

@@ -78,8 +78,8 @@ struct Options {
 
   std::int64_t io_trajectories = 10000;
   std::int64_t io_steps = 1000;
-  std::int64_t output_every = 10;
-  int deflate = 4;
+  std::int64_t output_every = 100;  // the pipeline's defaults (integration.output_every, output.deflate)
+  int deflate = 0;
   int io_reps = 5;
   bool io_variants = false;
   std::string output = "structura_bench_hamiltonian.h5";
@@ -192,7 +192,7 @@ struct Measured {
 
 struct ThroughputRow {
   hm::Method method;
-  Measured kokkos, plain, odeint;
+  Measured kokkos, plain, tiled, odeint;
 };
 
 void run_throughput(const Options& o, const Comm& comm, Markdown& md) {
@@ -211,9 +211,10 @@ void run_throughput(const Options& o, const Comm& comm, Markdown& md) {
 
   std::vector<ThroughputRow> rows;
   for (hm::Method m : {hm::Method::StormerVerlet, hm::Method::TripleJump4}) {
-    ThroughputRow row{m, {}, {}, {}};
+    ThroughputRow row{m, {}, {}, {}, {}};
     const bool verlet = m == hm::Method::StormerVerlet;
     auto plain_fn = verlet ? sb::plain_verlet : sb::plain_triple_jump4;
+    auto tiled_fn = verlet ? sb::tiled_verlet : sb::tiled_triple_jump4;
     auto odeint_fn = verlet ? sb::odeint_verlet : sb::odeint_triple_jump4;
 
     // Warm-up: touches every page and instruction once.
@@ -222,10 +223,11 @@ void run_throughput(const Options& o, const Comm& comm, Markdown& md) {
       hm::advance_fixed(sys, m, e, o.dt, 10);
       sb::PlainState s = plain_initial;
       plain_fn(s, o.lambda, o.dt, 10);
+      tiled_fn(s, o.lambda, o.dt, 10);
       odeint_fn(s, o.lambda, o.dt, 10);
     }
     hm::Ensemble e_final;
-    sb::PlainState plain_final, odeint_final;
+    sb::PlainState plain_final, tiled_final, odeint_final;
     // Interleaved repetitions: a disturbance on the shared machine hits all
     // three implementations rather than one.
     for (int r = 0; r < o.reps; ++r) {
@@ -236,16 +238,21 @@ void run_throughput(const Options& o, const Comm& comm, Markdown& md) {
       sb::PlainState s = plain_initial;
       row.plain.rss.measure(
           [&] { row.plain.seconds.push_back(sb::time_seconds([&] { plain_fn(s, o.lambda, o.dt, o.steps); })); });
+      sb::PlainState st = plain_initial;
+      row.tiled.rss.measure(
+          [&] { row.tiled.seconds.push_back(sb::time_seconds([&] { tiled_fn(st, o.lambda, o.dt, o.steps); })); });
       sb::PlainState so = plain_initial;
       row.odeint.rss.measure(
           [&] { row.odeint.seconds.push_back(sb::time_seconds([&] { odeint_fn(so, o.lambda, o.dt, o.steps); })); });
       if (r == o.reps - 1) {
         e_final = e;
         plain_final = std::move(s);
+        tiled_final = std::move(st);
         odeint_final = std::move(so);
       }
     }
     row.plain.diff = max_abs_diff(e_final, plain_final);
+    row.tiled.diff = max_abs_diff(e_final, tiled_final);
     row.odeint.diff = max_abs_diff(e_final, odeint_final);
     const double drift = max_energy_error(sys, e_final, o.energy);
     if (!std::isfinite(drift) || drift > 1e-2)
@@ -279,6 +286,7 @@ void run_throughput(const Options& o, const Comm& comm, Markdown& md) {
     };
     const Line lines[] = {{"structura advance_fixed (Kokkos)", &row.kokkos},
                           {"plain SoA loop", &row.plain},
+                          {"plain SoA loop, 16 lanes tiled", &row.tiled},
                           {"Boost.Odeint " + verlet, &row.odeint}};
     for (const auto& l : lines) {
       const double t = sb::median(l.m->seconds);
@@ -291,11 +299,12 @@ void run_throughput(const Options& o, const Comm& comm, Markdown& md) {
       md.line("| {} | {} | {:.4f} | {:.1f} | {} | {} | {:.1f} |", self ? method_name(row.method) : "", l.impl, t,
               traj_steps / t / 1e6, self ? "—" : ratio + "×", self ? "—" : diff, l.m->rss.mib);
     }
-    fmt::print("RESULT part=throughput method={} kokkos_s={:.6g} plain_s={:.6g} odeint_s={:.6g} "
-               "vs_plain={:.4f} vs_odeint={:.4f} diff_plain={:.3g} diff_odeint={:.3g}\n",
-               method_name(row.method), tk, sb::median(row.plain.seconds), sb::median(row.odeint.seconds),
-               sb::median(row.plain.seconds) / tk, sb::median(row.odeint.seconds) / tk, row.plain.diff,
-               row.odeint.diff);
+    fmt::print("RESULT part=throughput method={} kokkos_s={:.6g} plain_s={:.6g} tiled_s={:.6g} odeint_s={:.6g} "
+               "vs_plain={:.4f} vs_tiled={:.4f} vs_odeint={:.4f} diff_plain={:.3g} diff_tiled={:.3g} "
+               "diff_odeint={:.3g}\n",
+               method_name(row.method), tk, sb::median(row.plain.seconds), sb::median(row.tiled.seconds),
+               sb::median(row.odeint.seconds), sb::median(row.plain.seconds) / tk, sb::median(row.tiled.seconds) / tk,
+               sb::median(row.odeint.seconds) / tk, row.plain.diff, row.tiled.diff, row.odeint.diff);
   }
   md.line("");
   md.line("Odeint's velocity Verlet is the kick-drift-kick form, structura's the drift-kick-drift form: their final "
@@ -621,11 +630,10 @@ int main(int argc, char** argv) {
     if (o.wants("throughput")) run_throughput(o, comm, md);
     if (o.wants("scaling")) run_scaling(o, comm, md);
     if (o.wants("io")) run_io(o, comm, md);
-    const double rss = sb::peak_rss_mib();
-    const bool resettable = sb::reset_peak_rss();
+    const double rss = sb::process_peak_rss_mib();
     say(comm, "\npeak RSS per configuration is measured with the high-water mark reset before each ({}).\n",
-        resettable ? "/proc/self/clear_refs" : "not resettable here: peaks are cumulative");
-    say(comm, "process peak RSS (getrusage ru_maxrss): max over ranks {:.1f} MiB\n", comm.max(rss));
+        sb::rss_record().resettable ? "/proc/self/clear_refs" : "not resettable here: peaks are cumulative");
+    say(comm, "process peak RSS (getrusage ru_maxrss, whole run): max over ranks {:.1f} MiB\n", comm.max(rss));
     print_markdown(comm, md);
   } catch (const std::exception& e) {
     std::cerr << fmt::format("rank {}: error: {}\n", comm.rank(), e.what());

@@ -41,17 +41,35 @@ inline double peak_rss_mib() {
   return static_cast<double>(ru.ru_maxrss) / 1024.0;
 }
 
+// The process's peak over all resets below, and whether resets work here.
+struct RssRecord {
+  double peak_mib = 0.0;
+  bool resettable = true;
+};
+inline RssRecord& rss_record() {
+  static RssRecord r;
+  return r;
+}
+
 // Lowers the kernel's RSS high-water mark to the current RSS (Linux >= 4.0:
 // "5" > /proc/self/clear_refs), so that the next peak_rss_mib() is the peak
-// of what ran in between rather than of the whole process. Returns false
-// where that is not possible; peaks are then cumulative.
+// of what ran in between rather than of the whole process. The peak so far
+// is kept for process_peak_rss_mib(). Returns false where resetting is not
+// possible; peaks are then cumulative.
 inline bool reset_peak_rss() {
+  RssRecord& r = rss_record();
+  r.peak_mib = std::max(r.peak_mib, peak_rss_mib());
   std::ofstream f("/proc/self/clear_refs");
-  if (!f) return false;
-  f << "5";
-  f.flush();
-  return static_cast<bool>(f);
+  if (f) {
+    f << "5";
+    f.flush();
+  }
+  r.resettable = r.resettable && static_cast<bool>(f);
+  return r.resettable;
 }
+
+// Peak RSS of the whole process so far (ru_maxrss, across resets).
+inline double process_peak_rss_mib() { return std::max(rss_record().peak_mib, peak_rss_mib()); }
 
 // Tracks the peak RSS of one configuration over all of its repetitions.
 struct PeakRss {

@@ -3,6 +3,8 @@
 //   plain   a hand-written structure-of-arrays loop, the same drift-kick-drift
 //           arithmetic as hamiltonian/integrators.hpp (what a careful user
 //           would write without any library);
+//   tiled   the same loop advancing 16 trajectories in lock-step, as the
+//           Kokkos kernel does on CPUs (what an expert would write);
 //   odeint  Boost.Odeint's velocity_verlet stepper (kick-drift-kick, force
 //           reused across steps) on std::array<double, 2>, one trajectory at
 //           a time.
@@ -23,6 +25,8 @@ struct PlainState {
 
 void plain_verlet(PlainState& s, double lambda, double h, long steps);
 void plain_triple_jump4(PlainState& s, double lambda, double h, long steps);
+void tiled_verlet(PlainState& s, double lambda, double h, long steps);
+void tiled_triple_jump4(PlainState& s, double lambda, double h, long steps);
 
 // One velocity_verlet step of size h per step: 1 force evaluation per step.
 void odeint_verlet(PlainState& s, double lambda, double h, long steps);

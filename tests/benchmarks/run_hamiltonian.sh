@@ -71,21 +71,26 @@ vv_odeint=$(field "$out1" "method=verlet " vs_odeint)
 vv_plain=$(field "$out1" "method=verlet " vs_plain)
 tj_odeint=$(field "$out1" "method=triple-jump4 " vs_odeint)
 tj_plain=$(field "$out1" "method=triple-jump4 " vs_plain)
+vv_tiled=$(field "$out1" "method=verlet " vs_tiled)
+tj_tiled=$(field "$out1" "method=triple-jump4 " vs_tiled)
 eff=$(field "$out2" "part=scaling ranks=2" efficiency)
-io1=$(field "$out1" "part=io ranks=1 method=verlet every=10 " overhead)
-io2=$(field "$out2" "part=io ranks=2 method=verlet every=10 " overhead)
+io1=$(field "$out1" "part=io ranks=1 method=verlet " overhead)
+io2=$(field "$out2" "part=io ranks=2 method=verlet " overhead)
+every=$(field "$out1" "part=io ranks=1 method=verlet " every)
 
 echo
 echo "### summary (targets: faster than Boost.Odeint, >= 0.8x the plain loop, scaling >= 85%, output overhead <= 10%)"
 printf '%-44s %8s  %s\n' "Verlet: structura / Boost.Odeint" "${vv_odeint}x" "$(check "$vv_odeint" '>' 1)"
 printf '%-44s %8s  %s\n' "Verlet: structura / plain loop" "${vv_plain}x" "$(check "$vv_plain" '>=' 0.8)"
+printf '%-44s %8s  %s\n' "Verlet: structura / tiled plain loop" "${vv_tiled}x" "$(check "$vv_tiled" '>=' 0.8)"
 printf '%-44s %8s  %s\n' "triple jump: structura / Boost.Odeint" "${tj_odeint}x" "$(check "$tj_odeint" '>' 1)"
 printf '%-44s %8s  %s\n' "triple jump: structura / plain loop" "${tj_plain}x" "$(check "$tj_plain" '>=' 0.8)"
+printf '%-44s %8s  %s\n' "triple jump: structura / tiled plain loop" "${tj_tiled}x" "$(check "$tj_tiled" '>=' 0.8)"
 printf '%-44s %8s  %s\n' "strong scaling efficiency, 2 ranks" \
   "$(awk -v e="$eff" 'BEGIN { printf "%.1f%%", 100 * e }')" "$(check "$eff" '>=' 0.85)"
-printf '%-44s %8s  %s\n' "output overhead, 1 rank, every 10 steps" \
+printf '%-44s %8s  %s\n' "output overhead, 1 rank, every ${every} steps" \
   "$(awk -v e="$io1" 'BEGIN { printf "%.1f%%", 100 * e }')" "$(check "$io1" '<=' 0.10)"
-printf '%-44s %8s  %s\n' "output overhead, 2 ranks, every 10 steps" \
+printf '%-44s %8s  %s\n' "output overhead, 2 ranks, every ${every} steps" \
   "$(awk -v e="$io2" 'BEGIN { printf "%.1f%%", 100 * e }')" "$(check "$io2" '<=' 0.10)"
 grep -h "process peak RSS" "$out1" "$out2" | sed 's/^/  /'
 
