@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cmath>
 #include <functional>
+#include <future>
 
 #include "core/stats.hpp"
 #include "run/log.hpp"
@@ -132,16 +133,19 @@ Series open_series(StageContext& ctx, const std::string& group) {
   return s;
 }
 
-void write_frame(Series& s, const Layout& l, std::int64_t k, const System& sys, const Ensemble& e) {
+// One frame of this rank's trajectories, copied to the host: what is written
+// to the time series and, when a checkpoint falls on the frame, to /checkpoint.
+struct Snapshot {
+  std::vector<double> q, p, energy, carried;
+};
+
+void write_frame(Series& s, const Layout& l, std::int64_t k, const Snapshot& f) {
   const auto K = static_cast<hsize_t>(k), b = static_cast<hsize_t>(l.local.begin),
              m = static_cast<hsize_t>(l.local.count), n = static_cast<hsize_t>(l.dof);
-  const std::vector<double> energy = energies_host(sys, e);
-  s.energy.write(Dims{K, b}, Dims{1, m}, energy.data());
+  s.energy.write(Dims{K, b}, Dims{1, m}, f.energy.data());
   if (s.position) {
-    std::vector<double> q, p;
-    to_host(e, q, p);
-    s.position->write(Dims{K, b, 0}, Dims{1, m, n}, q.data());
-    s.momentum->write(Dims{K, b, 0}, Dims{1, m, n}, p.data());
+    s.position->write(Dims{K, b, 0}, Dims{1, m, n}, f.q.data());
+    s.momentum->write(Dims{K, b, 0}, Dims{1, m, n}, f.p.data());
   }
 }
 
@@ -159,6 +163,13 @@ struct CarriedState {
 // The frame loop shared by the reference and the integrators: frame 0 from
 // the initial conditions, then advance/check/write/poll per frame, with
 // checkpoints that make a resumed run identical to an uninterrupted one.
+//
+// Output overlaps computation: while a worker thread advances the ensemble
+// to frame k+1, the main thread writes frame k from a host snapshot (and
+// does all MPI and HDF5 calls: MPI_THREAD_FUNNELED, HDF5 not thread-safe).
+// Kokkos is used by one thread at a time: snapshots are taken before the
+// worker starts and after it is joined. The arithmetic is unchanged, so
+// results are identical to a sequential loop.
 double run_frames(StageContext& ctx, const std::string& group, const std::string& label, const Advance& advance,
                   std::optional<CarriedState> carried = std::nullopt) {
   const Layout l = layout(ctx);
@@ -167,6 +178,16 @@ double run_frames(StageContext& ctx, const std::string& group, const std::string
   std::int64_t first_frame = 1;
   double kernel_seconds = 0;
   Series s;
+  auto snapshot = [&] {
+    Snapshot f;
+    to_host(e, f.q, f.p);
+    f.energy = energies_host(sys, e);
+    if (carried) {
+      auto h = Kokkos::create_mirror_view_and_copy(HostSpace(), carried->values);
+      f.carried.assign(h.data(), h.data() + l.local.count);
+    }
+    return f;
+  };
   auto restore_carried = [&](const h5::Group& ck) {
     if (!carried) return;
     std::vector<double> v = read_rows(ck.open_dataset(carried->name), l.local, 1);
@@ -188,20 +209,32 @@ double run_frames(StageContext& ctx, const std::string& group, const std::string
     from_host(e, read_rows(init.open_dataset("position"), l.local, l.dof),
               read_rows(init.open_dataset("momentum"), l.local, l.dof));
     s = create_series(ctx, group, l);
-    write_frame(s, l, 0, sys, e);
+    write_frame(s, l, 0, snapshot());
   }
 
-  Progress progress = ctx.progress(label, l.frames - 1, "frames");
-  for (std::int64_t k = first_frame; k < l.frames; ++k) {
-    // Only the local work is timed; the agreement on errors that follows is
-    // communication and would make the throughput measure waiting.
-    const auto t0 = std::chrono::steady_clock::now();
-    const std::string failure = capture_error<NumericalError>([&] {
-      advance(e, k);
-      Kokkos::fence();
+  // Advances to frame k on a worker thread. Only local work is timed; the
+  // agreement on errors that follows is communication.
+  struct Step {
+    std::string failure;
+    double seconds = 0;
+  };
+  auto start_step = [&](std::int64_t k) {
+    return std::async(std::launch::async, [&e, &advance, k] {
+      Step r;
+      const auto t0 = std::chrono::steady_clock::now();
+      r.failure = capture_error<NumericalError>([&] {
+        advance(e, k);
+        Kokkos::fence();
+      });
+      r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      return r;
     });
-    kernel_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    if (const std::string error = ctx.comm.first_error(failure); !error.empty())
+  };
+  // Joins the step to frame k and checks it on every rank.
+  auto finish_step = [&](std::future<Step>& pending, std::int64_t k) {
+    const Step r = pending.get();
+    kernel_seconds += r.seconds;
+    if (const std::string error = ctx.comm.first_error(r.failure); !error.empty())
       throw NumericalError(fmt::format("{}: {}", label, error));
     const std::int64_t bad_local = first_non_finite(e);
     const std::int64_t none = l.trajectories;
@@ -211,29 +244,45 @@ double run_frames(StageContext& ctx, const std::string& group, const std::string
           "{}: trajectory {} is no longer finite (NaN or Inf) between t = {} and t = {}; the integration "
           "diverged, try a smaller integration.dt",
           label, bad, (k - 1) * l.every * l.dt, k * l.every * l.dt));
-    write_frame(s, l, k, sys, e);
-    progress.update(k);
-    const auto action = ctx.checkpointer.poll();
-    if (action != Checkpointer::Action::Continue && k + 1 < l.frames) {
-      h5::Group ck = ctx.checkpoint_group();
-      std::vector<double> q, p;
-      to_host(e, q, p);
-      const auto N = static_cast<hsize_t>(l.trajectories), n = static_cast<hsize_t>(l.dof);
-      h5::Dataset dq = ck.create_dataset<double>("position", Dims{N, n});
-      h5::Dataset dp = ck.create_dataset<double>("momentum", Dims{N, n});
-      write_rows(dq, l.local, l.dof, q);
-      write_rows(dp, l.local, l.dof, p);
-      if (carried) {
-        auto h = Kokkos::create_mirror_view_and_copy(HostSpace(), carried->values);
-        std::vector<double> v(h.data(), h.data() + l.local.count);
-        h5::Dataset dc = ck.create_dataset<double>(carried->name, Dims{N, 1});
-        write_rows(dc, l.local, 1, v);
+  };
+  auto write_checkpoint = [&](const Snapshot& f, std::int64_t next_frame) {
+    h5::Group ck = ctx.checkpoint_group();
+    const auto N = static_cast<hsize_t>(l.trajectories), n = static_cast<hsize_t>(l.dof);
+    h5::Dataset dq = ck.create_dataset<double>("position", Dims{N, n});
+    h5::Dataset dp = ck.create_dataset<double>("momentum", Dims{N, n});
+    write_rows(dq, l.local, l.dof, f.q);
+    write_rows(dp, l.local, l.dof, f.p);
+    if (carried) {
+      h5::Dataset dc = ck.create_dataset<double>(carried->name, Dims{N, 1});
+      write_rows(dc, l.local, 1, f.carried);
+    }
+    ck.set_attribute("next_frame", next_frame);
+    ck.set_attribute("kernel_seconds", ctx.comm.max(kernel_seconds));
+    ctx.file.flush();
+  };
+
+  Progress progress = ctx.progress(label, l.frames - 1, "frames");
+  if (first_frame < l.frames) {
+    std::future<Step> pending = start_step(first_frame);
+    for (std::int64_t k = first_frame; k < l.frames; ++k) {
+      finish_step(pending, k);
+      const Snapshot frame = snapshot();
+      if (k + 1 < l.frames) pending = start_step(k + 1);
+      // A failure below must not leave the worker running on `e`.
+      struct JoinOnExit {
+        std::future<Step>& f;
+        ~JoinOnExit() {
+          if (f.valid()) f.wait();
+        }
+      } join{pending};
+      write_frame(s, l, k, frame);
+      progress.update(k);
+      const auto action = ctx.checkpointer.poll();
+      if (action != Checkpointer::Action::Continue && k + 1 < l.frames) {
+        write_checkpoint(frame, k + 1);
+        log::info("{}: checkpoint at frame {} of {}", label, k, l.frames - 1);
+        if (action == Checkpointer::Action::SaveAndStop) throw Interrupted();
       }
-      ck.set_attribute("next_frame", k + 1);
-      ck.set_attribute("kernel_seconds", ctx.comm.max(kernel_seconds));
-      ctx.file.flush();
-      log::info("{}: checkpoint at frame {} of {}", label, k, l.frames - 1);
-      if (action == Checkpointer::Action::SaveAndStop) throw Interrupted();
     }
   }
   kernel_seconds = ctx.comm.max(kernel_seconds);

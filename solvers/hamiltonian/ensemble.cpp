@@ -151,25 +151,40 @@ struct FixedStepKernel {
     const int first = item * W;
     const int lanes = count - first < W ? count - first : W;
     // Lanes past the end repeat the last trajectory (and are not stored), so
-    // that the lane loop has a constant trip count.
-    double lq[W][S::max_dof], lp[W][S::max_dof];
+    // that the lane loop has a constant trip count. The tile is stored
+    // coordinate-major, [d][lane], so that the lane loop reads and writes
+    // contiguous memory and vectorises; each lane's step works on a copy in
+    // registers.
+    double tq[S::max_dof][W], tp[S::max_dof][W];
     for (int j = 0; j < W; ++j) {
       const int i = first + (j < lanes ? j : lanes - 1);
-      Load<S>::in(q, i, n, lq[j]);
-      Load<S>::in(p, i, n, lp[j]);
+      for (int d = 0; d < n; ++d) {
+        tq[d][j] = q(i, d);
+        tp[d][j] = p(i, d);
+      }
     }
     bool ok = true;
-    if constexpr (W == 1) {
-      ok = fixed_steps<M>(sys, lq[0], lp[0], h, steps);
-    } else {
-      for (std::int64_t k = 0; k < steps; ++k)
-        for (int j = 0; j < W; ++j) fixed_steps<M>(sys, lq[j], lp[j], h, 1);
+    for (std::int64_t k = 0; k < (W == 1 ? 1 : steps); ++k) {
+      for (int j = 0; j < W; ++j) {
+        double a[S::max_dof], b[S::max_dof];
+        for (int d = 0; d < n; ++d) {
+          a[d] = tq[d][j];
+          b[d] = tp[d][j];
+        }
+        // With one lane (GPUs, implicit midpoint) the whole run is one call.
+        ok = fixed_steps<M>(sys, a, b, h, W == 1 ? steps : 1) && ok;
+        for (int d = 0; d < n; ++d) {
+          tq[d][j] = a[d];
+          tp[d][j] = b[d];
+        }
+      }
     }
     if (!ok) failed(0) = 1;
-    for (int j = 0; j < lanes; ++j) {
-      Load<S>::out(q, first + j, n, lq[j]);
-      Load<S>::out(p, first + j, n, lp[j]);
-    }
+    for (int j = 0; j < lanes; ++j)
+      for (int d = 0; d < n; ++d) {
+        q(first + j, d) = tq[d][j];
+        p(first + j, d) = tp[d][j];
+      }
   }
 };
 
