@@ -53,8 +53,11 @@ Schema make_schema() {
   s.add({"integration.methods", Type::StringList, V{"verlet", "triple-jump4", "rk4"},
          "fixed-step integrators to run side by side", {}, {}, method_names});
   s.add({"integration.dt", Type::Float, 0.01, "step size (time units)", 1e-300});
-  s.add({"integration.t_end", Type::Float, 10.0, "final time; must be a whole number of steps", 1e-300});
-  s.add({"integration.output_every", Type::Int, std::int64_t{100},
+  s.add({"integration.t_end", Type::Float, 100.0, "final time; must be a whole number of steps", 1e-300});
+  // A frame of an ensemble is 16 n bytes per trajectory: every 1000 steps
+  // keeps writing under 10% of a run at ~2e9 trajectory-steps/s per core
+  // (tests/benchmarks/run_pipeline_output.sh); ask for more where needed.
+  s.add({"integration.output_every", Type::Int, std::int64_t{1000},
          "steps between frames written to /timeseries (the cadence)", 1.0});
   s.add({"reference.method", Type::String, std::string("auto"),
          "accuracy reference: exact (harmonic oscillator, Kepler), dopri5 (adaptive), auto (exact where known), none",

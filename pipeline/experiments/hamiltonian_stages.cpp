@@ -133,10 +133,26 @@ Series open_series(StageContext& ctx, const std::string& group) {
   return s;
 }
 
-// One frame of this rank's trajectories, copied to the host: what is written
-// to the time series and, when a checkpoint falls on the frame, to /checkpoint.
+// One frame of this rank's trajectories in host memory: what is written to
+// the time series and, when a checkpoint falls on the frame, to /checkpoint.
+// Taking it is a plain copy (memcpy on a CPU); the conversion to the file's
+// row-major layout happens while the next frame is being computed.
 struct Snapshot {
-  std::vector<double> q, p, energy, carried;
+  Kokkos::View<double**, Kokkos::LayoutLeft, HostSpace> q, p;
+  Kokkos::View<double*, HostSpace> energy, carried;
+
+  Snapshot(std::int64_t m, int n)
+      : q("snapshot q", m, n), p("snapshot p", m, n), energy("snapshot energy", m), carried("snapshot carried", m) {}
+
+  // Row-major [m, n] copies of q and p, as the datasets store them.
+  std::vector<double> rows(const Kokkos::View<double**, Kokkos::LayoutLeft, HostSpace>& v) const {
+    const std::int64_t m = static_cast<std::int64_t>(v.extent(0));
+    const int n = static_cast<int>(v.extent(1));
+    std::vector<double> out(static_cast<std::size_t>(m * n));
+    for (int d = 0; d < n; ++d)
+      for (std::int64_t i = 0; i < m; ++i) out[i * n + d] = v(i, d);
+    return out;
+  }
 };
 
 void write_frame(Series& s, const Layout& l, std::int64_t k, const Snapshot& f) {
@@ -144,8 +160,8 @@ void write_frame(Series& s, const Layout& l, std::int64_t k, const Snapshot& f) 
              m = static_cast<hsize_t>(l.local.count), n = static_cast<hsize_t>(l.dof);
   s.energy.write(Dims{K, b}, Dims{1, m}, f.energy.data());
   if (s.position) {
-    s.position->write(Dims{K, b, 0}, Dims{1, m, n}, f.q.data());
-    s.momentum->write(Dims{K, b, 0}, Dims{1, m, n}, f.p.data());
+    s.position->write(Dims{K, b, 0}, Dims{1, m, n}, f.rows(f.q).data());
+    s.momentum->write(Dims{K, b, 0}, Dims{1, m, n}, f.rows(f.p).data());
   }
 }
 
@@ -178,15 +194,15 @@ double run_frames(StageContext& ctx, const std::string& group, const std::string
   std::int64_t first_frame = 1;
   double kernel_seconds = 0;
   Series s;
-  auto snapshot = [&] {
-    Snapshot f;
-    to_host(e, f.q, f.p);
-    f.energy = energies_host(sys, e);
-    if (carried) {
-      auto h = Kokkos::create_mirror_view_and_copy(HostSpace(), carried->values);
-      f.carried.assign(h.data(), h.data() + l.local.count);
-    }
-    return f;
+  // Energies of the current state, computed where the state is (by the
+  // worker after each step), and the host snapshot they are copied into.
+  Kokkos::View<double*, MemSpace> energy("energy", l.local.count);
+  Snapshot frame(l.local.count, l.dof);
+  auto take_snapshot = [&] {
+    Kokkos::deep_copy(frame.q, e.q);
+    Kokkos::deep_copy(frame.p, e.p);
+    Kokkos::deep_copy(frame.energy, energy);
+    if (carried) Kokkos::deep_copy(frame.carried, carried->values);
   };
   auto restore_carried = [&](const h5::Group& ck) {
     if (!carried) return;
@@ -209,17 +225,21 @@ double run_frames(StageContext& ctx, const std::string& group, const std::string
     from_host(e, read_rows(init.open_dataset("position"), l.local, l.dof),
               read_rows(init.open_dataset("momentum"), l.local, l.dof));
     s = create_series(ctx, group, l);
-    write_frame(s, l, 0, snapshot());
+    energies(sys, e, energy);
+    take_snapshot();
+    write_frame(s, l, 0, frame);
   }
 
-  // Advances to frame k on a worker thread. Only local work is timed; the
-  // agreement on errors that follows is communication.
+  // Advances to frame k on a worker thread, then evaluates the energies and
+  // looks for non-finite states there too. Only the advance is timed (the
+  // throughput); the agreement on errors that follows is communication.
   struct Step {
     std::string failure;
     double seconds = 0;
+    std::int64_t bad = -1;  // first non-finite trajectory (global index)
   };
   auto start_step = [&](std::int64_t k) {
-    return std::async(std::launch::async, [&e, &advance, k] {
+    return std::async(std::launch::async, [&e, &advance, &energy, &sys, k] {
       Step r;
       const auto t0 = std::chrono::steady_clock::now();
       r.failure = capture_error<NumericalError>([&] {
@@ -227,6 +247,10 @@ double run_frames(StageContext& ctx, const std::string& group, const std::string
         Kokkos::fence();
       });
       r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      if (r.failure.empty()) {
+        r.bad = first_non_finite(e);
+        energies(sys, e, energy);
+      }
       return r;
     });
   };
@@ -236,7 +260,7 @@ double run_frames(StageContext& ctx, const std::string& group, const std::string
     kernel_seconds += r.seconds;
     if (const std::string error = ctx.comm.first_error(r.failure); !error.empty())
       throw NumericalError(fmt::format("{}: {}", label, error));
-    const std::int64_t bad_local = first_non_finite(e);
+    const std::int64_t bad_local = r.bad;
     const std::int64_t none = l.trajectories;
     const std::int64_t bad = ctx.comm.min(bad_local < 0 ? none : bad_local);
     if (bad < none)
@@ -250,11 +274,11 @@ double run_frames(StageContext& ctx, const std::string& group, const std::string
     const auto N = static_cast<hsize_t>(l.trajectories), n = static_cast<hsize_t>(l.dof);
     h5::Dataset dq = ck.create_dataset<double>("position", Dims{N, n});
     h5::Dataset dp = ck.create_dataset<double>("momentum", Dims{N, n});
-    write_rows(dq, l.local, l.dof, f.q);
-    write_rows(dp, l.local, l.dof, f.p);
+    write_rows(dq, l.local, l.dof, f.rows(f.q));
+    write_rows(dp, l.local, l.dof, f.rows(f.p));
     if (carried) {
       h5::Dataset dc = ck.create_dataset<double>(carried->name, Dims{N, 1});
-      write_rows(dc, l.local, 1, f.carried);
+      write_rows(dc, l.local, 1, std::vector<double>(f.carried.data(), f.carried.data() + l.local.count));
     }
     ck.set_attribute("next_frame", next_frame);
     ck.set_attribute("kernel_seconds", ctx.comm.max(kernel_seconds));
@@ -266,7 +290,7 @@ double run_frames(StageContext& ctx, const std::string& group, const std::string
     std::future<Step> pending = start_step(first_frame);
     for (std::int64_t k = first_frame; k < l.frames; ++k) {
       finish_step(pending, k);
-      const Snapshot frame = snapshot();
+      take_snapshot();
       if (k + 1 < l.frames) pending = start_step(k + 1);
       // A failure below must not leave the worker running on `e`.
       struct JoinOnExit {

@@ -35,6 +35,7 @@ name = "harmonic-oscillator"
 [integration]
 dt = 0.1
 t_end = 10.0
+output_every = 10
 )";
 
 // Message of the ConfigError that loading `text` (with overrides) raises.
@@ -65,7 +66,7 @@ TEST_CASE("a valid file resolves every parameter, defaults included") {
 
 TEST_CASE("unknown keys are errors with file, line and a did-you-mean") {
   const std::string msg = error_of(std::string(base) + "[ensemble]\ntrajectores = 10\n");
-  CHECK(contains(msg, "bad.toml:13"));
+  CHECK(contains(msg, "bad.toml:14"));
   CHECK(contains(msg, "ensemble.trajectores"));
   CHECK(contains(msg, "did you mean 'ensemble.trajectories'"));
   CHECK(contains(error_of(std::string(base) + "[ensembel]\ntrajectories = 10\n"), "ensemble"));
@@ -152,6 +153,7 @@ TEST_CASE("the run id depends on the science, not on formatting or resources") {
 [integration]
 t_end = 10
 dt = 0.1
+output_every = 10
 methods = ["verlet", "triple-jump4", "rk4"]
 [system]
 name = "harmonic-oscillator"
