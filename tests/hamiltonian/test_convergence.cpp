@@ -66,7 +66,7 @@ TEST_CASE("convergence orders on the harmonic oscillator") {
   sho.mass_ = 0.5;
   for (const auto& c : cases) {
     const double order = measured_order(sho, c.method, {0.8, 0.3}, 10.0, c.n0);
-    INFO(info(c.method).name, ": measured order ", order);
+    MESSAGE(info(c.method).name, ": measured order ", order);
     CHECK(std::fabs(order - c.order) <= 0.15);
   }
 }
@@ -79,7 +79,7 @@ TEST_CASE("convergence orders on the Kepler problem (e = 0.5)") {
   const double T = 5.0;
   for (const auto& c : cases) {
     const double order = measured_order(Kepler{}, c.method, x0, T, 4 * c.n0);
-    INFO(info(c.method).name, ": measured order ", order);
+    MESSAGE(info(c.method).name, ": measured order ", order);
     CHECK(std::fabs(order - c.order) <= 0.15);
   }
 }
@@ -147,7 +147,7 @@ TEST_CASE("implicit midpoint converges with order 2 on a non-separable Hamiltoni
     err.push_back(std::max(std::fabs(x[0] - ref[0]), std::fabs(x[1] - ref[1])));
   }
   const double order = log_log_slope(h, err);
-  INFO("measured order ", order);
+  MESSAGE("implicit midpoint, damped oscillator: measured order ", order);
   CHECK(std::fabs(order - 2.0) <= 0.15);
   // On the physical limit the first coordinate follows the damped oscillator
   // x(t) = exp(-g t)(a cos(w t) + b sin(w t)), g = lambda/2m, w = sqrt(k/m - g^2).

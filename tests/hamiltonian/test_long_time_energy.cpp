@@ -48,7 +48,7 @@ TEST_CASE("Verlet's energy error is bounded over 10^6 steps while RK4's drifts")
     const Sampling box = BoxSampling{-1, 1, -1, 1};
     const double verlet = growth_exponent(HarmonicOscillator{}, Method::StormerVerlet, box, 0.1);
     const double rk4 = growth_exponent(HarmonicOscillator{}, Method::RK4, box, 0.1);
-    INFO("growth exponents: verlet ", verlet, ", rk4 ", rk4);
+    MESSAGE("growth exponents: verlet ", verlet, ", rk4 ", rk4);
     CHECK(std::fabs(verlet) < 0.05);
     CHECK(rk4 > 0.8);
     CHECK(rk4 > verlet + 0.7);
@@ -57,7 +57,7 @@ TEST_CASE("Verlet's energy error is bounded over 10^6 steps while RK4's drifts")
     const Sampling shell = ShellSampling{0.1, -0.5, 0.5, 100000};
     const double verlet = growth_exponent(HenonHeiles{}, Method::StormerVerlet, shell, 0.1);
     const double rk4 = growth_exponent(HenonHeiles{}, Method::RK4, shell, 0.1);
-    INFO("growth exponents: verlet ", verlet, ", rk4 ", rk4);
+    MESSAGE("growth exponents: verlet ", verlet, ", rk4 ", rk4);
     CHECK(std::fabs(verlet) < 0.1);
     CHECK(rk4 > 0.8);
     CHECK(rk4 > verlet + 0.7);
