@@ -42,21 +42,6 @@ h5::DatasetOptions options(const StageContext& ctx, const Dims& chunk, const std
   return {chunk, static_cast<int>(ctx.config.get_int("output.deflate")), unit};
 }
 
-// Copies an ensemble's (local) state to row-major host buffers [count, n].
-void to_host(const Ensemble& e, std::vector<double>& q, std::vector<double>& p) {
-  auto hq = Kokkos::create_mirror_view_and_copy(HostSpace(), e.q);
-  auto hp = Kokkos::create_mirror_view_and_copy(HostSpace(), e.p);
-  const std::int64_t m = e.size();
-  const int n = e.dof();
-  q.resize(m * n);
-  p.resize(m * n);
-  for (std::int64_t i = 0; i < m; ++i)
-    for (int d = 0; d < n; ++d) {
-      q[i * n + d] = hq(i, d);
-      p[i * n + d] = hp(i, d);
-    }
-}
-
 void from_host(Ensemble& e, const std::vector<double>& q, const std::vector<double>& p) {
   auto hq = Kokkos::create_mirror_view(e.q);
   auto hp = Kokkos::create_mirror_view(e.p);
@@ -68,13 +53,6 @@ void from_host(Ensemble& e, const std::vector<double>& q, const std::vector<doub
     }
   Kokkos::deep_copy(e.q, hq);
   Kokkos::deep_copy(e.p, hp);
-}
-
-std::vector<double> energies_host(const System& sys, const Ensemble& e) {
-  Kokkos::View<double*, MemSpace> h("energy", e.size());
-  energies(sys, e, h);
-  auto host = Kokkos::create_mirror_view_and_copy(HostSpace(), h);
-  return std::vector<double>(host.data(), host.data() + e.size());
 }
 
 void write_rows(h5::Dataset& d, const Range& local, int n, const std::vector<double>& v) {
@@ -144,6 +122,13 @@ struct Snapshot {
   Snapshot(std::int64_t m, int n)
       : q("snapshot q", m, n), p("snapshot p", m, n), energy("snapshot energy", m), carried("snapshot carried", m) {}
 
+  // Copies the ensemble's state and the energies computed for it.
+  void take(const Ensemble& e, const Kokkos::View<double*, MemSpace>& energies_of_e) {
+    Kokkos::deep_copy(q, e.q);
+    Kokkos::deep_copy(p, e.p);
+    Kokkos::deep_copy(energy, energies_of_e);
+  }
+
   // Row-major [m, n] copies of q and p, as the datasets store them.
   std::vector<double> rows(const Kokkos::View<double**, Kokkos::LayoutLeft, HostSpace>& v) const {
     const std::int64_t m = static_cast<std::int64_t>(v.extent(0));
@@ -199,9 +184,7 @@ double run_frames(StageContext& ctx, const std::string& group, const std::string
   Kokkos::View<double*, MemSpace> energy("energy", l.local.count);
   Snapshot frame(l.local.count, l.dof);
   auto take_snapshot = [&] {
-    Kokkos::deep_copy(frame.q, e.q);
-    Kokkos::deep_copy(frame.p, e.p);
-    Kokkos::deep_copy(frame.energy, energy);
+    frame.take(e, energy);
     if (carried) Kokkos::deep_copy(frame.carried, carried->values);
   };
   auto restore_carried = [&](const h5::Group& ck) {
@@ -390,17 +373,18 @@ void initial(StageContext& ctx) {
   const std::string error = ctx.comm.first_error(capture_error<InputError>(
       [&] { sample_initial_conditions(sys, sampling, static_cast<std::uint64_t>(c.get_int("experiment.seed")), e); }));
   if (!error.empty()) throw InputError(fmt::format("{}: ensemble: {}", c.source_file(), error));
-  std::vector<double> q, p;
-  to_host(e, q, p);
+  Kokkos::View<double*, MemSpace> energy("energy", l.local.count);
+  energies(sys, e, energy);
+  Snapshot f(l.local.count, l.dof);
+  f.take(e, energy);
   const auto N = static_cast<hsize_t>(l.trajectories), n = static_cast<hsize_t>(l.dof);
   h5::Group g = ctx.file.require_group("/data/initial");
   h5::Dataset dq = g.create_dataset<double>("position", Dims{N, n}, {{}, 0, "length"});
   h5::Dataset dp = g.create_dataset<double>("momentum", Dims{N, n}, {{}, 0, "momentum"});
   h5::Dataset de = g.create_dataset<double>("energy", Dims{N}, {{}, 0, "energy"});
-  write_rows(dq, l.local, l.dof, q);
-  write_rows(dp, l.local, l.dof, p);
-  const std::vector<double> energy = energies_host(sys, e);
-  de.write(Dims{static_cast<hsize_t>(l.local.begin)}, Dims{static_cast<hsize_t>(l.local.count)}, energy.data());
+  write_rows(dq, l.local, l.dof, f.rows(f.q));
+  write_rows(dp, l.local, l.dof, f.rows(f.p));
+  de.write(Dims{static_cast<hsize_t>(l.local.begin)}, Dims{static_cast<hsize_t>(l.local.count)}, f.energy.data());
   g.set_attribute("system", std::string(system_name(sys)));
   g.set_attribute("sampling", c.get_string("ensemble.sampling"));
   g.set_attribute("seed", c.get_int("experiment.seed"));
