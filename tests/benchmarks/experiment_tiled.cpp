@@ -1,11 +1,11 @@
-// Experiment, not a benchmark of shipped code: a copy of the fixed-step
-// kernel of hamiltonian/ensemble.cpp restructured to advance a tile of W
-// trajectories in lock-step, to measure what that change to ensemble.cpp
-// would gain on CPUs. The shipped kernel runs one trajectory's 1000-step
-// dependency chain at a time, which is bound by floating-point latency.
+// Experiment, not a benchmark of shipped code: the evidence behind the tiled
+// fixed-step kernel of hamiltonian/ensemble.cpp. The former kernel ran one
+// trajectory's 1000-step dependency chain at a time, bound by floating-point
+// latency; these variants advance a tile of W trajectories in lock-step. The
+// shipped advance_fixed (16 lanes, coordinate-major tile) is the first row.
 //
 //   current   Kokkos::parallel_for over trajectories, fixed_steps on doubles
-//             (what advance_fixed does)
+//             (the former kernel: one trajectory per work item)
 //   lanes     parallel_for over tiles of W; each step loops over the W lanes
 //             calling the unchanged scalar verlet_step / triple_jump4_step
 //             (independent chains for the out-of-order core)
@@ -155,7 +155,7 @@ void compare(const hm::HenonHeiles& sys, const hm::Ensemble& initial, double h, 
     v.push_back(Variant{name, std::move(run), {}, {}});
   };
   add("advance_fixed (shipped)", [&](hm::Ensemble& e) { hm::advance_fixed(sys, M, e, h, steps); });
-  add("copy of the shipped kernel",
+  add("one trajectory per work item",
       [&](hm::Ensemble& e) { launch(n, Current<HH, M>{sys, e.q, e.p, h, steps}); });
   add("tiles of 4, scalar lanes",
       [&](hm::Ensemble& e) { launch(tiles(4), Lanes<HH, M, 4>{sys, e.q, e.p, h, steps, n}); });
