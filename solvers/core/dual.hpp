@@ -69,6 +69,16 @@ Dual<N> sin(const Dual<N>& a) { return detail::apply(a, std::sin(a.v), std::cos(
 template <int N>
 Dual<N> cos(const Dual<N>& a) { return detail::apply(a, std::cos(a.v), -std::sin(a.v)); }
 template <int N>
+Dual<N> tanh(const Dual<N>& a) {
+  const double s = std::tanh(a.v);
+  return detail::apply(a, s, 1.0 - s * s);
+}
+template <int N>
+Dual<N> exp(const Dual<N>& a) {
+  const double e = std::exp(a.v);
+  return detail::apply(a, e, e);
+}
+template <int N>
 Dual<N> sqrt(const Dual<N>& a) {
   const double s = std::sqrt(a.v);
   return detail::apply(a, s, 0.5 / s);

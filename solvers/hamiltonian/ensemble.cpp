@@ -242,7 +242,7 @@ struct EnergyKernel {
   Kokkos::View<double*, MemSpace> out;
   KOKKOS_INLINE_FUNCTION void operator()(int i) const {
     const int n = sys.dof();
-    double a[S::max_dof], b[S::max_dof];
+    double a[S::max_dof] = {}, b[S::max_dof] = {};  // zeroed: GCC cannot see that n >= 1
     Load<S>::in(q, i, n, a);
     Load<S>::in(p, i, n, b);
     out(i) = sys.energy(a, b);

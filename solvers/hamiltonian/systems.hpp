@@ -160,8 +160,8 @@ struct FermiPastaUlam : Separable<FermiPastaUlam> {
   }
   template <class R>
   KOKKOS_INLINE_FUNCTION R kinetic(const R* p) const {
-    R t = 0.0;
-    for (int i = 0; i < length; ++i) t += 0.5 * p[i] * p[i];
+    R t = 0.5 * p[0] * p[0];  // no R(0.0): R may be a tensor type
+    for (int i = 1; i < length; ++i) t += 0.5 * p[i] * p[i];
     return t;
   }
   template <class R>
@@ -180,8 +180,7 @@ struct FermiPastaUlam : Separable<FermiPastaUlam> {
     // f_i = V'(q_{i+1} - q_i) - V'(q_i - q_{i-1})
     R left = spring_force(R(q[0]));
     for (int i = 0; i < length; ++i) {
-      const R next = i + 1 < length ? q[i + 1] : R(0.0);
-      const R right = spring_force(R(next - q[i]));
+      const R right = spring_force(i + 1 < length ? R(q[i + 1] - q[i]) : R(-q[i]));  // q_{n+1} = 0
       f[i] = right - left;
       left = right;
     }
@@ -208,7 +207,7 @@ struct DampedOscillator {
   }
   template <class R>
   KOKKOS_INLINE_FUNCTION void vector_field(const R* q, const R* p, R* dq, R* dp) const {
-    const R c = damping / (2.0 * mass);
+    const double c = damping / (2.0 * mass);
     dq[0] = p[0] / mass + c * (q[0] - q[1]);   // dH/dpi1
     dq[1] = -p[1] / mass - c * (q[0] - q[1]);  // dH/dpi2
     dp[0] = -(c * (p[0] - p[1]) + stiffness * q[0]);  // -dH/dq1
