@@ -15,6 +15,7 @@ packages=(
   libfftw3-dev libboost-dev librandom123-dev
   slurm-wlm munge
   python3 python3-h5py python3-matplotlib python3-numpy
+  python3-torch  # the PyTorch peer of the SympFlow training benchmark
 )
 
 missing=()

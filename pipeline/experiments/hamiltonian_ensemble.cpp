@@ -13,14 +13,13 @@
 #include <cmath>
 
 #include "experiments/hamiltonian_stages.hpp"
+#include "experiments/hamiltonian_system.hpp"
 #include "experiments/kind.hpp"
 
 namespace structura::pipeline {
 
 namespace {
 
-const std::vector<std::string> system_names = {"harmonic-oscillator", "pendulum", "henon-heiles", "kepler", "fput",
-                                               "damped-oscillator"};
 const std::vector<std::string> method_names = {"symplectic-euler", "verlet", "triple-jump4", "implicit-midpoint",
                                                "rk4"};
 
@@ -28,19 +27,7 @@ Schema make_schema() {
   Schema s;
   add_common_params(s);
   using V = std::vector<std::string>;
-  s.add({"system.name", Type::String, std::string("henon-heiles"), "the Hamiltonian system", {}, {}, system_names});
-  s.add({"system.stiffness", Type::Float, 1.0,
-         "harmonic-oscillator, damped-oscillator: spring constant k in H = p^2/2m + k q^2/2", 0.0});
-  s.add({"system.mass", Type::Float, 1.0, "harmonic-oscillator, damped-oscillator: mass m", 1e-300});
-  s.add({"system.damping", Type::Float, 0.1,
-         "damped-oscillator: lambda in m x'' + lambda x' + k x = 0 (doubled variables, non-separable H)", 0.0});
-  s.add({"system.omega_squared", Type::Float, 1.0, "pendulum: g/l in H = p^2/2 + (g/l)(1 - cos q)", 0.0});
-  s.add({"system.lambda", Type::Float, 1.0, "henon-heiles: coupling in H = |p|^2/2 + |q|^2/2 + lambda(q1^2 q2 - q2^3/3)"});
-  s.add({"system.mu", Type::Float, 1.0, "kepler: gravitational parameter in H = |p|^2/2 - mu/|q|", 1e-300});
-  s.add({"system.chain_length", Type::Int, std::int64_t{32}, "fput: number of moving masses (fixed ends)", 2.0,
-         double(hamiltonian::max_chain_length)});
-  s.add({"system.alpha", Type::Float, 0.25, "fput: cubic spring coefficient"});
-  s.add({"system.beta", Type::Float, 0.0, "fput: quartic spring coefficient"});
+  add_system_params(s, "henon-heiles");
   s.add({"ensemble.trajectories", Type::Int, std::int64_t{1000}, "number of trajectories N (all ranks together)", 1.0});
   s.add({"ensemble.sampling", Type::String, std::string("box"),
          "initial conditions: box (q, p uniform in the boxes) or shell (on the energy shell H = ensemble.energy)", {},
@@ -73,28 +60,9 @@ Schema make_schema() {
   return s;
 }
 
-// Parameters that only make sense for some systems.
-const std::vector<std::pair<std::string, std::vector<std::string>>> system_specific = {
-    {"system.stiffness", {"harmonic-oscillator", "damped-oscillator"}},
-    {"system.mass", {"harmonic-oscillator", "damped-oscillator"}},
-    {"system.damping", {"damped-oscillator"}},
-    {"system.omega_squared", {"pendulum"}},
-    {"system.lambda", {"henon-heiles"}},
-    {"system.mu", {"kepler"}},
-    {"system.chain_length", {"fput"}},
-    {"system.alpha", {"fput"}},
-    {"system.beta", {"fput"}},
-};
-
 void check(const Config& c) {
+  check_system_params(c);
   const std::string system = c.get_string("system.name");
-  // A value other than the default for another system's parameter is a
-  // mistake (the canonical config spells out every default, so compare values).
-  for (const auto& [key, owners] : system_specific)
-    if (std::find(owners.begin(), owners.end(), system) == owners.end() &&
-        c.get(key) != c.schema().find(key)->default_value)
-      c.fail(key, fmt::format("applies to system \"{}\" only, but system.name is \"{}\"", fmt::join(owners, "\", \""),
-                              system));
   if (system == "damped-oscillator") {
     for (const auto& m : c.get_strings("integration.methods"))
       if (m != "implicit-midpoint" && m != "rk4")

@@ -322,26 +322,6 @@ std::vector<double> read_rows(const h5::Dataset& d, const Range& local, int n) {
   return out;
 }
 
-System make_system(const Config& c) {
-  const std::string name = c.get_string("system.name");
-  if (name == "harmonic-oscillator") {
-    HarmonicOscillator s;
-    s.stiffness = c.get_float("system.stiffness");
-    s.mass_ = c.get_float("system.mass");
-    return s;
-  }
-  if (name == "pendulum") return Pendulum{{}, c.get_float("system.omega_squared")};
-  if (name == "henon-heiles") return HenonHeiles{{}, c.get_float("system.lambda")};
-  if (name == "kepler") return Kepler{{}, c.get_float("system.mu")};
-  if (name == "damped-oscillator")
-    return DampedOscillator{c.get_float("system.mass"), c.get_float("system.damping"), c.get_float("system.stiffness")};
-  FermiPastaUlam f;
-  f.length = static_cast<int>(c.get_int("system.chain_length"));
-  f.alpha = c.get_float("system.alpha");
-  f.beta = c.get_float("system.beta");
-  return f;
-}
-
 Method parse_method(const std::string& name) {
   for (const auto& i : method_table)
     if (i.name == name) return i.method;

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "config/config.hpp"
+#include "experiments/hamiltonian_system.hpp"
 #include "hamiltonian/ensemble.hpp"
 #include "run/stage_context.hpp"
 
@@ -23,7 +24,6 @@ Layout layout(const StageContext& ctx);
 // This rank's rows [local.begin, local.end) of a [N, n] dataset ([N] with n = 1).
 std::vector<double> read_rows(const h5::Dataset& d, const Range& local, int n);
 
-hamiltonian::System make_system(const Config& c);
 hamiltonian::Method parse_method(const std::string& name);
 // "exact", "dopri5" or "none" after resolving "auto".
 std::string reference_kind(const Config& c);

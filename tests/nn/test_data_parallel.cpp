@@ -2,8 +2,8 @@
 // training on the whole batch on one rank (to 1e-12 in float64), and
 // parameters plus Adam state saved to HDF5 and loaded back continue the
 // training bit for bit. Run on 1 and 2 ranks.
-#include <doctest/doctest.h>
-#include <torch/torch.h>
+#include "torch_doctest.hpp"
+
 #include <unistd.h>
 
 #include <cmath>

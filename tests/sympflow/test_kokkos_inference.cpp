@@ -1,8 +1,7 @@
 // The Kokkos inference kernel evaluates the same map as the libtorch model
 // it was exported from (float64), for every activation and layer order, at
 // single times and for rollouts beyond the training interval.
-#include <doctest/doctest.h>
-#include <torch/torch.h>
+#include "torch_doctest.hpp"
 
 #include "hamiltonian/flow_map_kernel.hpp"
 #include "hamiltonian/sympflow/sympflow.hpp"

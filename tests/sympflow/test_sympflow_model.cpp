@@ -2,8 +2,7 @@
 // random weights in float64: N(0, x) = x, symplecticity of N(t, .), the
 // backward-error-analysis identity that ties the network Hamiltonian to the
 // flow, the closed-form MLP derivatives, and the loss gradients.
-#include <doctest/doctest.h>
-#include <torch/torch.h>
+#include "torch_doctest.hpp"
 
 #include "hamiltonian/sympflow/baseline.hpp"
 #include "hamiltonian/sympflow/losses.hpp"

@@ -1,0 +1,16 @@
+// Stage bodies of the `sympflow` kind (see sympflow.cpp).
+#pragma once
+
+#include <string>
+
+#include "config/config.hpp"
+#include "run/stage_context.hpp"
+
+namespace structura::pipeline::sympflow_stages {
+
+void data(StageContext& ctx);
+void train(StageContext& ctx, const std::string& variant);
+void evaluate(StageContext& ctx);
+std::string summary(const Config& c, const std::string& result_file);
+
+}  // namespace structura::pipeline::sympflow_stages
