@@ -11,6 +11,7 @@ packages=(
   petsc-dev
   libtrilinos-kokkos-dev
   libtorch-dev
+  libopenblas0-serial  # BLAS for libtorch: Debian's default reference BLAS made SympFlow training 2x slower
   libfmt-dev doctest-dev libtomlplusplus-dev libcli11-dev
   libfftw3-dev libboost-dev librandom123-dev
   slurm-wlm munge

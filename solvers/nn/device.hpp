@@ -21,7 +21,8 @@ struct TorchSettings {
 TorchSettings parse_torch_settings(const std::string& device, const std::string& dtype, int threads,
                                    const std::string& where);
 
-// Sets libtorch's thread counts and default dtype (process-wide). Safe to
+// Sets libtorch's thread counts and default dtype, and keeps freed heap
+// memory in the process (glibc mallopt; see device.cpp) (process-wide). Safe to
 // call more than once: the inter-op thread count can only be set once per
 // process, so later calls leave it as it is.
 void apply(const TorchSettings& settings);
