@@ -70,7 +70,7 @@ void write_set(StageContext& ctx, const Settings& s, const std::string& which, s
   ds.set_attribute("meaning", "reference states (trajectory, time, [q, p]) plus noise");
   std::vector<double> times(static_cast<std::size_t>(M));
   for (std::int64_t m = 0; m < M; ++m) times[m] = double(m) * step;
-  g.write_dataset("times", times, h5::Dims{static_cast<hsize_t>(M)});
+  g.write_dataset("times", times, h5::Dims{static_cast<hsize_t>(M)}).set_attribute("unit", "time");
   g.set_attribute("noise", s.data_noise);
 }
 

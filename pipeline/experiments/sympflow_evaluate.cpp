@@ -77,6 +77,13 @@ void write_metric(h5::Group& g, const std::string& name, double value, const std
   d.set_attribute("meaning", meaning);
 }
 
+void write_series(h5::Group& g, const std::string& name, const std::vector<double>& values, const std::string& unit,
+                  const std::string& meaning) {
+  h5::Dataset d = g.write_dataset(name, values, h5::Dims{values.size()});
+  d.set_attribute("unit", unit);
+  d.set_attribute("meaning", meaning);
+}
+
 std::string time_tag(double t) { return fmt::format("t{:g}", t); }
 
 // Samples of `orbits` under one method: (samples, orbits, 2n) row-major, and the callback for crossings.
@@ -214,13 +221,11 @@ void evaluate(StageContext& ctx) {
     }
     h5::Group g = ev.require_group(m->name);
     g.set_attribute("family", m->family);
-    g.write_dataset("energy_error", m->energy, h5::Dims{frames}).set_attribute("meaning", "mean |H(x(t)) - H(x0)|");
-    g.write_dataset("relative_energy_error", m->relative_energy, h5::Dims{frames})
-        .set_attribute("meaning", "mean |H(x(t)) - H(x0)| / |H(x0)|");
+    write_series(g, "energy_error", m->energy, "energy", "mean |H(x(t)) - H(x0)|");
+    write_series(g, "relative_energy_error", m->relative_energy, "1", "mean |H(x(t)) - H(x0)| / |H(x0)|");
     if (m == &reference) continue;
-    g.write_dataset("state_error", m->state, h5::Dims{frames}).set_attribute("meaning", "mean |x(t) - x_ref(t)|");
-    g.write_dataset("relative_state_error", m->relative_state, h5::Dims{frames})
-        .set_attribute("meaning", "mean |x(t) - x_ref(t)| / |x_ref(t)|");
+    write_series(g, "state_error", m->state, "1", "mean |x(t) - x_ref(t)| over [q, p]");
+    write_series(g, "relative_state_error", m->relative_state, "1", "mean |x(t) - x_ref(t)| / |x_ref(t)|");
 
     h5::Group mg = metrics.require_group(m->name);
     for (double t : s.eval_times) {
@@ -228,7 +233,7 @@ void evaluate(StageContext& ctx) {
       const std::string tag = time_tag(t);
       write_metric(mg, "state_error_" + tag, m->state[k], "1", "mean |x - x_ref| at t = " + fmt::format("{:g}", t));
       write_metric(mg, "relative_state_error_" + tag, m->relative_state[k], "1", "mean |x - x_ref| / |x_ref|");
-      write_metric(mg, "energy_error_" + tag, m->energy[k], "1", "mean |H(x(t)) - H(x0)|");
+      write_metric(mg, "energy_error_" + tag, m->energy[k], "energy", "mean |H(x(t)) - H(x0)|");
       write_metric(mg, "relative_energy_error_" + tag, m->relative_energy[k], "1", "mean |H(x(t)) - H(x0)| / |H(x0)|");
     }
     // Energy error growth: log-log slope over the frames t >= 1 interval
@@ -261,7 +266,7 @@ void evaluate(StageContext& ctx) {
     h5::Group ph = ev.require_group("phase");
     std::vector<double> pt(static_cast<std::size_t>(samples));
     for (std::int64_t j = 0; j < samples; ++j) pt[static_cast<std::size_t>(j)] = double(j) * delta;
-    ph.write_dataset("times", pt, h5::Dims{static_cast<hsize_t>(samples)});
+    ph.write_dataset("times", pt, h5::Dims{static_cast<hsize_t>(samples)}).set_attribute("unit", "time");
     all_propagators([&](const std::string& name, Propagator& prop) {
       Ensemble e = few.clone();
       const auto v = dense_samples(prop, e, delta, samples);

@@ -172,8 +172,9 @@ void train(StageContext& ctx, const std::string& variant_name) {
     loss.backward();
     return loss.item<double>();
   };
-  // Model selection: the residual on fixed held-out points (data loss when supervised).
-  cb.validate = [&](std::int64_t) -> double {
+  // Model selection: the variant's loss of that epoch on fixed held-out
+  // points (its data loss on held-out trajectories when supervised).
+  cb.validate = [&](std::int64_t it) -> double {
     double sum = 0, count = 0;
     if (v.supervised) {
       torch::NoGradGuard no_grad;
@@ -185,7 +186,8 @@ void train(StageContext& ctx, const std::string& variant_name) {
       count = double(validation_pairs.x0.size(0));
     } else {
       torch::NoGradGuard no_grad;  // the time derivative is forward mode: no graph needed
-      sum = unsupervised_loss(*model, s.system, to_device(validation.x0), to_device(validation.t), {1, 0, 0}).residual;
+      sum = unsupervised_loss(*model, s.system, to_device(validation.x0), to_device(validation.t), weights_for(s, v, it))
+                .total.item<double>();
       count = double(s.validation_points);
     }
     return ctx.comm.sum(sum) / count;

@@ -31,6 +31,16 @@ _METHOD_COLOURS = {
     "triple-jump4": "tab:green",
     "implicit-midpoint": "tab:orange",
     "rk4": "tab:red",
+    # Trained variants of the `sympflow` kind (beside the reference and
+    # verlet or implicit-midpoint; the integrators above never share a run
+    # with them, so their colours may repeat).
+    "residual": "tab:cyan",
+    "residual+matching": "tab:red",
+    "matching": "tab:olive",
+    "mixed": "tab:purple",
+    "supervised": "tab:green",
+    "baseline": "tab:brown",
+    "supervised-baseline": "tab:pink",
 }
 _FALLBACK = ["tab:brown", "tab:pink", "tab:olive", "tab:cyan", "tab:gray"]
 

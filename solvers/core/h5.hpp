@@ -180,6 +180,9 @@ template <class T>
 Dataset Group::write_dataset(const std::string& path, const std::vector<T>& values, const Dims& dims,
                              const DatasetOptions& opt) {
   Dataset d = create_dataset<T>(path, dims, opt);
+  std::size_t elements = 1;
+  for (auto x : dims) elements *= x;
+  if (elements == 0) return d;  // MPI-IO rejects a zero-length write; every rank skips it alike
   if (rank_ == 0) {
     d.write(Dims(dims.size(), 0), dims, values.data());
   } else {
