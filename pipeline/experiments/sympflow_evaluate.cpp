@@ -27,8 +27,10 @@ using namespace sympflow_run;
 namespace {
 
 struct Compared {
+  Compared(std::string n, std::string f, std::unique_ptr<Propagator> p)
+      : name(std::move(n)), family(std::move(f)), propagator(std::move(p)) {}
   std::string name;
-  std::string family;  // "sympflow", "baseline", "classical"
+  std::string family;  // "sympflow", "baseline", "classical", "reference"
   std::unique_ptr<Propagator> propagator;
   double seconds = 0;  // in advance(), this rank
   // Sums over this rank's trajectories, per frame.

@@ -85,10 +85,13 @@ KOKKOS_INLINE_FUNCTION T mlp_value_and_gradient(const double* w, int inputs, int
     const double* W = k == 0 ? w : w + width * inputs + width + (k - 1) * (width * width + width);
     for (int r = 0; r < width; ++r) e[r] = slope[k][r] * delta[r];
     T* target = k == 0 ? grad : delta;  // delta is dead once e holds it
-    for (int c = 0; c < kcols; ++c) target[c] = 0.0;
-    // Row by row, so that W is read contiguously.
-    for (int r = 0; r < width; ++r)
-      for (int c = 0; c < kcols; ++c) target[c] += W[r * kcols + c] * e[r];
+    // Column by column with the sum in a register: updating target[c] row by
+    // row instead chains every update through memory (3x slower with lanes).
+    for (int c = 0; c < kcols; ++c) {
+      T sum = W[c] * e[0];
+      for (int r = 1; r < width; ++r) sum += W[r * kcols + c] * e[r];
+      target[c] = sum;
+    }
   }
   return value;
 }

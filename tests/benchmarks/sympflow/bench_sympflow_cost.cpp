@@ -9,7 +9,7 @@
 //   structura_bench_sympflow_cost --result runs/sympflow-sho/<id>/result.h5 [--variant residual+matching]
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
-#include <toml++/toml.hpp>
+#include <toml++/toml.h>
 
 #include <cmath>
 
