@@ -86,7 +86,8 @@ Schema make_schema() {
   s.add({"evaluation.trajectories", Type::Int, std::int64_t{500}, "held-out initial conditions", 1.0});
   s.add({"evaluation.max_energy", Type::Float, 0.0,
          "held-out initial conditions are drawn in the training box with H below this (0: no bound, except "
-         "henon-heiles, where 0 means below the escape energy 1/(6 lambda^2))",
+         "henon-heiles, where 0 means below the escape energy 1/(6 lambda^2); henon-heiles points are also "
+         "kept inside the potential well, where such orbits are bounded)",
          0.0});
   s.add({"evaluation.times", Type::FloatList, std::vector<double>{1.0, 10.0, 100.0},
          "times at which errors are reported (whole multiples of training.t_max)"});

@@ -9,6 +9,7 @@
 #include "experiments/sympflow_propagators.hpp"
 #include "experiments/sympflow_settings.hpp"
 #include "experiments/sympflow_stages.hpp"
+#include "run/collective_errors.hpp"
 #include "run/log.hpp"
 
 namespace structura::pipeline::sympflow_stages {
@@ -40,7 +41,7 @@ void write_set(StageContext& ctx, const Settings& s, const std::string& which, s
   const double step = s.t_max / double(M);
   auto reference = reference_propagator(s.system, s.rtol, s.atol);
   for (std::int64_t m = 0; m < M; ++m) {
-    if (m > 0) reference->advance(e, step);
+    if (m > 0) agree_on_errors(ctx.comm, [&] { reference->advance(e, step); });
     const std::vector<double> rows = initial_host();
     for (std::int64_t i = 0; i < local.count; ++i)
       std::copy(rows.begin() + i * n2, rows.begin() + (i + 1) * n2, states.begin() + (i * M + m) * n2);

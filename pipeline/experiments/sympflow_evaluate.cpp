@@ -17,6 +17,7 @@
 #include "experiments/sympflow_stages.hpp"
 #include "hamiltonian/sympflow/sympflow.hpp"
 #include "nn/device.hpp"
+#include "run/collective_errors.hpp"
 #include "run/log.hpp"
 
 namespace structura::pipeline::sympflow_stages {
@@ -170,7 +171,7 @@ void evaluate(StageContext& ctx) {
   // ---- held-out initial conditions and the frame loop ----
   const Range local = ctx.comm.block(s.eval_trajectories);
   Ensemble initial(local.begin, local.count, s.dof);
-  sample_below_energy(s, derived_seed(s.seed, Purpose::Evaluation), initial);
+  agree_on_errors(ctx.comm, [&] { sample_below_energy(s, derived_seed(s.seed, Purpose::Evaluation), initial); });
   const std::vector<double> h0 = host_energies(s.system, initial);
   Ensemble ref_state = initial.clone();
   std::vector<Ensemble> states;
@@ -178,14 +179,17 @@ void evaluate(StageContext& ctx) {
 
   Progress progress = ctx.progress("evaluate", static_cast<std::int64_t>(frames - 1), "frames");
   for (std::size_t k = 1; k < frames; ++k) {
-    reference.propagator->advance(ref_state, dt);
+    // A failing reference or implicit step is local to a rank's slice.
+    agree_on_errors(ctx.comm, [&] { reference.propagator->advance(ref_state, dt); });
     const HostState ref = host_state(ref_state);
     accumulate(reference, k, s.system, ref_state, ref, h0);
     for (std::size_t m = 0; m < methods.size(); ++m) {
-      const auto start = std::chrono::steady_clock::now();
-      methods[m].propagator->advance(states[m], dt);
-      Kokkos::fence();
-      methods[m].seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      agree_on_errors(ctx.comm, [&] {  // timed inside: the agreement is not the method's cost
+        const auto start = std::chrono::steady_clock::now();
+        methods[m].propagator->advance(states[m], dt);
+        Kokkos::fence();
+        methods[m].seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      });
       if (const std::int64_t bad = hamiltonian::first_non_finite(states[m]); ctx.comm.any(bad >= 0))
         throw NumericalError(fmt::format("evaluate: {} produced a non-finite state at t = {:g} (trajectory {})",
                                          methods[m].name, double(k) * dt, bad));

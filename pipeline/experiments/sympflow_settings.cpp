@@ -88,6 +88,21 @@ std::int64_t steps_per_epoch(const Settings& s, const Variant& v) {
   return (samples + s.data_batch - 1) / s.data_batch;
 }
 
+namespace {
+
+// Henon-Heiles orbits below the escape energy 1/(6 lambda^2) are bounded
+// only inside the triangle whose corners are the three saddles, (0, 1/lambda)
+// and (+-sqrt(3)/2, -1/2)/lambda; just beyond a saddle V is lower again and
+// the orbit escapes. Other systems: no condition.
+bool inside_well(const hamiltonian::System& system, const double* q) {
+  const auto* hh = std::get_if<hamiltonian::HenonHeiles>(&system);
+  if (hh == nullptr || hh->lambda == 0) return true;
+  const double a = q[0] * hh->lambda, b = q[1] * hh->lambda, r3 = std::sqrt(3.0);
+  return b > -0.5 && b < 1.0 - r3 * a && b < 1.0 + r3 * a;
+}
+
+}  // namespace
+
 void sample_below_energy(const Settings& s, std::uint64_t key, hamiltonian::Ensemble& e) {
   const int n = s.dof;
   auto q = Kokkos::create_mirror_view(e.q);
@@ -100,7 +115,7 @@ void sample_below_energy(const Settings& s, std::uint64_t key, hamiltonian::Ense
     for (; a < kAttempts; ++a) {
       draw_in_box(s.box, n, key, static_cast<std::uint64_t>(a), item, x.data());
       const double h = std::visit([&](const auto& sys) { return sys.energy(x.data(), x.data() + n); }, s.system);
-      if (h < s.eval_max_energy) break;
+      if (h < s.eval_max_energy && inside_well(s.system, x.data())) break;
     }
     if (a == kAttempts)
       throw InputError(fmt::format("evaluation.max_energy: no point of the training box has H below {:g} in {} "

@@ -59,7 +59,8 @@ enum class Purpose : std::uint64_t { Training = 0, Data = 1, DataValidation = 2,
 inline std::uint64_t derived_seed(std::uint64_t seed, Purpose p) { return seed * 16 + static_cast<std::uint64_t>(p); }
 
 // Initial conditions of e (global indices e.first...) uniform in the box,
-// conditioned on H < max_energy by rejection; draw a of trajectory i is keyed
+// conditioned on H < max_energy (and, for Henon-Heiles, inside the
+// potential well) by rejection; draw a of trajectory i is keyed
 // (key, a, i), so the result does not depend on the decomposition. Throws
 // InputError naming evaluation.max_energy when rejection keeps failing.
 void sample_below_energy(const Settings& s, std::uint64_t key, hamiltonian::Ensemble& e);

@@ -73,29 +73,8 @@ struct Measured {
 struct Row {
   std::string system, activation;
   Measured kokkos, torch, naive;
-  double activation_floor_s = 0;  // the kernel's scalar activation calls alone
 };
 
-// Activations the kernel evaluates per trajectory and map: layers x 2 MLPs
-// (V, K) x 2 times (t and 0) x depth x width.
-std::int64_t activations_per_map(const Options& o) { return std::int64_t{o.layers} * 2 * 2 * o.depth * o.width; }
-
-// Seconds for `count` scalar activation_and_slope calls, the function the
-// kernel evaluates for every hidden unit: a floor under the kernel's time
-// that explains it. Arguments sweep [-2, 2), like pre-activations.
-double activation_floor(hm::Activation act, std::int64_t count) {
-  double sink = 0;
-  const double seconds = sb::time_seconds([&] {
-    for (std::int64_t i = 0; i < count; ++i) {
-      double value, slope;
-      hm::activation_and_slope(act, -2.0 + static_cast<double>(i & 1023) * (4.0 / 1024), value, slope);
-      sink += value + slope;
-    }
-  });
-  volatile double keep = sink;  // the calls must not be optimised away
-  (void)keep;
-  return seconds;
-}
 
 // Resident set size now, in MiB (/proc/self/statm, pages).
 double current_rss_mib() {
@@ -177,10 +156,6 @@ Row measure(const Options& o, const std::string& system_name, const std::string&
   }
   row.torch.diff = (x_torch - x_kokkos).abs().max().item<double>();
   row.naive.diff = (x_naive - x_kokkos).abs().max().item<double>();
-  std::vector<double> floor;
-  for (int rep = 0; rep < o.reps; ++rep)
-    floor.push_back(activation_floor(a.activation, o.trajectories * activations_per_map(o)));
-  row.activation_floor_s = sb::median(floor);
   if (!(row.torch.diff <= o.tolerance))
     throw structura::NumericalError(fmt::format("{} {}: Kokkos kernel and SympFlow::flow differ by {:.3g} > {:.1g}",
                                                 system_name, activation, row.torch.diff, o.tolerance));
@@ -228,24 +203,10 @@ void report(const Options& o, const std::vector<Row>& rows) {
     fmt::print(
         "RESULT part=inference system={} activation={} kokkos_s={:.6g} torch_s={:.6g} naive_s={:.6g} "
         "torch_vs_kokkos={:.4f} naive_vs_kokkos={:.4f} kokkos_maps_per_s={:.4g} diff_torch={:.3g} "
-        "diff_naive={:.3g} rss_kokkos_mib={:.1f} rss_torch_mib={:.1f} rss_naive_mib={:.1f} "
-        "activation_floor_s={:.4g}\n",
+        "diff_naive={:.3g} rss_kokkos_mib={:.1f} rss_torch_mib={:.1f} rss_naive_mib={:.1f}\n",
         r.system, r.activation, tk, r.torch.median(), r.naive.median(), r.torch.median() / tk, r.naive.median() / tk,
-        n / tk, r.torch.diff, r.naive.diff, r.kokkos.rss.mib, r.torch.rss.mib, r.naive.rss.mib, r.activation_floor_s);
+        n / tk, r.torch.diff, r.naive.diff, r.kokkos.rss.mib, r.torch.rss.mib, r.naive.rss.mib);
   }
-  std::string floors;  // "56% (sho tanh), ..."
-  for (const auto& r : rows)
-    floors += fmt::format("{}{:.0f}% ({} {})", floors.empty() ? "" : ", ",
-                          100 * r.activation_floor_s / r.kokkos.median(), r.system, r.activation);
-  fmt::print(
-      "\nactivation floor: {} scalar activation_and_slope calls per trajectory and map, timed alone, take {} "
-      "of the kernel's time\n",
-      activations_per_map(o), floors);
-  md.line("");
-  md.line(
-      "The kernel evaluates {} scalar activations (with slopes) per trajectory and map; timed alone they take {} "
-      "of its time.",
-      activations_per_map(o), floors);
   md.line("");
   fmt::print(
       "\nvs kokkos = time / Kokkos time (> 1: the kernel is faster); max|diff| against the kernel's result "
