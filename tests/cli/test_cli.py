@@ -9,27 +9,18 @@ number of ranks, an uninterrupted run, files hashed before and after.
 import hashlib
 import os
 import pathlib
-import subprocess
 import sys
 import tempfile
 
 import h5py
 import numpy as np
 
-STRUCTURA = os.environ["STRUCTURA"]
 HERE = pathlib.Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent / "common"))
+from structura_cli import run  # noqa: E402
+
 SMALL = HERE / "small.toml"
 TIMING = {"throughput", "kernel_seconds"}  # metrics that measure the machine, not the result
-
-
-def run(*args, env=None, expect=0):
-    full_env = dict(os.environ)
-    full_env.update(env or {})
-    p = subprocess.run([STRUCTURA, *map(str, args)], capture_output=True, text=True, env=full_env)
-    if expect is not None and p.returncode != expect:
-        sys.exit(f"FAIL: {' '.join(map(str, args))} exited {p.returncode}, expected {expect}\n"
-                 f"--- stdout\n{p.stdout}\n--- stderr\n{p.stderr}")
-    return p
 
 
 def only_run_dir(runs_dir):
