@@ -27,6 +27,9 @@ mark_as_advanced(STRUCTURA_INSTALL_CMAKEDIR)
 set_target_properties(structura_flags PROPERTIES EXPORT_NAME flags)
 
 set(STRUCTURA_INSTALLED_LIBRARIES structura_core structura_hamiltonian)
+if(STRUCTURA_WITH_TORCH)  # the learning libraries: the package then finds Torch too
+  list(APPEND STRUCTURA_INSTALLED_LIBRARIES structura_nn structura_sympflow)
+endif()
 install(TARGETS ${STRUCTURA_INSTALLED_LIBRARIES}
   EXPORT structuraTargets
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}

@@ -64,4 +64,8 @@ if command -v mpiexec >/dev/null 2>&1; then
   echo "== run consumer (2 ranks)"
   mpiexec -n 2 --oversubscribe --bind-to none "$tmp/build/consumer"
 fi
+if [ -x "$tmp/build/consumer_sympflow" ]; then
+  echo "== run consumer_sympflow (libtorch)"
+  "$tmp/build/consumer_sympflow"
+fi
 echo "== install_consumer: OK"
