@@ -42,6 +42,9 @@ set(STRUCTURA_KOKKOS_VERSION "${Kokkos_VERSION}")
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(PETSc REQUIRED IMPORTED_TARGET PETSc)
 
+# --- FFTW (pkg-config; the FBP filters) -----------------------------------------
+pkg_check_modules(FFTW REQUIRED IMPORTED_TARGET fftw3 fftw3f)
+
 # --- small libraries ------------------------------------------------------------
 find_package(fmt REQUIRED)
 find_package(tomlplusplus REQUIRED)
