@@ -5,7 +5,6 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <functional>
 #include <string>
@@ -444,35 +443,5 @@ TEST_CASE("operator norm by power iteration matches the dense spectrum") {
     MESSAGE("power iteration: double " << norm_d << ", float " << norm_f);
     CHECK(std::fabs(norm_d - sigma_max) <= 1e-9 * sigma_max);
     CHECK(std::fabs(norm_f - sigma_max) <= 1e-5 * sigma_max);
-  }
-}
-
-// Timing, not a check: run with
-//   test_tomography_projector -tc='*throughput*' --no-skip
-TEST_CASE_TEMPLATE("throughput 256^2 x 256 angles" * doctest::skip(), T, float, double) {
-  const ImageGeometry im = image_geometry(256, 256, 2.0, 2.0);
-  for (const BeamGeometry& beam : {parallel_beam(256, 256, 2.0 / 256), fan_beam(256, 256, 3.0 / 256, 4.0, 2.0)}) {
-    const DistributedProjector<T> A(im, beam);
-    auto x = A.make_image();
-    auto y = A.make_sinogram_slice();
-    fill_random(x, 1);
-    fill_random(y, 2, A.angles().begin);
-    auto best = [&](auto&& f) {
-      double t = 1e30;
-      for (int rep = 0; rep < 5; ++rep) {
-        Kokkos::fence();
-        const auto start = std::chrono::steady_clock::now();
-        f();
-        Kokkos::fence();
-        t = std::min(t, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
-      }
-      return t;
-    };
-    const double tf = best([&] { A.forward(x, y); });
-    const double ta = best([&] { A.adjoint(y, x); });
-    const double updates = double(im.pixels()) * double(beam.angles.size());
-    MESSAGE(std::string(beam.kind == BeamKind::Fan ? "fan" : "parallel")
-            << " " << sizeof(T) * 8 << "-bit: forward " << tf * 1e3 << " ms (" << updates / tf / 1e9
-            << " G pixel-angle/s), adjoint " << ta * 1e3 << " ms (" << updates / ta / 1e9 << " G/s)");
   }
 }

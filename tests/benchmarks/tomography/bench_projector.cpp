@@ -1,0 +1,89 @@
+// Throughput of the Joseph projector pair (forward and adjoint, float and
+// double, parallel and fan beam) on one rank, in pixel·angle updates per
+// second, for the sizes of the CT issue: 256² × 256 angles, 512² × 512.
+// scikit-image's radon on the same sizes is timed by skimage_peer.py in the
+// same run (run_tomography.sh) and the ratio printed there.
+//
+//   structura_bench_projector [--sizes 256,512] [--reps 5]
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include <string>
+#include <vector>
+
+#include "bench_util.hpp"
+#include "core/kokkos.hpp"
+#include "core/mpi.hpp"
+#include "tomography/phantoms.hpp"
+#include "tomography/projector.hpp"
+
+using namespace structura;
+using namespace structura::tomography;
+
+namespace {
+
+template <class T>
+void measure(int n, BeamKind kind, int reps) {
+  ImageGeometry im;
+  im.nx = im.ny = n;
+  im.width = im.height = 2.0;
+  BeamGeometry beam;
+  beam.kind = kind;
+  beam.detectors = n;
+  if (kind == BeamKind::Parallel) {
+    beam.angles = uniform_angles(n, 3.14159265358979323846);
+    beam.detector_spacing = 2.0 / n;
+  } else {  // flat detector, magnification 1.5, full turn
+    beam.angles = uniform_angles(n, 2 * 3.14159265358979323846);
+    beam.source_origin = 4.0;
+    beam.origin_detector = 2.0;
+    beam.detector_spacing = 1.5 * 2.0 * 1.5 / n;
+  }
+  const Projector<T> A(im, beam);
+  auto x = A.make_image();
+  auto y = A.make_sinogram();
+  {
+    const std::vector<double> phantom = shepp_logan(im);
+    auto h = Kokkos::create_mirror_view(x);
+    for (int r = 0; r < n; ++r)
+      for (int c = 0; c < n; ++c) h(r, c) = static_cast<T>(phantom[static_cast<std::size_t>(r) * n + c]);
+    Kokkos::deep_copy(x, h);
+  }
+  auto timed = [&](auto&& f) {
+    std::vector<double> t;
+    f();  // warm-up
+    for (int r = 0; r < reps; ++r)
+      t.push_back(bench::time_seconds([&] {
+        f();
+        Kokkos::fence();
+      }));
+    return bench::median(t);
+  };
+  const double tf = timed([&] { A.forward(x, y); });
+  const double ta = timed([&] { A.adjoint(y, x); });
+  const double updates = double(n) * n * n;
+  fmt::print("RESULT part=projector n={} beam={} precision={} forward_s={:.6g} adjoint_s={:.6g} "
+             "forward_gups={:.4g} adjoint_gups={:.4g} rss_mib={:.1f}\n",
+             n, kind == BeamKind::Parallel ? "parallel" : "fan", sizeof(T) == 4 ? "float32" : "float64", tf, ta,
+             updates / tf / 1e9, updates / ta / 1e9, bench::peak_rss_mib());
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  mpi::Environment mpi_env(argc, argv);
+  KokkosRuntime kokkos(argc, argv);
+  CLI::App app{"Joseph projector throughput"};
+  std::vector<int> sizes{256, 512};
+  int reps = 5;
+  app.add_option("--sizes", sizes, "image sides n (n² pixels, n angles, n detectors)")->delimiter(',');
+  app.add_option("--reps", reps, "timed repetitions (median)");
+  CLI11_PARSE(app, argc, argv);
+  fmt::print("structura_bench_projector: {}, one rank\n", execution_space_description());
+  for (int n : sizes)
+    for (BeamKind kind : {BeamKind::Parallel, BeamKind::Fan}) {
+      measure<float>(n, kind, reps);
+      measure<double>(n, kind, reps);
+    }
+  return 0;
+}

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Runs the CT projector benchmark and its scikit-image peer in the same run
+# and prints the ratios as a Markdown table.
+#
+#   tests/benchmarks/tomography/run_tomography.sh BUILD_DIR [--sizes 256,512]
+set -euo pipefail
+if [ $# -lt 1 ]; then
+  sed -n '2,6s/^# \{0,1\}//p' "$0"
+  exit 2
+fi
+build=$(cd "$1" && pwd)
+shift
+sizes=256,512
+if [ "${1:-}" = "--sizes" ]; then sizes=$2; fi
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+python=${STRUCTURA_PYTHON:-/usr/bin/python3}
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1
+out=$(mktemp)
+trap 'rm -f "$out"' EXIT
+echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
+"$build/tests/benchmarks/tomography/structura_bench_projector" --sizes "$sizes" | tee -a "$out"
+"$python" "$here/skimage_peer.py" --sizes "$sizes" | tee -a "$out"
+echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo
+echo "| n² × n angles | beam | precision | forward [s] | adjoint [s] | 10⁹ pixel·angle/s (forward) | scikit-image radon [s] | radon / forward |"
+echo "|---|---|---|---:|---:|---:|---:|---:|"
+get() { tr ' ' '\n' <<<"$1" | sed -n "s/^$2=//p"; }
+while read -r line; do
+  n=$(get "$line" n)
+  peer=$(grep "^RESULT part=skimage n=$n " "$out" || true)
+  radon_s=$(get "$peer" radon_s)
+  f=$(get "$line" forward_s)
+  ratio=$(awk -v a="$radon_s" -v b="$f" 'BEGIN { if (a == "" || b == 0) print "-"; else printf "%.1f×", a / b }')
+  echo "| ${n}² × $n | $(get "$line" beam) | $(get "$line" precision) | $f | $(get "$line" adjoint_s) | $(get "$line" forward_gups) | ${radon_s:--} | $ratio |"
+done < <(grep '^RESULT part=projector ' "$out")
