@@ -1,4 +1,4 @@
-"""scikit-image's values for tests/tomography/test_data.cpp (an independent truth).
+"""scikit-image's values for tests/tomography/test_data.cpp and test_fbp.cpp (an independent truth).
 
 Arrays travel as raw little-endian float64 files.
   metrics ROWS COLS TRUTH TEST   -> prints "psnr ssim" (data_range = max - min of TRUTH)
@@ -6,6 +6,11 @@ Arrays travel as raw little-endian float64 files.
       -> filters IN's rows exactly as skimage.transform.iradon does (pad,
          fft * _get_fourier_filter, real(ifft), crop) and writes them, and
          the full-length filter, to the two output files.
+  iradon NAME DETECTORS ANGLES OUTPUT_SIZE CIRCLE IN THETA OUT
+      -> skimage.transform.iradon(IN.T, theta=degrees(THETA), output_size,
+         filter_name=NAME, interpolation="linear", circle=bool(CIRCLE)) for
+         IN (ANGLES, DETECTORS) in pixel units and THETA in radians; writes
+         the (OUTPUT_SIZE, OUTPUT_SIZE) image.
 Exit status 3 when scikit-image cannot be imported (the test then skips).
 """
 import sys
@@ -14,6 +19,7 @@ try:
     import numpy as np
     from scipy.fft import fft, ifft
     from skimage.metrics import peak_signal_noise_ratio, structural_similarity
+    from skimage.transform import iradon
     from skimage.transform.radon_transform import _get_fourier_filter
 except ImportError as e:  # the C++ test reports this as a skip
     print(f"scikit-image unavailable: {e}")
@@ -40,6 +46,12 @@ def main(argv):
         filtered = np.real(ifft(fft(img, axis=0) * fourier_filter, axis=0)[:n, :])
         np.ascontiguousarray(filtered.T).astype("<f8").tofile(argv[6])
         fourier_filter[:, 0].astype("<f8").tofile(argv[7])
+    elif mode == "iradon":
+        name, n, angles, size, circle = argv[2], int(argv[3]), int(argv[4]), int(argv[5]), bool(int(argv[6]))
+        sino = np.fromfile(argv[7], dtype="<f8").reshape(angles, n).T  # skimage: (detectors, angles)
+        theta = np.rad2deg(np.fromfile(argv[8], dtype="<f8"))
+        image = iradon(sino, theta=theta, output_size=size, filter_name=name, interpolation="linear", circle=circle)
+        np.ascontiguousarray(image).astype("<f8").tofile(argv[9])
     else:
         raise SystemExit(f"unknown mode {mode}")
 

@@ -1,7 +1,7 @@
 // Throughput of the Joseph projector pair (forward and adjoint, float and
-// double, parallel and fan beam) on one rank, in pixel·angle updates per
+// double, parallel and fan beam) and of FBP (ramp filter) on one rank, in pixel·angle updates per
 // second, for the sizes of the CT issue: 256² × 256 angles, 512² × 512.
-// scikit-image's radon on the same sizes is timed by skimage_peer.py in the
+// scikit-image's radon and iradon on the same sizes are timed by skimage_peer.py in the
 // same run (run_tomography.sh) and the ratio printed there.
 //
 //   structura_bench_projector [--sizes 256,512] [--reps 5]
@@ -14,6 +14,7 @@
 #include "bench_util.hpp"
 #include "core/kokkos.hpp"
 #include "core/mpi.hpp"
+#include "tomography/fbp.hpp"
 #include "tomography/phantoms.hpp"
 #include "tomography/projector.hpp"
 
@@ -61,11 +62,14 @@ void measure(int n, BeamKind kind, int reps) {
   };
   const double tf = timed([&] { A.forward(x, y); });
   const double ta = timed([&] { A.adjoint(y, x); });
+  const Fbp<T> fbp(im, beam, FilterKind::Ramp);
+  auto out = fbp.make_image();
+  const double tfbp = timed([&] { fbp.reconstruct(y, out); });
   const double updates = double(n) * n * n;
-  fmt::print("RESULT part=projector n={} beam={} precision={} forward_s={:.6g} adjoint_s={:.6g} "
+  fmt::print("RESULT part=projector n={} beam={} precision={} forward_s={:.6g} adjoint_s={:.6g} fbp_s={:.6g} "
              "forward_gups={:.4g} adjoint_gups={:.4g} rss_mib={:.1f}\n",
              n, kind == BeamKind::Parallel ? "parallel" : "fan", sizeof(T) == 4 ? "float32" : "float64", tf, ta,
-             updates / tf / 1e9, updates / ta / 1e9, bench::peak_rss_mib());
+             tfbp, updates / tf / 1e9, updates / ta / 1e9, bench::peak_rss_mib());
 }
 
 }  // namespace

@@ -1,0 +1,229 @@
+#include "tomography/iterative_krylov.hpp"
+
+#include <fmt/format.h>
+#include <petscksp.h>
+
+#include <cmath>
+#include <memory>
+#include <vector>
+
+#include "core/error.hpp"
+#include "tomography/iterative_kernels.hpp"
+#include "tomography/projector_operator.hpp"
+
+namespace structura::tomography {
+
+namespace {
+
+// PETSc objects destroyed on every exit path, including exceptions.
+struct VecHolder {
+  Vec v = nullptr;
+  ~VecHolder() {
+    if (v != nullptr) VecDestroy(&v);
+  }
+};
+struct KspHolder {
+  KSP k = nullptr;
+  ~KspHolder() {
+    if (k != nullptr) KSPDestroy(&k);
+  }
+};
+struct MatHolder {
+  Mat m = nullptr;
+  ~MatHolder() {
+    if (m != nullptr) MatDestroy(&m);
+  }
+};
+
+void require_petsc(const char* where) {
+  PetscBool initialised = PETSC_FALSE;
+  petsc_check(PetscInitialized(&initialised), "PetscInitialized");
+  if (!initialised) throw Error(fmt::format("{}: PETSc is not initialised (hold a PetscSession)", where));
+}
+
+// This rank's rows of y into the sinogram Vec (the same rows, same order).
+void copy_rows_in(const Sinogram<const double>& y, Vec b) {
+  PetscInt n = 0;
+  petsc_check(VecGetLocalSize(b, &n), "VecGetLocalSize");
+  if (static_cast<std::size_t>(n) != y.size()) throw Error("krylov: sinogram Vec layout differs from the slice");
+  auto host = Kokkos::create_mirror_view_and_copy(HostSpace{}, y);
+  PetscScalar* a = nullptr;
+  petsc_check(VecGetArray(b, &a), "VecGetArray");
+  for (PetscInt i = 0; i < n; ++i) a[i] = host.data()[i];
+  petsc_check(VecRestoreArray(b, &a), "VecRestoreArray");
+}
+
+// The whole image x (every rank) into this rank's block of the image Vec.
+void copy_image_in(const Image<const double>& x, Vec v) {
+  PetscInt lo = 0, hi = 0;
+  petsc_check(VecGetOwnershipRange(v, &lo, &hi), "VecGetOwnershipRange");
+  auto host = Kokkos::create_mirror_view_and_copy(HostSpace{}, x);
+  PetscScalar* a = nullptr;
+  petsc_check(VecGetArray(v, &a), "VecGetArray");
+  for (PetscInt i = lo; i < hi; ++i) a[i - lo] = host.data()[i];
+  petsc_check(VecRestoreArray(v, &a), "VecRestoreArray");
+}
+
+// The distributed image Vec gathered into x on every rank.
+void copy_image_out(Vec v, const Image<double>& x) {
+  VecScatter to_all = nullptr;
+  VecHolder full;
+  petsc_check(VecScatterCreateToAll(v, &to_all, &full.v), "VecScatterCreateToAll");
+  petsc_check(VecScatterBegin(to_all, v, full.v, INSERT_VALUES, SCATTER_FORWARD), "VecScatterBegin");
+  petsc_check(VecScatterEnd(to_all, v, full.v, INSERT_VALUES, SCATTER_FORWARD), "VecScatterEnd");
+  VecScatterDestroy(&to_all);
+  auto host = Kokkos::create_mirror_view(x);
+  const PetscScalar* a = nullptr;
+  petsc_check(VecGetArrayRead(full.v, &a), "VecGetArrayRead");
+  for (std::size_t i = 0; i < host.size(); ++i) host.data()[i] = a[i];
+  petsc_check(VecRestoreArrayRead(full.v, &a), "VecRestoreArrayRead");
+  Kokkos::deep_copy(x, host);
+}
+
+struct Monitor {
+  std::vector<double>* norms;
+};
+
+PetscErrorCode record_norm(KSP, PetscInt, PetscReal rnorm, void* ctx) {
+  static_cast<Monitor*>(ctx)->norms->push_back(static_cast<double>(rnorm));
+  return 0;
+}
+
+// The discrepancy principle as a KSP convergence test. LSQR calls it after
+// every iteration with its residual estimate and ends the solve itself with
+// KSP_DIVERGED_ITS at max_it, so nothing else is tested: in particular not
+// PETSc's default rtol/atol tests, which would stop the semi-convergent
+// iteration for reasons unrelated to the noise.
+struct DiscrepancyTest {
+  bool enabled;
+  double threshold;
+  bool reached = false;
+};
+
+PetscErrorCode discrepancy_test(KSP, PetscInt, PetscReal rnorm, KSPConvergedReason* reason, void* ctx) {
+  auto* test = static_cast<DiscrepancyTest*>(ctx);
+  *reason = KSP_CONVERGED_ITERATING;
+  if (test->enabled && rnorm <= test->threshold) {
+    *reason = KSP_CONVERGED_ATOL;
+    test->reached = true;
+  }
+  return 0;
+}
+
+KSP make_ksp(Mat op, KSPType type, int max_iterations) {
+  KSP ksp = nullptr;
+  petsc_check(KSPCreate(PetscObjectComm(reinterpret_cast<PetscObject>(op)), &ksp), "KSPCreate");
+  petsc_check(KSPSetOperators(ksp, op, op), "KSPSetOperators");
+  petsc_check(KSPSetType(ksp, type), "KSPSetType");
+  PC pc = nullptr;
+  petsc_check(KSPGetPC(ksp, &pc), "KSPGetPC");
+  petsc_check(PCSetType(pc, PCNONE), "PCSetType");
+  petsc_check(KSPSetNormType(ksp, KSP_NORM_UNPRECONDITIONED), "KSPSetNormType");
+  petsc_check(KSPSetInitialGuessNonzero(ksp, PETSC_TRUE), "KSPSetInitialGuessNonzero");
+  petsc_check(KSPSetTolerances(ksp, PETSC_DEFAULT, PETSC_DEFAULT, PETSC_DEFAULT, max_iterations), "KSPSetTolerances");
+  return ksp;
+}
+
+std::string reason_name(KSP ksp) {
+  KSPConvergedReason reason = KSP_CONVERGED_ITERATING;
+  petsc_check(KSPGetConvergedReason(ksp, &reason), "KSPGetConvergedReason");
+  return KSPConvergedReasons[reason];
+}
+
+// AᵀA + α I on the image layout, applied through the projector shell.
+struct NormalOperator {
+  Mat A;
+  Vec sinogram;  // work vector in A's range layout
+  double alpha;
+};
+
+PetscErrorCode normal_mult(Mat N, Vec x, Vec out) {
+  NormalOperator* op = nullptr;
+  PetscCall(MatShellGetContext(N, &op));
+  PetscCall(MatMult(op->A, x, op->sinogram));
+  PetscCall(MatMultTranspose(op->A, op->sinogram, out));
+  PetscCall(VecAXPY(out, op->alpha, x));
+  return 0;
+}
+
+}  // namespace
+
+IterationHistory lsqr(const DistributedProjector<double>& A, const Sinogram<const double>& y, const Image<double>& x,
+                      const LsqrOptions& options) {
+  require(options.max_iterations >= 1,
+          fmt::format("lsqr: max_iterations must be >= 1, got {}", options.max_iterations));
+  options.discrepancy.validate("lsqr: discrepancy");
+  detail::require_shapes("lsqr", A, y, x);
+  require_petsc("lsqr");
+
+  auto op = make_projector_operator(A);
+  VecHolder b{op->create_sinogram()}, v{op->create_image()};
+  copy_rows_in(y, b.v);
+  copy_image_in(x, v.v);
+
+  IterationHistory history;
+  KspHolder ksp{make_ksp(op->mat(), KSPLSQR, options.max_iterations)};
+  Monitor monitor{&history.residual_norms};
+  DiscrepancyTest test{options.discrepancy.enabled(), options.discrepancy.threshold()};
+  petsc_check(KSPMonitorSet(ksp.k, record_norm, &monitor, nullptr), "KSPMonitorSet");
+  petsc_check(KSPSetConvergenceTest(ksp.k, discrepancy_test, &test, nullptr), "KSPSetConvergenceTest");
+  petsc_check(KSPSolve(ksp.k, b.v, v.v), "KSPSolve (LSQR)");
+
+  PetscInt its = 0;
+  petsc_check(KSPGetIterationNumber(ksp.k, &its), "KSPGetIterationNumber");
+  history.iterations = static_cast<int>(its);
+  history.discrepancy_reached = test.reached;
+  history.stop_reason = test.reached ? "discrepancy" : reason_name(ksp.k);
+  if (history.stop_reason == "DIVERGED_ITS") history.stop_reason = "iterations";
+  copy_image_out(v.v, x);
+  history.final_residual_norm = residual_norm(A, y, x);
+  return history;
+}
+
+IterationHistory tikhonov(const DistributedProjector<double>& A, const Sinogram<const double>& y,
+                          const Image<double>& x, const TikhonovOptions& options) {
+  require(std::isfinite(options.alpha) && options.alpha > 0,
+          fmt::format("tikhonov: alpha must be > 0, got {}", options.alpha));
+  require(options.max_iterations >= 1,
+          fmt::format("tikhonov: max_iterations must be >= 1, got {}", options.max_iterations));
+  require(options.rtol > 0 && options.rtol < 1, fmt::format("tikhonov: rtol must be in (0, 1), got {}", options.rtol));
+  detail::require_shapes("tikhonov", A, y, x);
+  require_petsc("tikhonov");
+
+  auto op = make_projector_operator(A);
+  VecHolder b{op->create_sinogram()}, v{op->create_image()}, rhs{op->create_image()}, work{op->create_sinogram()};
+  copy_rows_in(y, b.v);
+  copy_image_in(x, v.v);
+  petsc_check(MatMultTranspose(op->mat(), b.v, rhs.v), "MatMultTranspose (Aᵀy)");
+
+  NormalOperator normal{op->mat(), work.v, options.alpha};
+  PetscInt n_local = 0, n = 0;
+  petsc_check(VecGetLocalSize(v.v, &n_local), "VecGetLocalSize");
+  petsc_check(VecGetSize(v.v, &n), "VecGetSize");
+  MatHolder N;
+  petsc_check(
+      MatCreateShell(PetscObjectComm(reinterpret_cast<PetscObject>(op->mat())), n_local, n_local, n, n, &normal, &N.m),
+      "MatCreateShell (AᵀA + αI)");
+  petsc_check(MatShellSetOperation(N.m, MATOP_MULT, reinterpret_cast<void (*)(void)>(&normal_mult)),
+              "MatShellSetOperation(MULT)");
+  petsc_check(MatSetOption(N.m, MAT_SYMMETRIC, PETSC_TRUE), "MatSetOption(SYMMETRIC)");
+  petsc_check(MatSetOption(N.m, MAT_SPD, PETSC_TRUE), "MatSetOption(SPD)");
+
+  IterationHistory history;
+  KspHolder ksp{make_ksp(N.m, KSPCG, options.max_iterations)};
+  petsc_check(KSPSetTolerances(ksp.k, options.rtol, 0.0, PETSC_DEFAULT, options.max_iterations), "KSPSetTolerances");
+  Monitor monitor{&history.residual_norms};
+  petsc_check(KSPMonitorSet(ksp.k, record_norm, &monitor, nullptr), "KSPMonitorSet");
+  petsc_check(KSPSolve(ksp.k, rhs.v, v.v), "KSPSolve (CG, Tikhonov)");
+
+  PetscInt its = 0;
+  petsc_check(KSPGetIterationNumber(ksp.k, &its), "KSPGetIterationNumber");
+  history.iterations = static_cast<int>(its);
+  history.stop_reason = reason_name(ksp.k);
+  if (history.stop_reason == "DIVERGED_ITS") history.stop_reason = "iterations";
+  copy_image_out(v.v, x);
+  history.final_residual_norm = residual_norm(A, y, x);
+  return history;
+}
+
+}  // namespace structura::tomography
