@@ -9,8 +9,14 @@
 #include <numbers>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
 #include "core/error.hpp"
+
+#if defined(__AVX512F__) && defined(__AVX512DQ__)
+#include <immintrin.h>
+#define STRUCTURA_FBP_AVX512 1
+#endif
 
 namespace structura::tomography {
 
@@ -41,6 +47,20 @@ KOKKOS_INLINE_FUNCTION T interpolate(const T* row, T t, T last) {
   const T f = tc - static_cast<T>(i);
   const T v = row[i] + f * (row[i + 1] - row[i]);
   return inside ? v : T(0);
+}
+
+// interpolate() in a form that GCC vectorises over the columns of the row
+// kernels below (it does not if-convert interpolate()'s selects): t clamped
+// to [0, last] with max/min (NaN -> 0), masked by a multiplication with
+// inside = (clamped == t). The same value for finite rows (times 1 or 0).
+template <class T>
+inline T interpolate_lanes(const T* row, T t, T last) {
+  T tc = t > T(0) ? t : T(0);
+  tc = tc < last ? tc : last;
+  const T inside = tc == t ? T(1) : T(0);
+  const int i = static_cast<int>(tc);  // tc >= 0: truncation is floor
+  const T f = tc - static_cast<T>(i);
+  return inside * (row[i] + f * (row[i + 1] - row[i]));
 }
 
 // What every kernel needs about the grid and the detector; plain data.
@@ -114,6 +134,194 @@ struct FanKernel {
     out(r, c) = sum;
   }
 };
+
+#ifdef STRUCTURA_FBP_AVX512
+// GCC 12 reports the intrinsics' _mm512_undefined operands as maybe
+// uninitialized when they are inlined.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+
+// AVX-512 lanes for the row kernels. A block of W columns of one row and one
+// angle touches a narrow band of detectors (|d index / d column| is about
+// spacing ratio x |cos|), so instead of two gathers per block the band is
+// loaded as two contiguous vectors and the two samples per column picked
+// with permutes; blocks whose band is wider than 2W - 1 detectors gather.
+template <class T>
+struct Lanes;
+template <>
+struct Lanes<float> {
+  static constexpr int W = 16;
+  using R = __m512;
+  using I = __m512i;
+  using M = __mmask16;
+  static R set1(float a) { return _mm512_set1_ps(a); }
+  static R load(const float* p) { return _mm512_loadu_ps(p); }
+  static R maskz_load(M m, const float* p) { return _mm512_maskz_loadu_ps(m, p); }
+  static void mask_store(float* p, M m, R v) { _mm512_mask_storeu_ps(p, m, v); }
+  static R fmadd(R a, R b, R c) { return _mm512_fmadd_ps(a, b, c); }
+  static R add(R a, R b) { return _mm512_add_ps(a, b); }
+  static R sub(R a, R b) { return _mm512_sub_ps(a, b); }
+  static R mul(R a, R b) { return _mm512_mul_ps(a, b); }
+  static R div(R a, R b) { return _mm512_div_ps(a, b); }
+  static R max(R a, R b) { return _mm512_max_ps(a, b); }  // b where a is NaN
+  static R min(R a, R b) { return _mm512_min_ps(a, b); }
+  static M eq(R a, R b) { return _mm512_cmp_ps_mask(a, b, _CMP_EQ_OQ); }
+  static I trunc(R a) { return _mm512_cvttps_epi32(a); }
+  static R to_real(I i) { return _mm512_cvtepi32_ps(i); }
+  static long first(I i) { return _mm512_cvtsi512_si32(i); }
+  static long last(I i) { return _mm_extract_epi32(_mm512_extracti32x4_epi32(i, 3), 3); }
+  static long reduce_min(I i) { return _mm512_reduce_min_epi32(i); }
+  static long reduce_max(I i) { return _mm512_reduce_max_epi32(i); }
+  static I offset(I i, long d) { return _mm512_add_epi32(i, _mm512_set1_epi32(static_cast<int>(d))); }
+  static R permute(R lo, I idx, R hi) { return _mm512_permutex2var_ps(lo, idx, hi); }
+  static R gather(I idx, const float* base) { return _mm512_i32gather_ps(idx, base, 4); }
+  static M prefix(long n) { return n <= 0 ? M(0) : n >= W ? M(0xFFFF) : M((1u << n) - 1); }
+};
+template <>
+struct Lanes<double> {
+  static constexpr int W = 8;
+  using R = __m512d;
+  using I = __m512i;
+  using M = __mmask8;
+  static R set1(double a) { return _mm512_set1_pd(a); }
+  static R load(const double* p) { return _mm512_loadu_pd(p); }
+  static R maskz_load(M m, const double* p) { return _mm512_maskz_loadu_pd(m, p); }
+  static void mask_store(double* p, M m, R v) { _mm512_mask_storeu_pd(p, m, v); }
+  static R fmadd(R a, R b, R c) { return _mm512_fmadd_pd(a, b, c); }
+  static R add(R a, R b) { return _mm512_add_pd(a, b); }
+  static R sub(R a, R b) { return _mm512_sub_pd(a, b); }
+  static R mul(R a, R b) { return _mm512_mul_pd(a, b); }
+  static R div(R a, R b) { return _mm512_div_pd(a, b); }
+  static R max(R a, R b) { return _mm512_max_pd(a, b); }
+  static R min(R a, R b) { return _mm512_min_pd(a, b); }
+  static M eq(R a, R b) { return _mm512_cmp_pd_mask(a, b, _CMP_EQ_OQ); }
+  static I trunc(R a) { return _mm512_cvttpd_epi64(a); }
+  static R to_real(I i) { return _mm512_cvtepi64_pd(i); }
+  static long first(I i) { return _mm_cvtsi128_si64(_mm512_castsi512_si128(i)); }
+  static long last(I i) { return _mm_extract_epi64(_mm512_extracti64x2_epi64(i, 3), 1); }
+  static long reduce_min(I i) { return _mm512_reduce_min_epi64(i); }
+  static long reduce_max(I i) { return _mm512_reduce_max_epi64(i); }
+  static I offset(I i, long d) { return _mm512_add_epi64(i, _mm512_set1_epi64(d)); }
+  static R permute(R lo, I idx, R hi) { return _mm512_permutex2var_pd(lo, idx, hi); }
+  static R gather(I idx, const double* base) { return _mm512_i64gather_pd(idx, base, 8); }
+  static M prefix(long n) { return n <= 0 ? M(0) : n >= W ? M(0xFF) : M((1u << n) - 1); }
+};
+
+// out[c] += weight(c) * interpolate(row, t(c), last) for c < nx, where for
+// parallel beam t = x[c] k0 + ys + t0 (weight 1) and for fan beam, with
+// along = so - (x[c] k0 + ys): t = (x[c] k2 + yc) / along + t0, weight
+// (so / along)^2. x has nx rounded up to a multiple of W entries (affine).
+template <class T, bool Fan>
+void row_pass(const T* x, const T* row, long stride, T* out, int nx, T k0, T ys, T k2, T yc, T so, T t0, T last) {
+  using L = Lanes<T>;
+  constexpr int W = L::W;
+  const typename L::R vk0 = L::set1(k0), vys = L::set1(ys), vt0 = L::set1(t0), vlast = L::set1(last),
+                      zero = L::set1(T(0)), vk2 = L::set1(k2), vyc = L::set1(yc), vso = L::set1(so);
+  for (int c = 0; c < nx; c += W) {
+    const typename L::R xc = L::load(x + c);
+    typename L::R t, w;
+    if constexpr (!Fan) {
+      t = L::add(L::fmadd(xc, vk0, vys), vt0);
+    } else {
+      const typename L::R inv = L::div(L::set1(T(1)), L::sub(vso, L::fmadd(xc, vk0, vys)));
+      t = L::fmadd(L::fmadd(xc, vk2, vyc), inv, vt0);
+      w = L::mul(vso, inv);
+      w = L::mul(w, w);
+    }
+    const typename L::R tc = L::min(L::max(t, zero), vlast);  // NaN -> 0, then masked
+    const typename L::M inside = L::eq(tc, t) & L::prefix(nx - c);
+    if (!inside) continue;
+    const typename L::I i = L::trunc(tc);
+    const typename L::R f = L::sub(tc, L::to_real(i));
+    long lo, hi;
+    if constexpr (!Fan) {  // t is monotonic in the column (fma, add, min, max, trunc are)
+      lo = L::first(i), hi = L::last(i);
+      if (lo > hi) std::swap(lo, hi);
+    } else {
+      lo = L::reduce_min(i), hi = L::reduce_max(i);
+    }
+    typename L::R v0, v1;
+    if (hi - lo <= 2 * W - 2) {
+      const long n = stride - lo;  // values of the row from row[lo]; masked loads stay inside it
+      const typename L::R a = L::maskz_load(L::prefix(n), row + lo), b = L::maskz_load(L::prefix(n - W), row + lo + W);
+      const typename L::I rel = L::offset(i, -lo);
+      v0 = L::permute(a, rel, b);
+      v1 = L::permute(a, L::offset(rel, 1), b);
+    } else {
+      v0 = L::gather(i, row);
+      v1 = L::gather(L::offset(i, 1), row);
+    }
+    typename L::R v = L::fmadd(f, L::sub(v1, v0), v0);
+    if constexpr (Fan) v = L::mul(w, v);
+    L::mask_store(out + c, inside, L::add(L::load(out + c), v));
+  }
+}
+#endif
+
+// CPU path (host memory only): row-driven. For one image row and one angle
+// the detector index is an affine (parallel beam) or rational (fan beam)
+// function of the column, whose per-angle and per-row parts are hoisted, so
+// the loop over the columns is a plain, branch-free loop that the compiler
+// vectorises (two gathers from the filtered row per column, which lies in
+// L1/L2: consecutive columns touch a narrow band of it). A work item is a
+// block of kRowBlock rows: for each angle, all the block's rows, so the
+// filtered row is reused across the block while the block's output rows
+// (kRowBlock * nx values) stay in L1. The sum over the angles is in the
+// same order as the device kernels' up to the lane split, so the two paths
+// agree to rounding.
+constexpr int kRowBlock = 4;
+
+template <class T, bool Fan>
+struct RowKernel {
+  Grid<T> g;
+  int ny;
+  T source_origin;  // fan only
+  const T* trig;    // (angles, 4) LayoutLeft: column q at trig + q * angles
+  const T* data;    // (angles, stride)
+  T* out;           // (ny, nx), rows ostride apart
+  std::int64_t ostride;
+  const T* xs;      // nx column centres, rounded to T as in the device kernels
+
+  void operator()(int block) const {
+    const int r0 = block * kRowBlock, r1 = r0 + kRowBlock < ny ? r0 + kRowBlock : ny;
+    const int nx = g.nx, angles = g.angles;
+    const T t0 = g.t0, last = g.last;
+    for (int r = r0; r < r1; ++r)
+      for (int c = 0; c < nx; ++c) out[r * ostride + c] = T(0);
+    const T* __restrict__ x = xs;
+    for (int a = 0; a < angles; ++a) {
+      const T* __restrict__ row = data + static_cast<std::int64_t>(a) * g.stride;
+      const T k0 = trig[a], k1 = trig[angles + a], k2 = trig[2 * angles + a], k3 = trig[3 * angles + a];
+      for (int r = r0; r < r1; ++r) {
+        const T y = static_cast<T>(g.y0 - r * g.dy);
+        T* __restrict__ o = out + r * ostride;
+#ifdef STRUCTURA_FBP_AVX512
+        row_pass<T, Fan>(x, row, g.stride, o, nx, k0, y * k1, k2, y * k3, source_origin, t0, last);
+#else
+        if constexpr (!Fan) {
+          const T ys = y * k1;
+#pragma GCC ivdep
+          for (int c = 0; c < nx; ++c) o[c] += interpolate_lanes(row, x[c] * k0 + ys + t0, last);
+        } else {
+          const T ys = y * k1, yc = y * k3, so = source_origin;
+#pragma GCC ivdep
+          for (int c = 0; c < nx; ++c) {
+            const T along = so - (x[c] * k0 + ys);
+            const T inv = T(1) / along;
+            const T t = (x[c] * k2 + yc) * inv + t0;
+            const T w = so * inv;
+            o[c] += w * w * interpolate_lanes(row, t, last);
+          }
+        }
+#endif
+      }
+    }
+  }
+};
+
+#ifdef STRUCTURA_FBP_AVX512
+#pragma GCC diagnostic pop
+#endif
 
 using Policy = Kokkos::RangePolicy<ExecSpace, Kokkos::IndexType<std::int64_t>>;
 
@@ -234,7 +442,20 @@ void Fbp<T>::backproject_padded(const Padded<T>& padded, const Image<T>& out) co
   g.angles = static_cast<int>(angles_.count);
   g.stride = beam_.detectors + 1;
   const Policy policy(0, image_.pixels());
-  if (beam_.kind == BeamKind::Parallel)
+  if constexpr (Kokkos::SpaceAccessibility<Kokkos::DefaultHostExecutionSpace, MemSpace>::accessible) {
+    std::vector<T> xs(static_cast<std::size_t>(g.nx + 16));  // padded for the lanes, affine
+    for (int c = 0; c < g.nx + 16; ++c) xs[static_cast<std::size_t>(c)] = static_cast<T>(g.x0 + c * g.dx);
+    const int blocks = (image_.ny + kRowBlock - 1) / kRowBlock;
+    const Kokkos::RangePolicy<Kokkos::DefaultHostExecutionSpace> rows(0, blocks);
+    if (beam_.kind == BeamKind::Parallel)
+      Kokkos::parallel_for("tomography::fbp_parallel_rows", rows,
+                           RowKernel<T, false>{g, image_.ny, T(0), trig_.data(), padded.data(), out.data(), static_cast<std::int64_t>(out.stride(0)), xs.data()});
+    else
+      Kokkos::parallel_for("tomography::fbp_fan_rows", rows,
+                           RowKernel<T, true>{g, image_.ny, static_cast<T>(beam_.source_origin), trig_.data(),
+                                              padded.data(), out.data(), static_cast<std::int64_t>(out.stride(0)), xs.data()});
+    Kokkos::DefaultHostExecutionSpace().fence();
+  } else if (beam_.kind == BeamKind::Parallel)
     Kokkos::parallel_for("tomography::fbp_parallel", policy, ParallelKernel<T>{g, trig_, padded, out});
   else
     Kokkos::parallel_for("tomography::fbp_fan", policy,

@@ -16,9 +16,11 @@
 // even N iradon's grid is ours shifted by (-1/2, +1/2) pixel (its rotation
 // centre is the centre of pixel N/2, ours the image centre).
 //
-// The backprojector is pixel-driven (one work item per pixel, looping over
-// the rank's angles), so it writes every pixel once and needs no atomics; it
-// is not the adjoint of the Joseph projector (use Projector::adjoint for Aᵀ).
+// The backprojector gathers into pixels, so it writes every pixel once and
+// needs no atomics; on a GPU one work item per pixel loops over the rank's
+// angles, on a CPU a work item takes a block of image rows and, angle by
+// angle, vectorises across the columns of each row (fbp.cpp). It is not the
+// adjoint of the Joseph projector (use Projector::adjoint for Aᵀ).
 #pragma once
 
 #include <Kokkos_Core.hpp>
@@ -62,7 +64,7 @@ public:
   // two threads at once.
   void reconstruct(const Sinogram<const T>& local_rows, const Image<T>& out) const;
 
-  // Collective: the unfiltered, unscaled pixel-driven backprojection
+  // Collective: the unfiltered, unscaled backprojection
   // out(x, y) = sum_theta rows_theta(s) (fan: times 1/U^2) over all ranks'
   // rows, as reconstruct() applies it to the filtered rows.
   void backproject(const Sinogram<const T>& local_rows, const Image<T>& out) const;
