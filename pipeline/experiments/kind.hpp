@@ -37,5 +37,6 @@ std::vector<std::string> kind_names();
 // One factory per kind (each in its own file).
 ExperimentKind make_hamiltonian_ensemble_kind();
 ExperimentKind make_sympflow_kind();  // built with libtorch only (STRUCTURA_HAVE_SYMPFLOW)
+ExperimentKind make_ct_classical_kind();
 
 }  // namespace structura::pipeline

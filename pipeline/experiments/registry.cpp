@@ -6,6 +6,7 @@ const std::vector<ExperimentKind>& experiment_kinds() {
   static const std::vector<ExperimentKind> kinds = [] {
     std::vector<ExperimentKind> k;
     k.push_back(make_hamiltonian_ensemble_kind());
+    k.push_back(make_ct_classical_kind());
 #ifdef STRUCTURA_HAVE_SYMPFLOW
     k.push_back(make_sympflow_kind());
 #endif
