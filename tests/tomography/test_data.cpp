@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "core/error.hpp"
+#include "skimage_python.hpp"
 #include "tomography/filters.hpp"
 #include "tomography/metrics.hpp"
 #include "tomography/noise.hpp"
@@ -28,56 +29,6 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr double kPi = std::numbers::pi;
-
-// --- scikit-image through Python -------------------------------------------
-
-struct Python {
-  fs::path dir;
-  Python() {
-    dir = fs::temp_directory_path() / ("structura_tomography_data_" + std::to_string(::getpid()));
-    fs::create_directories(dir);
-  }
-  ~Python() {
-    std::error_code ec;
-    fs::remove_all(dir, ec);
-  }
-  static std::string interpreter() {
-    const char* env = std::getenv("STRUCTURA_PYTHON");
-    return env && *env ? env : "/usr/bin/python3";
-  }
-  fs::path write(const std::string& name, const std::vector<double>& v) const {
-    const auto path = dir / name;
-    std::ofstream(path, std::ios::binary).write(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(double));
-    return path;
-  }
-  std::vector<double> read(const std::string& name) const {
-    std::ifstream in(dir / name, std::ios::binary | std::ios::ate);
-    std::vector<double> v(static_cast<std::size_t>(in.tellg()) / sizeof(double));
-    in.seekg(0);
-    in.read(reinterpret_cast<char*>(v.data()), v.size() * sizeof(double));
-    return v;
-  }
-  // Runs the reference script; false (with a MESSAGE) when scikit-image is
-  // missing, so the comparison is skipped rather than failed.
-  bool run(const std::string& args, std::string& out) const {
-    const auto script = fs::path(__FILE__).parent_path() / "skimage_reference.py";
-    REQUIRE_MESSAGE(fs::exists(script), "missing " << script);
-    const std::string cmd = interpreter() + " " + script.string() + " " + args + " 2>&1";
-    FILE* pipe = ::popen(cmd.c_str(), "r");
-    REQUIRE(pipe);
-    char buf[4096];
-    out.clear();
-    while (std::fgets(buf, sizeof buf, pipe)) out += buf;
-    const int status = ::pclose(pipe);
-    const int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    if (code == 3 || code == 127) {
-      MESSAGE("scikit-image comparison skipped: " << out);
-      return false;
-    }
-    REQUIRE_MESSAGE(code == 0, cmd << " failed: " << out);
-    return true;
-  }
-};
 
 std::vector<double> slice(const std::vector<double>& v, long first, long count) {
   return {v.begin() + first, v.begin() + first + count};
@@ -151,7 +102,7 @@ std::string thrown_input_error(F&& f) {
 }  // namespace
 
 TEST_CASE("PSNR and SSIM agree with scikit-image to 1e-6") {
-  Python py;
+  testing::SkimagePython py("tomography_data");
   // Non-square images so that a rows/cols mix-up shows.
   struct Pair {
     int rows, cols;
@@ -204,7 +155,7 @@ TEST_CASE("PSNR and SSIM agree with scikit-image to 1e-6") {
 }
 
 TEST_CASE("FBP filtering agrees with scikit-image's iradon filtering") {
-  Python py;
+  testing::SkimagePython py("tomography_data");
   const int n = 50, rows = 3;  // padded to 128
   std::vector<double> sino(n * rows);
   for (int i = 0; i < n * rows; ++i) sino[i] = 1.0 + standard_normal(3, 0, i);
@@ -212,7 +163,7 @@ TEST_CASE("FBP filtering agrees with scikit-image's iradon filtering") {
   for (auto kind : kAllFilters) {
     std::string out;
     if (!py.run("filter " + filter_name(kind) + " " + std::to_string(n) + " " + std::to_string(rows) + " " +
-                    in.string() + " " + (py.dir / "rows.bin").string() + " " + (py.dir / "filter.bin").string(),
+                    in.string() + " " + (py.dir() / "rows.bin").string() + " " + (py.dir() / "filter.bin").string(),
                 out))
       return;
     const auto ref_rows = py.read("rows.bin"), ref_filter = py.read("filter.bin");

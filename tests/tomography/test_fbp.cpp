@@ -19,6 +19,7 @@
 
 #include "core/error.hpp"
 #include "core/mpi.hpp"
+#include "skimage_python.hpp"
 #include "tomography/fbp.hpp"
 #include "tomography/filters.hpp"
 #include "tomography/metrics.hpp"
@@ -34,71 +35,22 @@ namespace {
 
 constexpr double kPi = std::numbers::pi;
 
-// --- scikit-image through Python (as in test_data.cpp) ----------------------
-
-struct Python {
-  fs::path dir;
-  Python() {
-    dir = fs::temp_directory_path() / ("structura_tomography_fbp_" + std::to_string(::getpid()));
-    fs::create_directories(dir);
-  }
-  ~Python() {
-    std::error_code ec;
-    fs::remove_all(dir, ec);
-  }
-  static std::string interpreter() {
-    const char* env = std::getenv("STRUCTURA_PYTHON");
-    return env && *env ? env : "/usr/bin/python3";
-  }
-  fs::path write(const std::string& name, const std::vector<double>& v) const {
-    const auto path = dir / name;
-    std::ofstream(path, std::ios::binary).write(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(double));
-    return path;
-  }
-  std::vector<double> read(const std::string& name) const {
-    std::ifstream in(dir / name, std::ios::binary | std::ios::ate);
-    std::vector<double> v(static_cast<std::size_t>(in.tellg()) / sizeof(double));
-    in.seekg(0);
-    in.read(reinterpret_cast<char*>(v.data()), v.size() * sizeof(double));
-    return v;
-  }
-  // False (with a MESSAGE) when scikit-image is missing: the comparison is
-  // skipped rather than failed.
-  bool run(const std::string& args, std::string& out) const {
-    const auto script = fs::path(__FILE__).parent_path() / "skimage_reference.py";
-    REQUIRE_MESSAGE(fs::exists(script), "missing " << script);
-    const std::string cmd = interpreter() + " " + script.string() + " " + args + " 2>&1";
-    FILE* pipe = ::popen(cmd.c_str(), "r");
-    REQUIRE(pipe);
-    char buf[4096];
-    out.clear();
-    while (std::fgets(buf, sizeof buf, pipe)) out += buf;
-    const int status = ::pclose(pipe);
-    const int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    if (code == 3 || code == 127) {
-      MESSAGE("scikit-image comparison skipped: " << out);
-      return false;
-    }
-    REQUIRE_MESSAGE(code == 0, cmd << " failed: " << out);
-    return true;
-  }
-  // iradon(sinogram / spacing) (pixel units), circle=False, linear.
-  bool iradon(const std::vector<double>& sino, const BeamGeometry& beam, FilterKind filter, int output_size,
-              std::vector<double>& image) const {
-    std::vector<double> pixels(sino);
-    for (auto& v : pixels) v /= beam.detector_spacing;
-    const auto in = write("sino.bin", pixels), theta = write("theta.bin", beam.angles);
-    std::string out;
-    if (!run("iradon " + filter_name(filter) + " " + std::to_string(beam.detectors) + " " +
-                 std::to_string(beam.angles.size()) + " " + std::to_string(output_size) + " 0 " + in.string() + " " +
-                 theta.string() + " " + (dir / "image.bin").string(),
-             out))
-      return false;
-    image = read("image.bin");
-    REQUIRE(image.size() == static_cast<std::size_t>(output_size) * output_size);
-    return true;
-  }
-};
+// scikit-image's iradon(sinogram / spacing) (pixel units), circle=False, linear.
+bool iradon(const testing::SkimagePython& py, const std::vector<double>& sino, const BeamGeometry& beam,
+            FilterKind filter, int output_size, std::vector<double>& image) {
+  std::vector<double> pixels(sino);
+  for (auto& v : pixels) v /= beam.detector_spacing;
+  const auto in = py.write("sino.bin", pixels), theta = py.write("theta.bin", beam.angles);
+  std::string out;
+  if (!py.run("iradon " + filter_name(filter) + " " + std::to_string(beam.detectors) + " " +
+                  std::to_string(beam.angles.size()) + " " + std::to_string(output_size) + " 0 " + in.string() + " " +
+                  theta.string() + " " + (py.dir() / "image.bin").string(),
+              out))
+    return false;
+  image = py.read("image.bin");
+  REQUIRE(image.size() == static_cast<std::size_t>(output_size) * output_size);
+  return true;
+}
 
 // --- views -------------------------------------------------------------------
 
@@ -276,7 +228,7 @@ TEST_CASE("FBP equals scikit-image's iradon where the grids coincide") {
   // every pixel strictly inside the detector, away from interp's jumps to 0
   // at the end centres.
   if (mpi::Comm().rank() != 0) return;  // a single-process comparison
-  Python py;
+  testing::SkimagePython py("tomography_fbp");
   const int n_image = 65;
   const ImageGeometry im{n_image, n_image, 2.0, 2.0};
   const double dx = im.dx();
@@ -287,7 +239,7 @@ TEST_CASE("FBP equals scikit-image's iradon where the grids coincide") {
   for (auto filter :
        {FilterKind::Ramp, FilterKind::SheppLogan, FilterKind::Cosine, FilterKind::Hamming, FilterKind::Hann}) {
     std::vector<double> ref;
-    if (!py.iradon(sino, beam, filter, n_image, ref)) return;
+    if (!iradon(py, sino, beam, filter, n_image, ref)) return;
     // fbp_scale uses dtheta = pi / n_angles like iradon's pi / (2 n_angles).
     const auto ours = reconstruct<double>(im, beam, filter, sino, self);
     const double err = max_abs_diff(ours, ref) / max_abs(ref);
@@ -338,7 +290,7 @@ TEST_CASE("Shepp-Logan, 180 angles: FBP is at least as good as iradon on the sam
   // -0.25 dB on the exact and +2.6 dB on the Joseph sinogram, which is the
   // projection of our grid's image): a 0.5 dB allowance there.
   if (mpi::Comm().rank() != 0) return;
-  Python py;
+  testing::SkimagePython py("tomography_fbp");
   const auto ellipses = modified_shepp_logan_ellipses();
   for (int n : {257, 256}) {
     const ImageGeometry im{n, n, 2.0, 2.0};
@@ -357,7 +309,7 @@ TEST_CASE("Shepp-Logan, 180 angles: FBP is at least as good as iradon on the sam
       CAPTURE(name);
       const auto ours = reconstruct<double>(im, beam, FilterKind::Ramp, *sino, mpi::Comm(MPI_COMM_SELF));
       std::vector<double> ref;
-      if (!py.iradon(*sino, beam, FilterKind::Ramp, n, ref)) return;
+      if (!iradon(py, *sino, beam, FilterKind::Ramp, n, ref)) return;
       const double p = psnr(truth, ours), p_ref = psnr(truth_skimage, ref);
       MESSAGE(n << "², " << name << " sinogram: PSNR ours " << p << " dB, iradon " << p_ref << " dB");
       CHECK(p >= p_ref - (n % 2 == 0 ? 0.5 : 1e-9));
