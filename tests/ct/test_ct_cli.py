@@ -134,6 +134,35 @@ def case_config_errors():
     print("config_errors: each error names its key; nothing written")
 
 
+PLOTS = ["reconstructions.png", "convergence.png", "metrics.png"]
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def case_plots():
+    """A run draws the plots of pipeline/report/plots_ct_classical.py into
+    its plots/ directory: every expected file a real PNG of a plausible size
+    (header and IHDR dimensions), and no "no plots" warning."""
+    with tempfile.TemporaryDirectory() as d:
+        p = run("run", SMALL, "--ranks", 2, f"experiment.runs_dir={d}")
+        output = p.stdout + p.stderr
+        assert "no plots" not in output, f"the run did not draw its plots:\n{output}"
+        plots = result_file(d).parent / "plots"
+        assert plots.is_dir(), f"no {plots}:\n{output}"
+        present = sorted(q.name for q in plots.iterdir())
+        for name in PLOTS:
+            path = plots / name
+            assert path.is_file(), f"{name} missing; plots/ holds {present}"
+            data = path.read_bytes()
+            assert data[:8] == PNG_SIGNATURE and data[12:16] == b"IHDR", f"{name} is not a PNG"
+            width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+            assert 300 <= width <= 6000 and 200 <= height <= 6000, f"{name}: {width}x{height} pixels"
+            assert 10_000 <= len(data) <= 5_000_000, f"{name}: {len(data)} bytes"
+            assert str(path) in output, f"the run does not report {name}"
+            print(f"  {name}: {width}x{height} pixels, {len(data) // 1024} KiB")
+        assert not any(name.endswith(".tmp") for name in present), present
+    print(f"plots: {', '.join(PLOTS)} drawn, no 'no plots' warning")
+
+
 if __name__ == "__main__":
     cases = {name[5:]: f for name, f in globals().items() if name.startswith("case_")}
     if len(sys.argv) != 2 or sys.argv[1] not in cases:
