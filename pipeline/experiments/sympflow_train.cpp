@@ -149,14 +149,19 @@ void train(StageContext& ctx, const std::string& variant_name) {
   }
   auto to_device = [&](const torch::Tensor& t) { return t.to(device); };
 
+  std::vector<std::int64_t> order;  // the supervised pass `order_pass`'s order of the pairs
+  std::int64_t order_pass = -1;
   nn::TrainingCallbacks cb;
   cb.loss_and_gradients = [&](std::int64_t it) -> double {
     if (v.supervised) {
       const std::int64_t pairs = data.x0.size(0), pass = it / steps, k = it % steps;
-      const std::vector<std::int64_t> order = minibatch_order(derived_seed(s.seed, Purpose::Training), pass, pairs);
+      if (pass != order_pass) {  // one shuffle per pass, not per minibatch
+        order = minibatch_order(derived_seed(s.seed, Purpose::Training), pass, pairs);
+        order_pass = pass;
+      }
       const std::int64_t begin = k * s.data_batch, size = std::min(s.data_batch, pairs - begin);
       const Range mine = block_range(size, ctx.comm.size(), ctx.comm.rank());
-      torch::Tensor idx = torch::from_blob(const_cast<std::int64_t*>(order.data() + begin + mine.begin),
+      torch::Tensor idx = torch::from_blob(order.data() + begin + mine.begin,
                                            {mine.count}, torch::kInt64)
                               .clone();
       torch::Tensor loss = data_loss(*model, to_device(data.x0.index_select(0, idx)),
