@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "beams.hpp"
 #include "core/error.hpp"
 #include "skimage_python.hpp"
 #include "tomography/filters.hpp"
@@ -24,6 +25,7 @@
 
 using namespace structura;
 using namespace structura::tomography;
+using namespace structura::tomography::testing;
 namespace fs = std::filesystem;
 
 namespace {
@@ -86,18 +88,6 @@ double closed_form(FilterKind kind, double nu) {
 
 const FilterKind kAllFilters[] = {FilterKind::Ramp, FilterKind::SheppLogan, FilterKind::Cosine, FilterKind::Hamming,
                                   FilterKind::Hann};
-
-template <class F>
-std::string thrown_input_error(F&& f) {
-  try {
-    f();
-  } catch (const InputError& e) {
-    return e.what();
-  } catch (...) {
-    return "<other exception>";
-  }
-  return "<no exception>";
-}
 
 }  // namespace
 

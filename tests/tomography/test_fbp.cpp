@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "beams.hpp"
 #include "core/error.hpp"
 #include "core/mpi.hpp"
 #include "skimage_python.hpp"
@@ -29,6 +30,7 @@
 
 using namespace structura;
 using namespace structura::tomography;
+using namespace structura::tomography::testing;
 namespace fs = std::filesystem;
 
 namespace {
@@ -96,26 +98,6 @@ double max_abs_diff(const std::vector<double>& a, const std::vector<double>& b) 
   return m;
 }
 
-BeamGeometry parallel_beam(int angles, int detectors, double spacing, double offset = 0.0) {
-  BeamGeometry b;
-  b.angles = uniform_angles(angles, kPi);
-  b.detectors = detectors;
-  b.detector_spacing = spacing;
-  b.detector_offset = offset;
-  return b;
-}
-
-BeamGeometry fan_beam(int angles, int detectors, double spacing, double source_origin, double origin_detector) {
-  BeamGeometry b;
-  b.kind = BeamKind::Fan;
-  b.angles = uniform_angles(angles, 2 * kPi);
-  b.detectors = detectors;
-  b.detector_spacing = spacing;
-  b.source_origin = source_origin;
-  b.origin_detector = origin_detector;
-  return b;
-}
-
 std::vector<double> random_sinogram(const BeamGeometry& beam, std::uint64_t seed) {
   std::vector<double> s(beam.size());
   for (std::size_t i = 0; i < s.size(); ++i) s[i] = standard_normal(seed, 0, i);
@@ -153,18 +135,6 @@ std::vector<double> direct_fbp(const ImageGeometry& im, const BeamGeometry& beam
       out[r * im.nx + c] = sum;
     }
   return out;
-}
-
-template <class F>
-std::string thrown_input_error(F&& f) {
-  try {
-    f();
-  } catch (const InputError& e) {
-    return e.what();
-  } catch (...) {
-    return "<other exception>";
-  }
-  return "<no exception>";
 }
 
 // The modified Shepp-Logan set-up of the PSNR tests: N² on [-1, 1]², 180

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "beams.hpp"
 #include "core/error.hpp"
 #include "core/mpi.hpp"
 #include "core/rng.hpp"
@@ -18,6 +19,7 @@
 
 using namespace structura;
 using namespace structura::tomography;
+using namespace structura::tomography::testing;
 
 namespace {
 
@@ -53,26 +55,6 @@ double dot(const A& a, const B& b) {
   for (std::size_t i = 0; i < ha.extent(0); ++i)
     for (std::size_t j = 0; j < ha.extent(1); ++j) s += double(ha(i, j)) * double(hb(i, j));
   return s;
-}
-
-BeamGeometry parallel_beam(int angles, int detectors, double spacing, double offset = 0) {
-  BeamGeometry b;
-  b.angles = uniform_angles(angles, pi);
-  b.detectors = detectors;
-  b.detector_spacing = spacing;
-  b.detector_offset = offset;
-  return b;
-}
-
-BeamGeometry fan_beam(int angles, int detectors, double spacing, double source_origin, double origin_detector) {
-  BeamGeometry b;
-  b.kind = BeamKind::Fan;
-  b.angles = uniform_angles(angles, 2 * pi, 0.1);
-  b.detectors = detectors;
-  b.detector_spacing = spacing;
-  b.source_origin = source_origin;
-  b.origin_detector = origin_detector;
-  return b;
 }
 
 ImageGeometry image_geometry(int nx, int ny, double width, double height) {
@@ -136,12 +118,13 @@ TEST_CASE_TEMPLATE("dot-product test: <A x, y> = <x, Aᵀ y>", T, float, double)
     CHECK(err < tol);
   }
   SUBCASE("fan beam, non-square image") {
-    const double err = dot_product_mismatch<T>(image_geometry(48, 29, 1.6, 1.2), fan_beam(47, 75, 0.047, 2.5, 1.5));
+    const double err =
+        dot_product_mismatch<T>(image_geometry(48, 29, 1.6, 1.2), fan_beam(47, 75, 0.047, 2.5, 1.5, 0.1));
     MESSAGE("fan relative mismatch " << err);
     CHECK(err < tol);
   }
   SUBCASE("fan beam, detector through the origin") {
-    const double err = dot_product_mismatch<T>(image_geometry(31, 31, 2.0, 2.0), fan_beam(23, 40, 0.06, 1.5, 0.0));
+    const double err = dot_product_mismatch<T>(image_geometry(31, 31, 2.0, 2.0), fan_beam(23, 40, 0.06, 1.5, 0.0, 0.1));
     CHECK(err < tol);
   }
 }
@@ -232,7 +215,7 @@ TEST_CASE_TEMPLATE("Gaussian blob: projections are the analytic line integrals",
     }
   Kokkos::deep_copy(img, h);
   const double tol = 1e-3 * peak;
-  for (const BeamGeometry& beam : {parallel_beam(13, 64, 0.03, 0.01), fan_beam(19, 96, 0.04, 3.0, 2.0)}) {
+  for (const BeamGeometry& beam : {parallel_beam(13, 64, 0.03, 0.01), fan_beam(19, 96, 0.04, 3.0, 2.0, 0.1)}) {
     const DistributedProjector<T> A(im, beam);
     auto sino = A.make_sinogram_slice();
     A.forward(img, sino);
@@ -255,7 +238,7 @@ TEST_CASE_TEMPLATE("distributed operator equals the single-process one", T, floa
   // partial images in another order, equal to rounding.
   const double tol = std::is_same_v<T, float> ? 1e-5 : 1e-13;
   const ImageGeometry im = image_geometry(45, 38, 1.5, 1.2);
-  for (const BeamGeometry& beam : {parallel_beam(33, 50, 0.04), fan_beam(29, 64, 0.05, 2.0, 1.0)}) {
+  for (const BeamGeometry& beam : {parallel_beam(33, 50, 0.04), fan_beam(29, 64, 0.05, 2.0, 1.0, 0.1)}) {
     const DistributedProjector<T> D(im, beam);
     const Projector<T> L(im, beam);
     auto x = L.make_image();
@@ -410,7 +393,7 @@ std::vector<double> jacobi_eigenvalues(std::vector<double> a, int n) {
 
 TEST_CASE("operator norm by power iteration matches the dense spectrum") {
   const ImageGeometry im = image_geometry(12, 10, 1.2, 1.0);
-  for (const BeamGeometry& beam : {parallel_beam(15, 17, 0.1), fan_beam(14, 19, 0.13, 1.5, 0.5)}) {
+  for (const BeamGeometry& beam : {parallel_beam(15, 17, 0.1), fan_beam(14, 19, 0.13, 1.5, 0.5, 0.1)}) {
     // Assemble A column by column from unit images, then G = AᵀA.
     const Projector<double> L(im, beam);
     const int n = static_cast<int>(im.pixels());
