@@ -261,7 +261,7 @@ void evaluate(StageContext& ctx) {
 
   // ---- phase-space trajectories and the Poincare section (identical on every rank) ----
   auto all_propagators = [&](const std::function<void(const std::string&, Propagator&)>& f) {
-    f("reference", *reference.propagator);
+    f("reference", *reference_propagator(s.system, s.rtol, s.atol));  // its own step sizes
     for (auto& m : methods) f(m.name, *m.propagator);
   };
   if (s.phase_trajectories > 0) {

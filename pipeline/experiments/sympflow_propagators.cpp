@@ -121,18 +121,17 @@ public:
       copy_into(out, e);
       return;
     }
-    if (steps_.extent(0) != static_cast<std::size_t>(e.size()) || steps_.data() == nullptr || owner_ != e.q.data()) {
-      steps_ = Kokkos::View<double*, MemSpace>("reference_step_sizes", e.size());  // 0: choose
-      owner_ = e.q.data();
-    }
+    if (steps_.data() == nullptr)  // first use: 0 lets each trajectory choose its step
+      steps_ = Kokkos::View<double*, MemSpace>("reference_step_sizes", e.size());
+    require(steps_.extent(0) == static_cast<std::size_t>(e.size()),
+            "ReferencePropagator: one propagator per ensemble (it carries that ensemble's step sizes)");
     hamiltonian::advance_adaptive(system_, e, 0.0, t, steps_, tol_);
   }
 
 private:
   hamiltonian::System system_;
   hamiltonian::Tolerances tol_;
-  Kokkos::View<double*, MemSpace> steps_;
-  const double* owner_ = nullptr;  // the ensemble the step sizes belong to
+  Kokkos::View<double*, MemSpace> steps_;  // of the one ensemble this propagator advances
 };
 
 }  // namespace

@@ -33,6 +33,8 @@ std::unique_ptr<Propagator> torch_propagator(std::shared_ptr<hamiltonian::sympfl
 // Verlet for separable systems, implicit midpoint otherwise, step h.
 std::unique_ptr<Propagator> classical_propagator(const hamiltonian::System& system, double h);
 // The exact flow where one is known, else Dormand-Prince with tolerances.
+// Dormand-Prince carries each trajectory's step size from call to call, so
+// one reference propagator advances one ensemble.
 std::unique_ptr<Propagator> reference_propagator(const hamiltonian::System& system, double rtol, double atol);
 
 }  // namespace structura::pipeline::sympflow_run
