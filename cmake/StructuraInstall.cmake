@@ -4,15 +4,15 @@
 #   target_link_libraries(app PRIVATE structura::hamiltonian)
 #
 # Layout under the prefix:
-#   include/structura/core/*.hpp, include/structura/hamiltonian/*.hpp
-#                                      (installed by each module's CMakeLists)
+#   include/structura/core/*.hpp, include/structura/hamiltonian/*.hpp,
+#   include/structura/tomography/*.hpp (installed by each module's CMakeLists)
 #   include/structura/version.hpp      the generated version header
 #   lib/libstructura_*.a               the libraries
 #   lib/cmake/structura/               structuraConfig.cmake, ...ConfigVersion.cmake,
 #                                      structuraTargets*.cmake, StructuraFixKokkos.cmake
 #
 # Downstream includes are spelled as inside the tree: "core/mpi.hpp",
-# "hamiltonian/ensemble.hpp" (from include/structura) and
+# "hamiltonian/ensemble.hpp", "tomography/projector.hpp" (from include/structura) and
 # "structura/version.hpp" (from include, as from <build>/generated in the tree).
 include(CMakePackageConfigHelpers)
 
@@ -26,7 +26,11 @@ mark_as_advanced(STRUCTURA_INSTALL_CMAKEDIR)
 # -march=native is BUILD_INTERFACE only and never reaches a consumer.
 set_target_properties(structura_flags PROPERTIES EXPORT_NAME flags)
 
-set(STRUCTURA_INSTALLED_LIBRARIES structura_core structura_hamiltonian)
+# structura::tomography links PkgConfig::PETSc publicly and PkgConfig::FFTW
+# privately; both are imported targets, so the export names them and the
+# package config makes them again with pkg-config (FFTW for the link only:
+# the library is static, its FFTW calls resolve in the consumer's link).
+set(STRUCTURA_INSTALLED_LIBRARIES structura_core structura_hamiltonian structura_tomography)
 if(STRUCTURA_WITH_TORCH)  # the learning libraries: the package then finds Torch too
   list(APPEND STRUCTURA_INSTALLED_LIBRARIES structura_nn structura_sympflow)
 endif()

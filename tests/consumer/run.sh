@@ -2,7 +2,8 @@
 # Checks that an installed structura is usable downstream:
 #   1. cmake --install BUILD_DIR into a temporary prefix,
 #   2. configure and build tests/consumer against it with find_package(structura),
-#   3. run the consumer on 1 rank and, if mpiexec is there, on 2 ranks.
+#   3. run the consumers (hamiltonian, tomography) on 1 rank and, if mpiexec
+#      is there, on 2 ranks; the libtorch one where structura has libtorch.
 # Usage: run.sh BUILD_DIR   (an already built structura tree)
 # Everything happens under a temporary directory, removed on exit
 # (set KEEP_TMP=1 to keep it for inspection).
@@ -63,6 +64,12 @@ echo "== run consumer (1 rank)"
 if command -v mpiexec >/dev/null 2>&1; then
   echo "== run consumer (2 ranks)"
   mpiexec -n 2 --oversubscribe --bind-to none "$tmp/build/consumer"
+fi
+echo "== run consumer_tomography (1 rank)"
+"$tmp/build/consumer_tomography"
+if command -v mpiexec >/dev/null 2>&1; then
+  echo "== run consumer_tomography (2 ranks)"
+  mpiexec -n 2 --oversubscribe --bind-to none "$tmp/build/consumer_tomography"
 fi
 if [ -x "$tmp/build/consumer_sympflow" ]; then
   echo "== run consumer_sympflow (libtorch)"
