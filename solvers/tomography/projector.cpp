@@ -9,6 +9,8 @@
 #include <type_traits>
 
 #include "core/error.hpp"
+#include "tomography/forward_band.hpp"
+#include "tomography/ray.hpp"
 
 namespace structura::tomography {
 
@@ -17,167 +19,12 @@ namespace structura::tomography {
 
 namespace {
 
-// Everything a kernel needs to set up any ray; plain data, copied to devices.
-struct RayGeometry {
-  int nx, ny, detectors;
-  double dx, dy, half_width, half_height;
-  double spacing, offset;
-  bool fan;
-  double source_origin, origin_detector;
-};
-
-RayGeometry ray_geometry(const ImageGeometry& im, const BeamGeometry& beam) {
-  return {im.nx,
-          im.ny,
-          beam.detectors,
-          im.dx(),
-          im.dy(),
-          0.5 * im.width,
-          0.5 * im.height,
-          beam.detector_spacing,
-          beam.detector_offset,
-          beam.kind == BeamKind::Fan,
-          beam.source_origin,
-          beam.origin_detector};
-}
-
-// One ray in Joseph form: step k = first..last runs over the pixel rows
-// (rows == true) or columns; at step k the ray is at fractional pixel index
-// a + b k in the other direction (pixel centres at integers), and `length`
-// is the ray length per step. Steps inner_first..inner_last lie well inside
-// the image (both interpolation neighbours exist), so the kernels skip the
-// bounds checks there.
-template <class T>
-struct Ray {
-  bool rows;
-  T a, b, length;
-  int first, last;
-  int inner_first, inner_last;
-};
-
-// The set-up is in double whatever T is, so that float and double
-// projectors step along the same rays. Forward and adjoint kernels both call
-// this, hence use identical weights.
-template <class T>
-KOKKOS_INLINE_FUNCTION Ray<T> make_ray(const RayGeometry& g, double c, double s, int u) {
-  const double su = (u - 0.5 * (g.detectors - 1)) * g.spacing + g.offset;
-  // The ray is the line {p : n . p = q} with unit normal n.
-  double n0 = c, n1 = s, q = su;
-  if (g.fan) {
-    const double sx = g.source_origin * c, sy = g.source_origin * s;
-    const double px = -g.origin_detector * c - su * s, py = -g.origin_detector * s + su * c;
-    const double ex = px - sx, ey = py - sy;
-    const double norm = std::sqrt(ex * ex + ey * ey);
-    n0 = ey / norm;
-    n1 = -ex / norm;
-    q = n0 * sx + n1 * sy;
-  }
-  // Direction (-n1, n0): closer to vertical when |n0| >= |n1|.
-  const bool rows = std::fabs(n0) >= std::fabs(n1);
-  double a, b, length;
-  int steps, across;
-  if (rows) {
-    // Row r at y = h/2 - (r + 1/2) dy; x = (q - n1 y) / n0; column index
-    // x -> (x + w/2) / dx - 1/2.
-    a = (q - n1 * (g.half_height - 0.5 * g.dy)) / (n0 * g.dx) + g.half_width / g.dx - 0.5;
-    b = n1 * g.dy / (n0 * g.dx);
-    length = g.dy / std::fabs(n0);
-    steps = g.ny;
-    across = g.nx;
-  } else {
-    // Column c at x = -w/2 + (c + 1/2) dx; y = (q - n0 x) / n1; row index
-    // y -> (h/2 - y) / dy - 1/2.
-    a = g.half_height / g.dy - 0.5 + (n0 * (0.5 * g.dx - g.half_width) - q) / (n1 * g.dy);
-    b = n0 * g.dx / (n1 * g.dy);
-    length = g.dx / std::fabs(n1);
-    steps = g.nx;
-    across = g.ny;
-  }
-  // Only steps with a + b k in (-1, across) touch the image. The bounds are
-  // widened by one step so that rounding in T cannot drop a contribution;
-  // the kernels check every index anyway.
-  double lo = 0, hi = steps - 1;
-  if (b == 0) {
-    if (!(a > -1 && a < across)) hi = -1;
-  } else {
-    const double t1 = (-1 - a) / b, t2 = (across - a) / b;
-    const double tmin = t1 < t2 ? t1 : t2, tmax = t1 < t2 ? t2 : t1;
-    if (tmin - 1 > lo) lo = std::floor(tmin) - 1;
-    if (tmax + 1 < hi) hi = std::ceil(tmax) + 1;
-  }
-  // Interior: a + b k in [1/2, across - 3/2] in exact arithmetic; the half
-  // pixel margin dwarfs T's rounding of a + b k, so floor() there gives an
-  // index i with 0 <= i and i + 1 < across.
-  double in_lo = lo, in_hi = hi;
-  if (b == 0) {
-    if (!(a >= 0.5 && a <= across - 1.5)) in_hi = in_lo - 1;
-  } else {
-    const double t1 = (0.5 - a) / b, t2 = (across - 1.5 - a) / b;
-    const double tmin = t1 < t2 ? t1 : t2, tmax = t1 < t2 ? t2 : t1;
-    if (tmin > in_lo) in_lo = std::ceil(tmin);
-    if (tmax < in_hi) in_hi = std::floor(tmax);
-  }
-  Ray<T> ray;
-  ray.rows = rows;
-  ray.a = static_cast<T>(a);
-  ray.b = static_cast<T>(b);
-  ray.length = static_cast<T>(length);
-  ray.first = lo > hi ? 0 : static_cast<int>(lo);
-  ray.last = lo > hi ? -1 : static_cast<int>(hi);
-  const bool inner = lo <= hi && in_lo <= in_hi;
-  ray.inner_first = inner ? static_cast<int>(in_lo) : ray.last + 1;
-  ray.inner_last = inner ? static_cast<int>(in_hi) : ray.last;
-  return ray;
-}
-
-// Visits the (row, column, interpolation weight) of every pixel the ray
-// touches; the matrix entry is ray.length * weight. Forward and adjoint both
-// walk with this, so their weights agree bit for bit.
-// One step k of a ray: its two interpolation neighbours, as visit(row,
-// column, weight, slot). Slot = 2 * Lane + neighbour lets a gather keep
-// independent partial sums, so that consecutive steps do not wait on one
-// another's additions (the forward kernel is otherwise latency-bound).
-template <int Lane, class T, class Visit>
-KOKKOS_INLINE_FUNCTION void visit_step(const Ray<T>& ray, int k, int across, bool checked, Visit& visit) {
-  const T f = ray.a + ray.b * static_cast<T>(k);
-  const T fl = std::floor(f);
-  const int i = static_cast<int>(fl);
-  const T w = f - fl;
-  if (!checked || (i >= 0 && i < across)) {
-    if (ray.rows) visit(k, i, T(1) - w, 2 * Lane);
-    else visit(i, k, T(1) - w, 2 * Lane);
-  }
-  if (!checked || (i + 1 >= 0 && i + 1 < across)) {
-    if (ray.rows) visit(k, i + 1, w, 2 * Lane + 1);
-    else visit(i + 1, k, w, 2 * Lane + 1);
-  }
-}
-
-// Visits the (row, column, interpolation weight) of every pixel the ray
-// touches; the matrix entry is ray.length * weight. Forward and adjoint both
-// walk with this, so their weights agree bit for bit.
-template <class T, class Visit>
-KOKKOS_INLINE_FUNCTION void walk(const Ray<T>& ray, int nx, int ny, Visit& visit) {
-  const int across = ray.rows ? nx : ny;
-  for (int k = ray.first; k < ray.inner_first; ++k) visit_step<0>(ray, k, across, true, visit);
-  int k = ray.inner_first;
-  for (; k < ray.inner_last; k += 2) {  // two steps at a time: two independent lanes
-    visit_step<0>(ray, k, across, false, visit);
-    visit_step<1>(ray, k + 1, across, false, visit);
-  }
-  if (k == ray.inner_last) visit_step<0>(ray, k, across, false, visit);
-  for (k = ray.inner_last + 1; k <= ray.last; ++k) visit_step<0>(ray, k, across, true, visit);
-}
+using detail::make_ray;
+using detail::Ray;
+using detail::ray_geometry;
+using detail::RayGeometry;
 
 using Trig = Kokkos::View<const double* [2], Kokkos::LayoutRight, MemSpace>;
-
-template <class T>
-struct GatherPixels {
-  const Image<const T>& image;
-  T sum[4];
-  KOKKOS_INLINE_FUNCTION void operator()(int r, int c, T w, int slot) { sum[slot] += w * image(r, c); }
-  KOKKOS_INLINE_FUNCTION T total() const { return (sum[0] + sum[1]) + (sum[2] + sum[3]); }
-};
 
 // One work item per ray (angle, detector); detectors vary fastest so that
 // neighbouring work items read neighbouring pixels.
@@ -191,9 +38,7 @@ struct ForwardKernel {
   KOKKOS_INLINE_FUNCTION void operator()(std::int64_t i) const {
     const int a = static_cast<int>(i / g.detectors), u = static_cast<int>(i % g.detectors);
     const Ray<T> ray = make_ray<T>(g, trig(a, 0), trig(a, 1), u);
-    GatherPixels<T> gather{image, {T(0), T(0), T(0), T(0)}};
-    walk(ray, g.nx, g.ny, gather);
-    sinogram(a, u) = ray.length * gather.total();
+    sinogram(a, u) = detail::project_ray(ray, image.data(), static_cast<std::int64_t>(image.stride(0)), g.nx, g.ny);
   }
 };
 
@@ -229,11 +74,53 @@ struct AdjointKernel {
     const int a = static_cast<int>(i / g.detectors), u = static_cast<int>(i % g.detectors);
     const Ray<T> ray = make_ray<T>(g, trig(a, 0), trig(a, 1), u);
     ScatterPixels<T> scatter{image, ray.length * sinogram(a, u)};
-    walk(ray, g.nx, g.ny, scatter);
+    detail::walk(ray, g.nx, g.ny, scatter);
   }
 };
 
 using Policy = Kokkos::RangePolicy<ExecSpace, Kokkos::IndexType<std::int64_t>>;
+
+#ifdef STRUCTURA_AVX512
+// The vectorised CPU forward path (forward_band.hpp) reads host memory
+// directly; builds whose views live on a device use the portable kernel.
+constexpr bool band_forward = Kokkos::SpaceAccessibility<Kokkos::HostSpace, MemSpace>::accessible;
+
+using HostPolicy = Kokkos::RangePolicy<Kokkos::DefaultHostExecutionSpace, Kokkos::IndexType<std::int64_t>>;
+
+// One work item per angle and block of W detectors.
+template <class T>
+struct BandForwardKernel {
+  static constexpr int W = simd::Lanes<T>::W;
+  RayGeometry g;
+  Trig trig;
+  detail::BandImage<T> image;
+  Sinogram<T> sinogram;
+  int blocks;  // per angle
+
+  void operator()(std::int64_t item) const {
+    const int a = static_cast<int>(item / blocks), u0 = static_cast<int>(item % blocks) * W;
+    const int lanes = g.detectors - u0 < W ? g.detectors - u0 : W;
+    Ray<T> rays[W];
+    for (int j = 0; j < lanes; ++j) rays[j] = make_ray<T>(g, trig(a, 0), trig(a, 1), u0 + j);
+    detail::project_band(rays, lanes, image, &sinogram(a, u0));
+  }
+};
+
+// out = in transposed, in tiles that stay in L1.
+template <class T>
+void transpose(const Image<const T>& in, const Image<T>& out) {
+  constexpr int tile = 32;
+  const int rows = static_cast<int>(in.extent(0)), cols = static_cast<int>(in.extent(1));
+  const int tiles_r = (rows + tile - 1) / tile, tiles_c = (cols + tile - 1) / tile;
+  Kokkos::parallel_for("tomography::transpose", HostPolicy(0, static_cast<std::int64_t>(tiles_r) * tiles_c),
+                       [=](std::int64_t t) {
+                         const int r0 = static_cast<int>(t / tiles_c) * tile, c0 = static_cast<int>(t % tiles_c) * tile;
+                         const int r1 = r0 + tile < rows ? r0 + tile : rows, c1 = c0 + tile < cols ? c0 + tile : cols;
+                         for (int c = c0; c < c1; ++c)
+                           for (int r = r0; r < r1; ++r) out(c, r) = in(r, c);
+                       });
+}
+#endif
 
 void require_shape(const char* what, const char* argument, std::size_t rows, std::size_t cols, long want_rows,
                    long want_cols) {
@@ -312,6 +199,29 @@ template <class T>
 void Projector<T>::forward(const Image<const T>& image, const Sinogram<T>& sinogram) const {
   require_shape("Projector::forward", "image", image.extent(0), image.extent(1), image_.ny, image_.nx);
   require_shape("Projector::forward", "sinogram", sinogram.extent(0), sinogram.extent(1), angles_.count,
+                beam_.detectors);
+#ifdef STRUCTURA_AVX512
+  if constexpr (band_forward) {
+    Image<T> transposed(Kokkos::view_alloc("tomography::transposed", Kokkos::WithoutInitializing), image_.nx,
+                        image_.ny);
+    transpose<T>(image, transposed);
+    const detail::BandImage<T> band{image.data(),      static_cast<std::int64_t>(image.stride(0)),
+                                    transposed.data(), static_cast<std::int64_t>(transposed.stride(0)),
+                                    image_.nx,         image_.ny};
+    constexpr int W = simd::Lanes<T>::W;
+    const int blocks = (beam_.detectors + W - 1) / W;
+    Kokkos::parallel_for("tomography::forward_band", HostPolicy(0, angles_.count * blocks),
+                         BandForwardKernel<T>{ray_geometry(image_, beam_), trig_, band, sinogram, blocks});
+    return;
+  }
+#endif
+  forward_portable(image, sinogram);
+}
+
+template <class T>
+void Projector<T>::forward_portable(const Image<const T>& image, const Sinogram<T>& sinogram) const {
+  require_shape("Projector::forward_portable", "image", image.extent(0), image.extent(1), image_.ny, image_.nx);
+  require_shape("Projector::forward_portable", "sinogram", sinogram.extent(0), sinogram.extent(1), angles_.count,
                 beam_.detectors);
   Kokkos::parallel_for("tomography::forward", Policy(0, angles_.count * beam_.detectors),
                        ForwardKernel<T>{ray_geometry(image_, beam_), trig_, image, sinogram});

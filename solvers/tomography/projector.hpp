@@ -54,6 +54,11 @@ public:
   // (angles.count, detectors) and overwritten. Throws InputError on a shape
   // mismatch.
   void forward(const Image<const T>& image, const Sinogram<T>& sinogram) const;
+  // The same product by the portable Kokkos kernel (one work item per ray),
+  // which forward() uses on devices and on CPUs without AVX-512; forward()
+  // on AVX-512 CPUs agrees with it to rounding. Public for the tests that
+  // compare the two.
+  void forward_portable(const Image<const T>& image, const Sinogram<T>& sinogram) const;
   // image = Aᵀ sinogram restricted to this projector's angles (overwritten).
   void adjoint(const Sinogram<const T>& sinogram, const Image<T>& image) const;
 
