@@ -1,8 +1,9 @@
-// Small harness pieces shared by the benchmarks: wall clock, medians, peak
+// Small harness pieces shared by the benchmarks: wall clock, CPU time, medians, peak
 // resident set size.
 #pragma once
 
 #include <sys/resource.h>
+#include <time.h>
 
 #include <algorithm>
 #include <chrono>
@@ -21,6 +22,22 @@ double time_seconds(F&& f) {
   const double t0 = now_seconds();
   f();
   return now_seconds() - t0;
+}
+
+// CPU time of this process (all its threads). On a shared machine it leaves
+// out the time other processes held the cores, which wall-clock time counts;
+// it does not leave out their effect on caches and memory bandwidth.
+inline double cpu_seconds() {
+  timespec t{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+  return static_cast<double>(t.tv_sec) + 1e-9 * static_cast<double>(t.tv_nsec);
+}
+
+template <class F>
+double cpu_time_seconds(F&& f) {
+  const double t0 = cpu_seconds();
+  f();
+  return cpu_seconds() - t0;
 }
 
 inline double median(std::vector<double> v) {

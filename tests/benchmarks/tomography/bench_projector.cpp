@@ -4,7 +4,7 @@
 // scikit-image's radon and iradon on the same sizes are timed by skimage_peer.py in the
 // same run (run_tomography.sh) and the ratio printed there.
 //
-//   structura_bench_projector [--sizes 256,512] [--reps 5]
+//   structura_bench_projector [--sizes 256,512] [--reps 5] [--clock wall|cpu]
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
@@ -24,7 +24,7 @@ using namespace structura::tomography;
 namespace {
 
 template <class T>
-void measure(int n, BeamKind kind, int reps) {
+void measure(int n, BeamKind kind, int reps, bool cpu_clock) {
   ImageGeometry im;
   im.nx = im.ny = n;
   im.width = im.height = 2.0;
@@ -52,12 +52,12 @@ void measure(int n, BeamKind kind, int reps) {
   }
   auto timed = [&](auto&& f) {
     std::vector<double> t;
-    f();  // warm-up
-    for (int r = 0; r < reps; ++r)
-      t.push_back(bench::time_seconds([&] {
-        f();
-        Kokkos::fence();
-      }));
+    const auto run = [&] {
+      f();
+      Kokkos::fence();
+    };
+    run();  // warm-up
+    for (int r = 0; r < reps; ++r) t.push_back(cpu_clock ? bench::cpu_time_seconds(run) : bench::time_seconds(run));
     return bench::median(t);
   };
   const double tf = timed([&] { A.forward(x, y); });
@@ -66,10 +66,11 @@ void measure(int n, BeamKind kind, int reps) {
   auto out = fbp.make_image();
   const double tfbp = timed([&] { fbp.reconstruct(y, out); });
   const double updates = double(n) * n * n;
-  fmt::print("RESULT part=projector n={} beam={} precision={} forward_s={:.6g} adjoint_s={:.6g} fbp_s={:.6g} "
-             "forward_gups={:.4g} adjoint_gups={:.4g} rss_mib={:.1f}\n",
-             n, kind == BeamKind::Parallel ? "parallel" : "fan", sizeof(T) == 4 ? "float32" : "float64", tf, ta,
-             tfbp, updates / tf / 1e9, updates / ta / 1e9, bench::peak_rss_mib());
+  fmt::print(
+      "RESULT part=projector n={} beam={} precision={} forward_s={:.6g} adjoint_s={:.6g} fbp_s={:.6g} "
+      "forward_gups={:.4g} adjoint_gups={:.4g} rss_mib={:.1f}\n",
+      n, kind == BeamKind::Parallel ? "parallel" : "fan", sizeof(T) == 4 ? "float32" : "float64", tf, ta, tfbp,
+      updates / tf / 1e9, updates / ta / 1e9, bench::peak_rss_mib());
 }
 
 }  // namespace
@@ -82,12 +83,15 @@ int main(int argc, char** argv) {
   int reps = 5;
   app.add_option("--sizes", sizes, "image sides n (n² pixels, n angles, n detectors)")->delimiter(',');
   app.add_option("--reps", reps, "timed repetitions (median)");
+  std::string clock = "wall";
+  app.add_option("--clock", clock, "wall: elapsed time; cpu: this process's CPU time (for a shared machine)")
+      ->check(CLI::IsMember({"wall", "cpu"}));
   CLI11_PARSE(app, argc, argv);
-  fmt::print("structura_bench_projector: {}, one rank\n", execution_space_description());
+  fmt::print("structura_bench_projector: {}, one rank, {} clock\n", execution_space_description(), clock);
   for (int n : sizes)
     for (BeamKind kind : {BeamKind::Parallel, BeamKind::Fan}) {
-      measure<float>(n, kind, reps);
-      measure<double>(n, kind, reps);
+      measure<float>(n, kind, reps, clock == "cpu");
+      measure<double>(n, kind, reps, clock == "cpu");
     }
   return 0;
 }
