@@ -351,9 +351,26 @@ Fbp<T>::Fbp(const ImageGeometry& image, const BeamGeometry& beam, FilterKind fil
   static_assert(std::is_same_v<T, float> || std::is_same_v<T, double>);
   image_.validate("image");
   beam_.validate(image_, "beam");
-  scale_ = fbp_scale(beam_, full_range(beam_, angle_range));
   angles_ = comm_.block(static_cast<std::int64_t>(beam_.angles.size()));
-  if (beam_.kind == BeamKind::Fan) preweights_ = fan_preweights(beam_);
+  if (beam_.kind == BeamKind::Parallel) {
+    scale_ = fbp_scale(beam_, full_range(beam_, angle_range));
+  } else {
+    full_range(beam_, angle_range);  // the finite, >= 0 check
+    const FanScan scan = fan_scan(beam_);
+    require(angle_range == 0 || std::abs(angle_range - scan.range) <= 1e-9 * scan.range,
+            fmt::format("angle_range {} does not match the {} rad that the fan-beam angles cover ({}); pass 0 to "
+                        "take the range from the angles",
+                        angle_range, scan.range, scan.full ? "a full turn" : "a short scan"));
+    scale_ = fbp_scale(beam_, 2 * std::numbers::pi);
+    preweights_ = fan_preweights(beam_);
+    if (!scan.full) {
+      short_scan_ = true;
+      scale_ *= scan.range / std::numbers::pi;  // the weights count each line once (parker.hpp)
+      short_weights_ = parker_weights(beam_, scan, angles_);
+      const auto d = static_cast<std::size_t>(beam_.detectors);
+      for (std::size_t i = 0; i < short_weights_.size(); ++i) short_weights_[i] *= preweights_[i % d];
+    }
+  }
   // The trigonometry in double, rounded to T once.
   Kokkos::View<T* [4], Kokkos::LayoutLeft, MemSpace> trig("tomography::fbp_trig", angles_.count);
   auto host = Kokkos::create_mirror_view(trig);
@@ -412,7 +429,11 @@ void Fbp<T>::reconstruct(const Sinogram<const T>& local_rows, const Image<T>& ou
   // A host copy: the input stays unchanged and FFTW runs on the host.
   Kokkos::View<T**, Kokkos::LayoutRight, HostSpace> rows("tomography::fbp_filtered", angles_.count, beam_.detectors);
   Kokkos::deep_copy(rows, local_rows);
-  if (beam_.kind == BeamKind::Fan)
+  if (short_scan_)
+    for (std::int64_t a = 0; a < angles_.count; ++a)
+      for (int u = 0; u < beam_.detectors; ++u)
+        rows(a, u) *= static_cast<T>(short_weights_[static_cast<std::size_t>(a * beam_.detectors + u)]);
+  else if (beam_.kind == BeamKind::Fan)
     for (std::int64_t a = 0; a < angles_.count; ++a)
       for (int u = 0; u < beam_.detectors; ++u) rows(a, u) *= static_cast<T>(preweights_[u]);
   row_filter_->apply(rows.data(), angles_.count, scale_);  // fbp_scale folded into the filter

@@ -7,7 +7,11 @@
 //   parallel: image(x, y) = c * sum_theta q_theta(x cos theta + y sin theta)
 //   fan:      image(x, y) = c * sum_theta q_theta(s_u(x, y, theta)) / U^2
 // with q the filtered (fan: pre-weighted, then filtered) rows, c =
-// fbp_scale() and s_u, U as in fan_backprojection_sample(). q is
+// fbp_scale() and s_u, U as in fan_backprojection_sample(). A fan-beam scan
+// of less than 2 pi (fan_scan() in parker.hpp says which angle sets count as
+// full, which as short, and rejects the rest) multiplies the pre-weights by
+// Parker's weights and uses c = fbp_scale(beam, 2 pi) * R / pi for its range
+// R, so that its image has the full scan's scale (parker.hpp). q is
 // interpolated linearly between detector centres and is zero outside
 // [first centre, last centre], as numpy.interp(left=0, right=0) in
 // scikit-image's iradon: for an odd image side N, an odd detector count,
@@ -33,6 +37,7 @@
 #include "core/partition.hpp"
 #include "tomography/filters.hpp"
 #include "tomography/geometry.hpp"
+#include "tomography/parker.hpp"
 #include "tomography/projector.hpp"
 
 namespace structura::tomography {
@@ -42,8 +47,11 @@ class Fbp {
 public:
   // Validates the geometries (InputError naming "image.nx", "beam.angles",
   // ...). angle_range is the span the angles cover, for fbp_scale(): 0 means
-  // the full scan (pi for parallel beam, 2 pi for fan beam, which is the only
-  // fan range supported); a parallel range below pi is a limited-angle scan.
+  // the full scan for parallel beam (pi; a range below pi is a limited-angle
+  // scan). Fan beam takes its range from the angles (fan_scan(): a full 2 pi
+  // turn, or a uniform short scan of at least pi + 2 gamma_max with Parker
+  // weights; InputError naming beam.angles otherwise); a non-zero
+  // angle_range must then equal that range (InputError naming angle_range).
   Fbp(const ImageGeometry& image, const BeamGeometry& beam, FilterKind filter = FilterKind::Ramp, mpi::Comm comm = {},
       double angle_range = 0.0);
   ~Fbp();
@@ -54,8 +62,9 @@ public:
   const BeamGeometry& beam_geometry() const { return beam_; }
   FilterKind filter() const { return filter_kind_; }
   const mpi::Comm& comm() const { return comm_; }
-  Range angles() const { return angles_; }  // this rank's rows
-  double scale() const { return scale_; }   // c above
+  Range angles() const { return angles_; }         // this rank's rows
+  double scale() const { return scale_; }          // c above
+  bool short_scan() const { return short_scan_; }  // fan beam with Parker weights
 
   // Collective. local_rows: this rank's rows (angles().count, detectors),
   // left unchanged; out: (ny, nx), overwritten with the FBP image on every
@@ -83,7 +92,11 @@ private:
   mpi::Comm comm_;
   Range angles_;
   double scale_;
+  bool short_scan_ = false;
   std::vector<double> preweights_;  // fan beam only
+  // Fan short scan only: pre-weight times Parker weight of this rank's rows,
+  // (angles().count, detectors) row-major.
+  std::vector<double> short_weights_;
   // Per local angle, one column per quantity (contiguous over angles, for
   // the kernels' inner loop): parallel (cos, sin) / spacing; fan cos, sin,
   // (-sin, cos) * D_sd / spacing.
