@@ -9,6 +9,7 @@
 #include <type_traits>
 
 #include "core/error.hpp"
+#include "tomography/adjoint_band.hpp"
 #include "tomography/forward_band.hpp"
 #include "tomography/ray.hpp"
 
@@ -106,9 +107,39 @@ struct BandForwardKernel {
   }
 };
 
-// out = in transposed, in tiles that stay in L1.
+// The vectorised adjoint adds into shared pixels without atomics: only
+// where the host backend runs one work item at a time.
+#ifdef KOKKOS_ENABLE_SERIAL
+constexpr bool band_adjoint = band_forward && std::is_same_v<Kokkos::DefaultHostExecutionSpace, Kokkos::Serial>;
+#else
+constexpr bool band_adjoint = false;
+#endif
+
 template <class T>
-void transpose(const Image<const T>& in, const Image<T>& out) {
+struct BandAdjointKernel {
+  static constexpr int W = simd::Lanes<T>::W;
+  RayGeometry g;
+  Trig trig;
+  Sinogram<const T> sinogram;
+  detail::BandTarget<T> target;
+  int blocks;  // per angle
+
+  void operator()(std::int64_t item) const {
+    const int a = static_cast<int>(item / blocks), u0 = static_cast<int>(item % blocks) * W;
+    const int lanes = g.detectors - u0 < W ? g.detectors - u0 : W;
+    Ray<T> rays[W];
+    alignas(64) T values[W];
+    for (int j = 0; j < lanes; ++j) {
+      rays[j] = make_ray<T>(g, trig(a, 0), trig(a, 1), u0 + j);
+      values[j] = rays[j].length * sinogram(a, u0 + j);  // as AdjointKernel
+    }
+    detail::backproject_band(rays, values, lanes, target);
+  }
+};
+
+// out = in transposed (Add: out += in transposed), in tiles that stay in L1.
+template <class T, bool Add>
+void transpose_tiles(const Image<const T>& in, const Image<T>& out) {
   constexpr int tile = 32;
   const int rows = static_cast<int>(in.extent(0)), cols = static_cast<int>(in.extent(1));
   const int tiles_r = (rows + tile - 1) / tile, tiles_c = (cols + tile - 1) / tile;
@@ -117,8 +148,21 @@ void transpose(const Image<const T>& in, const Image<T>& out) {
                          const int r0 = static_cast<int>(t / tiles_c) * tile, c0 = static_cast<int>(t % tiles_c) * tile;
                          const int r1 = r0 + tile < rows ? r0 + tile : rows, c1 = c0 + tile < cols ? c0 + tile : cols;
                          for (int c = c0; c < c1; ++c)
-                           for (int r = r0; r < r1; ++r) out(c, r) = in(r, c);
+                           for (int r = r0; r < r1; ++r) {
+                             if constexpr (Add) out(c, r) += in(r, c);
+                             else out(c, r) = in(r, c);
+                           }
                        });
+}
+
+template <class T>
+void transpose(const Image<const T>& in, const Image<T>& out) {
+  transpose_tiles<T, false>(in, out);
+}
+
+template <class T>
+void add_transpose(const Image<const T>& in, const Image<T>& out) {
+  transpose_tiles<T, true>(in, out);
 }
 #endif
 
@@ -232,6 +276,31 @@ void Projector<T>::adjoint(const Sinogram<const T>& sinogram, const Image<T>& im
   require_shape("Projector::adjoint", "sinogram", sinogram.extent(0), sinogram.extent(1), angles_.count,
                 beam_.detectors);
   require_shape("Projector::adjoint", "image", image.extent(0), image.extent(1), image_.ny, image_.nx);
+  Kokkos::deep_copy(image, T(0));
+#ifdef STRUCTURA_AVX512
+  if constexpr (band_adjoint) {
+    // Rays that step over columns accumulate in the transpose, added back
+    // at the end.
+    Image<T> columns("tomography::adjoint_columns", image_.nx, image_.ny);
+    const detail::BandTarget<T> target{image.data(),   static_cast<std::int64_t>(image.stride(0)),
+                                       columns.data(), static_cast<std::int64_t>(columns.stride(0)),
+                                       image_.nx,      image_.ny};
+    constexpr int W = simd::Lanes<T>::W;
+    const int blocks = (beam_.detectors + W - 1) / W;
+    Kokkos::parallel_for("tomography::adjoint_band", HostPolicy(0, angles_.count * blocks),
+                         BandAdjointKernel<T>{ray_geometry(image_, beam_), trig_, sinogram, target, blocks});
+    add_transpose<T>(columns, image);
+    return;
+  }
+#endif
+  adjoint_portable(sinogram, image);
+}
+
+template <class T>
+void Projector<T>::adjoint_portable(const Sinogram<const T>& sinogram, const Image<T>& image) const {
+  require_shape("Projector::adjoint_portable", "sinogram", sinogram.extent(0), sinogram.extent(1), angles_.count,
+                beam_.detectors);
+  require_shape("Projector::adjoint_portable", "image", image.extent(0), image.extent(1), image_.ny, image_.nx);
   Kokkos::deep_copy(image, T(0));
   Kokkos::parallel_for("tomography::adjoint", Policy(0, angles_.count * beam_.detectors),
                        AdjointKernel<T>{ray_geometry(image_, beam_), trig_, sinogram, image});

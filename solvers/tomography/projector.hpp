@@ -61,6 +61,9 @@ public:
   void forward_portable(const Image<const T>& image, const Sinogram<T>& sinogram) const;
   // image = Aᵀ sinogram restricted to this projector's angles (overwritten).
   void adjoint(const Sinogram<const T>& sinogram, const Image<T>& image) const;
+  // The same by the portable Kokkos kernel (atomic ray-driven scatter), as
+  // forward_portable() is to forward().
+  void adjoint_portable(const Sinogram<const T>& sinogram, const Image<T>& image) const;
 
   // Views of the right shapes, zero-initialised.
   Image<T> make_image() const;

@@ -1,6 +1,6 @@
 // AVX-512 vectors of T (float: 16 lanes, double: 8) behind one interface, for
 // the CPU kernels that vectorise across columns (FBP) or across detectors
-// (the forward projector). Each kernel keeps a portable path; this header is
+// (the projector pair). Each kernel keeps a portable path; this header is
 // only for the build where the compiler targets AVX-512F and DQ
 // (-march=native on such a machine), which STRUCTURA_AVX512 then announces.
 #pragma once
@@ -58,6 +58,18 @@ struct Lanes<float> {
     return _mm512_mask_i32gather_ps(_mm512_setzero_ps(), m, idx, base, 4);
   }
   static M prefix(long n) { return n <= 0 ? M(0) : n >= W ? M(0xFFFF) : M((1u << n) - 1); }
+  // For scatters (adjoint_band.hpp).
+  static R maskz_expand(M m, R v) { return _mm512_maskz_expand_ps(m, v); }
+  static R permutexvar(I idx, R v) { return _mm512_permutexvar_ps(idx, v); }
+  static I iota() { return _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15); }
+  static I reversed() { return _mm512_setr_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0); }
+  // Lanes j < W - 1 with i[j + 1] > i[j] (resp. <).
+  static M rising(I i) { return _mm512_cmpgt_epi32_mask(_mm512_alignr_epi32(i, i, 1), i) & M(0x7FFF); }
+  static M falling(I i) { return _mm512_cmplt_epi32_mask(_mm512_alignr_epi32(i, i, 1), i) & M(0x7FFF); }
+  // The set {i[j]} as bits, for 0 <= i[j] < 32.
+  static std::uint64_t bits(I i) {
+    return static_cast<std::uint32_t>(_mm512_reduce_or_epi32(_mm512_sllv_epi32(_mm512_set1_epi32(1), i)));
+  }
 };
 
 template <>
@@ -94,6 +106,15 @@ struct Lanes<double> {
     return _mm512_mask_i64gather_pd(_mm512_setzero_pd(), m, idx, base, 8);
   }
   static M prefix(long n) { return n <= 0 ? M(0) : n >= W ? M(0xFF) : M((1u << n) - 1); }
+  static R maskz_expand(M m, R v) { return _mm512_maskz_expand_pd(m, v); }
+  static R permutexvar(I idx, R v) { return _mm512_permutexvar_pd(idx, v); }
+  static I iota() { return _mm512_setr_epi64(0, 1, 2, 3, 4, 5, 6, 7); }
+  static I reversed() { return _mm512_setr_epi64(7, 6, 5, 4, 3, 2, 1, 0); }
+  static M rising(I i) { return _mm512_cmpgt_epi64_mask(_mm512_alignr_epi64(i, i, 1), i) & M(0x7F); }
+  static M falling(I i) { return _mm512_cmplt_epi64_mask(_mm512_alignr_epi64(i, i, 1), i) & M(0x7F); }
+  static std::uint64_t bits(I i) {
+    return static_cast<std::uint64_t>(_mm512_reduce_or_epi64(_mm512_sllv_epi64(_mm512_set1_epi64(1), i)));
+  }
 };
 
 #pragma GCC diagnostic pop
