@@ -12,11 +12,7 @@
 #include <vector>
 
 #include "core/error.hpp"
-
-#if defined(__AVX512F__) && defined(__AVX512DQ__)
-#include <immintrin.h>
-#define STRUCTURA_FBP_AVX512 1
-#endif
+#include "tomography/simd_lanes.hpp"
 
 namespace structura::tomography {
 
@@ -135,77 +131,20 @@ struct FanKernel {
   }
 };
 
-#ifdef STRUCTURA_FBP_AVX512
+#ifdef STRUCTURA_AVX512
 // GCC 12 reports the intrinsics' _mm512_undefined operands as maybe
 // uninitialized when they are inlined.
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 
-// AVX-512 lanes for the row kernels. A block of W columns of one row and one
-// angle touches a narrow band of detectors (|d index / d column| is about
-// spacing ratio x |cos|), so instead of two gathers per block the band is
-// loaded as two contiguous vectors and the two samples per column picked
-// with permutes; blocks whose band is wider than 2W - 1 detectors gather.
+// AVX-512 lanes for the row kernels (simd_lanes.hpp). A block of W columns
+// of one row and one angle touches a narrow band of detectors (|d index /
+// d column| is about spacing ratio x |cos|), so instead of two gathers per
+// block the band is loaded as two contiguous vectors and the two samples per
+// column picked with permutes; blocks whose band is wider than 2W - 1
+// detectors gather.
 template <class T>
-struct Lanes;
-template <>
-struct Lanes<float> {
-  static constexpr int W = 16;
-  using R = __m512;
-  using I = __m512i;
-  using M = __mmask16;
-  static R set1(float a) { return _mm512_set1_ps(a); }
-  static R load(const float* p) { return _mm512_loadu_ps(p); }
-  static R maskz_load(M m, const float* p) { return _mm512_maskz_loadu_ps(m, p); }
-  static void mask_store(float* p, M m, R v) { _mm512_mask_storeu_ps(p, m, v); }
-  static R fmadd(R a, R b, R c) { return _mm512_fmadd_ps(a, b, c); }
-  static R add(R a, R b) { return _mm512_add_ps(a, b); }
-  static R sub(R a, R b) { return _mm512_sub_ps(a, b); }
-  static R mul(R a, R b) { return _mm512_mul_ps(a, b); }
-  static R div(R a, R b) { return _mm512_div_ps(a, b); }
-  static R max(R a, R b) { return _mm512_max_ps(a, b); }  // b where a is NaN
-  static R min(R a, R b) { return _mm512_min_ps(a, b); }
-  static M eq(R a, R b) { return _mm512_cmp_ps_mask(a, b, _CMP_EQ_OQ); }
-  static I trunc(R a) { return _mm512_cvttps_epi32(a); }
-  static R to_real(I i) { return _mm512_cvtepi32_ps(i); }
-  static long first(I i) { return _mm512_cvtsi512_si32(i); }
-  static long last(I i) { return _mm_extract_epi32(_mm512_extracti32x4_epi32(i, 3), 3); }
-  static long reduce_min(I i) { return _mm512_reduce_min_epi32(i); }
-  static long reduce_max(I i) { return _mm512_reduce_max_epi32(i); }
-  static I offset(I i, long d) { return _mm512_add_epi32(i, _mm512_set1_epi32(static_cast<int>(d))); }
-  static R permute(R lo, I idx, R hi) { return _mm512_permutex2var_ps(lo, idx, hi); }
-  static R gather(I idx, const float* base) { return _mm512_i32gather_ps(idx, base, 4); }
-  static M prefix(long n) { return n <= 0 ? M(0) : n >= W ? M(0xFFFF) : M((1u << n) - 1); }
-};
-template <>
-struct Lanes<double> {
-  static constexpr int W = 8;
-  using R = __m512d;
-  using I = __m512i;
-  using M = __mmask8;
-  static R set1(double a) { return _mm512_set1_pd(a); }
-  static R load(const double* p) { return _mm512_loadu_pd(p); }
-  static R maskz_load(M m, const double* p) { return _mm512_maskz_loadu_pd(m, p); }
-  static void mask_store(double* p, M m, R v) { _mm512_mask_storeu_pd(p, m, v); }
-  static R fmadd(R a, R b, R c) { return _mm512_fmadd_pd(a, b, c); }
-  static R add(R a, R b) { return _mm512_add_pd(a, b); }
-  static R sub(R a, R b) { return _mm512_sub_pd(a, b); }
-  static R mul(R a, R b) { return _mm512_mul_pd(a, b); }
-  static R div(R a, R b) { return _mm512_div_pd(a, b); }
-  static R max(R a, R b) { return _mm512_max_pd(a, b); }
-  static R min(R a, R b) { return _mm512_min_pd(a, b); }
-  static M eq(R a, R b) { return _mm512_cmp_pd_mask(a, b, _CMP_EQ_OQ); }
-  static I trunc(R a) { return _mm512_cvttpd_epi64(a); }
-  static R to_real(I i) { return _mm512_cvtepi64_pd(i); }
-  static long first(I i) { return _mm_cvtsi128_si64(_mm512_castsi512_si128(i)); }
-  static long last(I i) { return _mm_extract_epi64(_mm512_extracti64x2_epi64(i, 3), 1); }
-  static long reduce_min(I i) { return _mm512_reduce_min_epi64(i); }
-  static long reduce_max(I i) { return _mm512_reduce_max_epi64(i); }
-  static I offset(I i, long d) { return _mm512_add_epi64(i, _mm512_set1_epi64(d)); }
-  static R permute(R lo, I idx, R hi) { return _mm512_permutex2var_pd(lo, idx, hi); }
-  static R gather(I idx, const double* base) { return _mm512_i64gather_pd(idx, base, 8); }
-  static M prefix(long n) { return n <= 0 ? M(0) : n >= W ? M(0xFF) : M((1u << n) - 1); }
-};
+using Lanes = simd::Lanes<T>;
 
 // out[c] += weight(c) * interpolate(row, t(c), last) for c < nx, where for
 // parallel beam t = x[c] k0 + ys + t0 (weight 1) and for fan beam, with
@@ -295,7 +234,7 @@ struct RowKernel {
       for (int r = r0; r < r1; ++r) {
         const T y = static_cast<T>(g.y0 - r * g.dy);
         T* __restrict__ o = out + r * ostride;
-#ifdef STRUCTURA_FBP_AVX512
+#ifdef STRUCTURA_AVX512
         row_pass<T, Fan>(x, row, g.stride, o, nx, k0, y * k1, k2, y * k3, source_origin, t0, last);
 #else
         if constexpr (!Fan) {
@@ -319,7 +258,7 @@ struct RowKernel {
   }
 };
 
-#ifdef STRUCTURA_FBP_AVX512
+#ifdef STRUCTURA_AVX512
 #pragma GCC diagnostic pop
 #endif
 
