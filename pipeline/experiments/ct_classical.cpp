@@ -10,10 +10,12 @@
 #include <fmt/format.h>
 
 #include <cmath>
+#include <numbers>
 
 #include "experiments/ct_settings.hpp"
 #include "experiments/ct_stages.hpp"
 #include "experiments/kind.hpp"
+#include "tomography/parker.hpp"
 
 namespace structura::pipeline {
 
@@ -33,8 +35,9 @@ Schema make_schema() {
   s.add({"beam.angles", Type::Int, std::int64_t{180}, "projection angles, uniform over beam.range_degrees", 1.0,
          100000.0});
   s.add({"beam.range_degrees", Type::Float, 0.0,
-         "angular span scanned (endpoint excluded); 0: the full scan, 180 parallel, 360 fan (fan supports only 360); "
-         "parallel below 180 is limited angle",
+         "angular span scanned (endpoint excluded); 0: the full scan, 180 parallel, 360 fan; parallel below 180 is "
+         "limited angle; fan below 360 is a short scan (FBP with Parker weights) of at least 180 + 2 x the fan "
+         "half-angle",
          0.0, 360.0});
   s.add({"beam.detectors", Type::Int, std::int64_t{0}, "detector elements (0: image.size)", 0.0, 100000.0});
   s.add({"beam.spacing", Type::Float, 0.0,
@@ -78,12 +81,23 @@ void check(const Config& c) {
       if (methods[i] == methods[j]) c.fail("reconstruction.methods", fmt::format("lists \"{}\" twice", methods[i]));
   const double range = c.get_float("beam.range_degrees");
   if (c.get_string("beam.kind") == "fan") {
-    if (range != 0 && range != 360)
-      c.fail("beam.range_degrees", fmt::format("fan beam needs the full 360 degrees (no short-scan weights), got {:g}",
-                                               range));
     const double half_diagonal = c.get_float("image.extent") / std::sqrt(2.0);
     if (ct_run::source_origin(c) <= half_diagonal)
       c.fail("beam.source_origin", fmt::format("must exceed half the image diagonal, {:g}", half_diagonal));
+    if (range != 0 && range != 360) {
+      // A short scan: FBP's Parker weights need pi + 2 gamma_max of the
+      // detector the settings build (parker.hpp). Compared without slack so
+      // that fan_scan(), which allows rounding below the minimum, accepts it.
+      const ct_run::Settings s = ct_run::read_settings(c);
+      const double minimum = tomography::short_scan_minimum(s.beam);
+      if (s.range_radians < minimum) {
+        const double degrees = minimum * 180 / std::numbers::pi;  // shown rounded up: the value shown passes
+        c.fail("beam.range_degrees",
+               fmt::format("a fan-beam short scan needs at least pi + 2 gamma_max = {:.4f} degrees for this geometry "
+                           "(fan half-angle gamma_max = {:.4f} degrees), got {:g}; 360 is the full scan",
+                           std::ceil(degrees * 1e4) / 1e4, (degrees - 180) / 2, range));
+      }
+    }
   }
   const double tau = c.get_float("discrepancy.tau");
   if (tau != 0 && tau < 1) c.fail("discrepancy.tau", fmt::format("must be 0 (off) or >= 1, got {:g}", tau));

@@ -21,7 +21,7 @@ Settings read_settings(const Config& c) {
 
   const bool fan = c.get_string("beam.kind") == "fan";
   const double degrees = c.get_float("beam.range_degrees");
-  s.full_scan = degrees == 0 || fan || degrees >= 180;
+  s.full_scan = degrees == 0 || fan || degrees >= 180;  // fan: FBP reads full / short from the angles
   const double full = fan ? 2 * std::numbers::pi : std::numbers::pi;
   s.range_radians = degrees == 0 ? full : degrees * std::numbers::pi / 180;
   const std::int64_t det = c.get_int("beam.detectors");

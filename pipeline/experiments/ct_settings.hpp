@@ -18,8 +18,15 @@ namespace structura::pipeline::ct_run {
 struct Settings {
   tomography::ImageGeometry image;
   tomography::BeamGeometry beam;
-  double range_radians = 0;  // the span the angles cover (full scan: pi parallel, 2 pi fan)
-  bool full_scan = true;     // parallel range >= pi or fan (2 pi)
+  // The span the angles cover (full scan: pi parallel, 2 pi fan; a fan short
+  // scan, pi + 2 gamma_max <= range < 2 pi, is FBP with Parker weights). The
+  // angles are uniform_angles(beam.angles, range_radians): n angles spaced by
+  // range / n from 0, the endpoint excluded, the convention of parker.hpp.
+  double range_radians = 0;
+  // FBP takes its range from the geometry (angle_range 0): parallel range >=
+  // pi; fan always, as fan_scan() tells a full turn from a short scan by the
+  // angles themselves.
+  bool full_scan = true;
   std::string phantom_kind;
   std::int64_t phantoms = 1;
   int supersample = 1;

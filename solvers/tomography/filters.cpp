@@ -235,7 +235,8 @@ double fbp_scale(const BeamGeometry& beam, double angle_range) {
   if (beam.kind == BeamKind::Parallel) return std::min(angle_range, kPi) / n / (2.0 * beam.detector_spacing);
   require_fan(beam);
   require(std::abs(angle_range - 2.0 * kPi) < 1e-9,
-          "angle_range: fan-beam FBP here needs a full 2 pi scan (short scans need Parker weights)");
+          "angle_range: fbp_scale gives the fan beam's full 2 pi scan constant (angle_range 2 pi); a short scan "
+          "of range R uses fbp_scale(beam, 2 pi) * R / pi with Parker weights (parker.hpp, Fbp)");
   const double tau = beam.detector_spacing * beam.source_origin / (beam.source_origin + beam.origin_detector);
   return kPi / n / (2.0 * tau);
 }

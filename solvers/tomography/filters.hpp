@@ -47,8 +47,10 @@
 //      at the detector coordinate where the ray through (x, y) lands,
 //      s_u = D_sd (-x sin theta + y cos theta) / (D - (x cos theta + y sin theta));
 //   image = c * sum_theta q_theta(s_u) / U^2 with c = fbp_scale() for the
-//   full 2 pi scan, i.e. (pi / n_angles) / (2 tau'). Short scans need
-//   Parker weights, which are not provided here.
+//   full 2 pi scan, i.e. (pi / n_angles) / (2 tau'). A short scan of range
+//   R, pi + 2 gamma_max <= R < 2 pi, also multiplies the pre-weights by
+//   Parker's weights and uses c = fbp_scale(beam, 2 pi) * R / pi
+//   (parker.hpp; Fbp in fbp.hpp applies both).
 #pragma once
 
 #include <cstdint>
@@ -110,7 +112,9 @@ void filter_sinogram(T* sinogram, const BeamGeometry& beam, FilterKind kind, dou
 // The constant c above. angle_range: the span the (uniform) angles cover,
 // e.g. pi or 2 pi; for parallel beam R >= pi counts each line once
 // (c = (pi / n) / (2 tau)), R < pi gives (R / n) / (2 tau). For fan beam
-// tau is replaced by tau' and angle_range must be 2 pi. InputError otherwise.
+// tau is replaced by tau' and angle_range must be 2 pi: this is the full
+// scan's constant, from which a short scan's follows (c * R / pi, with the
+// Parker weights of parker.hpp). InputError otherwise.
 double fbp_scale(const BeamGeometry& beam, double angle_range);
 
 // Fan beam: the detector pre-weights D_sd / sqrt(D_sd^2 + s_u^2), one per
