@@ -33,8 +33,8 @@ echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 "$python" "$here/skimage_peer.py" --sizes "$sizes" --clock "$clock" | tee -a "$out"
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
-echo "| n² × n angles | beam | precision | forward [s] | adjoint [s] | 10⁹ pixel·angle/s (forward) | scikit-image radon [s] | radon / forward | FBP [s] | scikit-image iradon [s] | iradon / FBP |"
-echo "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+echo "| n² × n angles | beam | precision | forward [s] | 10⁹ pixel·angle/s | radon [s] | radon / forward | adjoint [s] | backprojection [s] | backprojection / adjoint | FBP [s] | iradon [s] | iradon / FBP |"
+echo "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 get() { tr ' ' '\n' <<<"$1" | sed -n "s/^$2=//p"; }
 while read -r line; do
   n=$(get "$line" n)
@@ -43,7 +43,8 @@ while read -r line; do
   f=$(get "$line" forward_s)
   iradon_s=$(get "$peer" iradon_s)
   fbp_s=$(get "$line" fbp_s)
-  ratio=$(awk -v a="$radon_s" -v b="$f" 'BEGIN { if (a == "" || b == 0) print "-"; else printf "%.1f×", a / b }')
-  fratio=$(awk -v a="$iradon_s" -v b="$fbp_s" 'BEGIN { if (a == "" || b == 0) print "-"; else printf "%.1f×", a / b }')
-  echo "| ${n}² × $n | $(get "$line" beam) | $(get "$line" precision) | $f | $(get "$line" adjoint_s) | $(get "$line" forward_gups) | ${radon_s:--} | $ratio | $fbp_s | ${iradon_s:--} | $fratio |"
+  back_s=$(get "$peer" backprojection_s)
+  adj=$(get "$line" adjoint_s)
+  ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == 0) print "-"; else printf "%.1f×", a / b }'; }
+  echo "| ${n}² × $n | $(get "$line" beam) | $(get "$line" precision) | $f | $(get "$line" forward_gups) | ${radon_s:--} | $(ratio "$radon_s" "$f") | $adj | ${back_s:--} | $(ratio "$back_s" "$adj") | $fbp_s | ${iradon_s:--} | $(ratio "$iradon_s" "$fbp_s") |"
 done < <(grep '^RESULT part=projector ' "$out")

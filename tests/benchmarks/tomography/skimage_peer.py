@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""scikit-image's radon (and iradon, FBP) on the sizes of bench_projector.cpp,
+"""scikit-image's radon, iradon (FBP) and unfiltered iradon (backprojection) on the sizes of bench_projector.cpp,
 timed in the same run: n x n Shepp-Logan, n angles over [0, 180) degrees,
 circle=True (n detectors, as structura's run). Prints RESULT lines.
 
@@ -38,8 +38,10 @@ def main():
         t_radon = median_time(lambda: radon(image, theta=theta, circle=True), a.reps, clock)
         sino = radon(image, theta=theta, circle=True)
         t_iradon = median_time(lambda: iradon(sino, theta=theta, circle=True, filter_name="ramp"), a.reps, clock)
+        # Unfiltered: the backprojection alone, the peer of the adjoint.
+        t_back = median_time(lambda: iradon(sino, theta=theta, circle=True, filter_name=None), a.reps, clock)
         rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
-        print(f"RESULT part=skimage n={n} radon_s={t_radon:.6g} iradon_s={t_iradon:.6g} "
+        print(f"RESULT part=skimage n={n} radon_s={t_radon:.6g} iradon_s={t_iradon:.6g} backprojection_s={t_back:.6g} "
               f"radon_gups={n**3 / t_radon / 1e9:.4g} rss_mib={rss:.1f}", flush=True)
 
 
