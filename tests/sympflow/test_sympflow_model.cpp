@@ -103,6 +103,19 @@ TEST_CASE("SympFlow: N(0, x) = x exactly, N(t, .) symplectic, time derivative eq
         // The forward-mode time derivative against reverse-mode autograd in t.
         torch::Tensor dt = jacobian(v.x, t).squeeze(2);
         CHECK(max_abs(v.xdot - dt) < 1e-11);
+
+        // Rows at t = 0 among rows at other times, in a batch large enough
+        // for a BLAS to block it, in float64 and float32: N(0, x) = x must
+        // not depend on how the GEMM rounds each row.
+        for (auto dtype : {torch::kFloat64, torch::kFloat32}) {
+          m->to(dtype);
+          torch::NoGradGuard no_grad;
+          const torch::Tensor xb = torch::randn({1000, 2 * dof}, dtype);
+          const torch::Tensor at_zero = torch::arange(1000).remainder(3).eq(0).unsqueeze(1);
+          const torch::Tensor tb = torch::rand({1000, 1}, dtype).masked_fill(at_zero, 0);
+          const torch::Tensor rows = at_zero.squeeze(1);
+          CHECK(torch::equal(m->flow(xb, tb, false).x.index({rows}), xb.index({rows})));
+        }
       }
     }
   }

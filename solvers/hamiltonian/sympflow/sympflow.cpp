@@ -23,6 +23,20 @@ StackedInput stack_t_and_zero(const torch::Tensor& c, const torch::Tensor& cdot,
   return s;
 }
 
+// grad(c, t) - grad(c, 0) in the coordinates (the last input is t) from the
+// stacked gradients. Where t == 0 both halves have equal inputs, so the
+// difference is zero in exact arithmetic, but a BLAS may round the two halves
+// of one batch differently (libtorch 2.11's CPU float32 GEMM did, by one ulp,
+// in tools/device/sympflow_cuda_check.sh); those rows are set to exactly zero,
+// so that N(0, x) = x bit for bit on every backend. Their parameter gradient
+// is zero either way.
+torch::Tensor gradient_change(const torch::Tensor& stacked, std::int64_t batch, std::int64_t n,
+                              const torch::Tensor& t) {
+  const torch::Tensor diff =
+      stacked.narrow(0, 0, batch).narrow(1, 0, n) - stacked.narrow(0, batch, batch).narrow(1, 0, n);
+  return diff.masked_fill(t == 0, 0);
+}
+
 }  // namespace
 
 SympFlow::SympFlow(const FlowMapArchitecture& architecture) : architecture_(architecture) {
@@ -42,8 +56,7 @@ SympFlow::Half SympFlow::update(Mlp& mlp, bool potential, const torch::Tensor& c
   const std::int64_t batch = c.size(0), n = c.size(1);
   const StackedInput in = stack_t_and_zero(c, cdot, t);
   const auto g = mlp->input_gradient(in.z, in.zdot);
-  // grad(c, t) - grad(c, 0), coordinates only (the last input is t).
-  const torch::Tensor diff = g.value.narrow(0, 0, batch).narrow(1, 0, n) - g.value.narrow(0, batch, batch).narrow(1, 0, n);
+  const torch::Tensor diff = gradient_change(g.value, batch, n, t);
   Half h;
   h.moved = potential ? moved - diff : moved + diff;
   if (g.dot.defined()) {
@@ -96,7 +109,7 @@ torch::Tensor SympFlow::hamiltonian(const torch::Tensor& x, const torch::Tensor&
       const StackedInput in = stack_t_and_zero(c, {}, t);
       const torch::Tensor g = mlp->input_gradient(in.z).value;
       h = h + g.narrow(0, 0, batch).narrow(1, n, 1);
-      const torch::Tensor diff = g.narrow(0, 0, batch).narrow(1, 0, n) - g.narrow(0, batch, batch).narrow(1, 0, n);
+      const torch::Tensor diff = gradient_change(g, batch, n, t);
       if (potential) {
         p = p + diff;  // undo p <- p - diff
       } else {
@@ -140,8 +153,8 @@ void SympFlow::import_weights(const FlowMapWeights& weights) {
   std::size_t offset = 0;
   auto take = [&](torch::Tensor t) {  // shares storage with the parameter
     const auto n = static_cast<std::size_t>(t.numel());
-    torch::Tensor src = torch::from_blob(const_cast<double*>(weights.values.data() + offset),
-                                         t.sizes(), torch::kFloat64);
+    torch::Tensor src =
+        torch::from_blob(const_cast<double*>(weights.values.data() + offset), t.sizes(), torch::kFloat64);
     t.copy_(src.to(t.options()));
     offset += n;
   };
