@@ -9,24 +9,24 @@
 // which is what AVX-512's expand does: it spreads consecutive lanes to the
 // set bits of a mask. The band is then loaded, added to and stored as two
 // vectors. A step whose lanes share a pixel (detectors finer than pixels) or
-// spread wider falls back to scalar adds; a block whose rays step in
-// different directions, or a partial block, is scattered ray by ray. Weights
+// spread wider falls back to scalar adds (lanes past the block's last
+// detector are never stored). Weights
 // are those of make_ray and ray_position, as in every kernel, so A and Aᵀ
 // stay matched; only the order of the additions into a pixel differs.
 //
-// Rays that step over columns scatter into a transposed image (columns),
-// which the caller adds back, so that their neighbours are adjacent too.
-// Not thread-safe: one block at a time (the Serial backend).
+// Rays that step over columns scatter into a transposed image, which the
+// caller adds back, so that their neighbours are adjacent too. Blocks whose
+// lanes step in different directions are scattered ray by ray by the
+// caller. Not thread-safe: one block at a time (the Serial backend).
 #pragma once
 
 #include "tomography/simd_lanes.hpp"
 
 #ifdef STRUCTURA_AVX512
 
-#include <climits>
 #include <cstdint>
 
-#include "tomography/ray.hpp"
+#include "tomography/band_plan.hpp"
 
 namespace structura::tomography::detail {
 
@@ -34,76 +34,27 @@ namespace structura::tomography::detail {
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #pragma GCC diagnostic ignored "-Wuninitialized"
 
-// Where the adjoint accumulates: rows (ny, nx) for rays that step over rows,
-// columns (nx, ny), the transpose, for rays that step over columns.
+// Adds the contributions of steps [k_lo, k_hi] of the block's W rays, all
+// stepping in the same direction, with values v (= length_j y_j per lane),
+// to `destination`: the image for rays that step over rows, its transpose
+// for rays that step over columns (rows `stride` values apart, `across`
+// values each).
 template <class T>
-struct BandTarget {
-  T* rows;
-  std::int64_t row_stride;
-  T* columns;
-  std::int64_t column_stride;
-  int nx, ny;
-};
-
-// One ray's scatter of `value` (= length * y) by the scalar walk.
-template <class T>
-struct ScatterToTarget {
-  const BandTarget<T>& target;
-  T value;
-  void operator()(int r, int c, T w, int) const {
-    // walk() passes image coordinates; rays that step over columns live in
-    // the transpose.
-    if (by_rows) target.rows[r * target.row_stride + c] += w * value;
-    else target.columns[c * target.column_stride + r] += w * value;
-  }
-  bool by_rows;
-};
-
-template <class T>
-void scatter_ray(const Ray<T>& ray, T value, const BandTarget<T>& target) {
-  ScatterToTarget<T> visit{target, value, ray.rows};
-  walk(ray, target.nx, target.ny, visit);
-}
-
-// Adds the contributions of rays[0..lanes) with values[j] = length_j y_j.
-template <class T>
-void backproject_band(const Ray<T>* rays, const T* values, int lanes, const BandTarget<T>& target) {
+void band_scatter(const BandBlock<T>& block, typename simd::Lanes<T>::R v, int k_lo, int k_hi, T* destination,
+                  std::int64_t stride, long across) {
   using L = simd::Lanes<T>;
   using R = typename L::R;
   using I = typename L::I;
   using M = typename L::M;
   constexpr int W = L::W;
   constexpr std::uint64_t low_half = (std::uint64_t{1} << W) - 1;
-
-  bool same_direction = lanes == W;
-  int k_first = INT_MAX, k_last = -1;
-  for (int j = 0; j < lanes; ++j) {
-    same_direction = same_direction && rays[j].rows == rays[0].rows;
-    if (rays[j].first <= rays[j].last) {
-      k_first = rays[j].first < k_first ? rays[j].first : k_first;
-      k_last = rays[j].last > k_last ? rays[j].last : k_last;
-    }
-  }
-  if (!same_direction) {
-    for (int j = 0; j < lanes; ++j) scatter_ray(rays[j], values[j], target);
-    return;
-  }
-  alignas(64) T a[W], b[W];
-  for (int j = 0; j < W; ++j) {
-    a[j] = rays[j].a;
-    b[j] = rays[j].b;
-  }
-  const bool by_rows = rays[0].rows;
-  T* const destination = by_rows ? target.rows : target.columns;
-  const std::int64_t stride = by_rows ? target.row_stride : target.column_stride;
-  const long across = by_rows ? target.nx : target.ny;
-  const R va = L::load(a), vb = L::load(b), v = L::load(values), one = L::set1(T(1));
+  const R va = L::load(block.a), vb = L::load(block.b), one = L::set1(T(1));
   const I iota = L::iota(), reversed = L::reversed();
   const M all_but_last = L::prefix(W - 1);
 
   // As in the forward kernel, steps outside a lane's range put its pixels
   // outside the row, where nothing is stored.
-  for (int k = k_first; k <= k_last; ++k) {
+  for (int k = k_lo; k <= k_hi; ++k) {
     const R f = L::fmadd(vb, L::set1(static_cast<T>(k)), va);  // = ray_position(ray, k)
     const R fl = L::floor(f);
     const I i = L::trunc(fl);
@@ -121,7 +72,7 @@ void backproject_band(const Ray<T>* rays, const T* values, int lanes, const Band
       L::mask_store(near_s, L::prefix(W), near);
       L::mask_store(far_s, L::prefix(W), far);
       L::mask_store(index, L::prefix(W), fl);
-      for (int j = 0; j < W; ++j) {
+      for (int j = 0; j < block.lanes; ++j) {
         const long p = static_cast<long>(index[j]);
         if (p >= 0 && p < across) row[p] += near_s[j];
         if (p + 1 >= 0 && p + 1 < across) row[p + 1] += far_s[j];

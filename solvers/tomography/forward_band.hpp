@@ -1,6 +1,6 @@
 // The forward Joseph projector on CPUs with AVX-512: W neighbouring
 // detectors of one angle (16 in float, 8 in double) walk in lock step, one
-// ray per vector lane.
+// ray per vector lane (a BandBlock of band_plan.hpp).
 //
 // Why this is fast: at a given step (one pixel row for rays closer to
 // vertical) the W rays cross that row at nearby columns, a band of about
@@ -10,10 +10,9 @@
 // the transposed image, so their neighbours are adjacent in memory too.
 // Where a band is wider than the two vectors (strongly diverging fan rays,
 // detectors much coarser than pixels) the step falls back to masked
-// gathers; a block whose rays do not all step the same way falls back to
-// the scalar walk. Each lane's positions and weights are those of make_ray
-// and ray_position, the same as in the scalar kernels; only the order of
-// the additions differs, so the result agrees with the portable kernel to
+// gathers. Each lane's positions and weights are those of make_ray and
+// ray_position, the same as in the scalar kernels; only the order of the
+// additions differs, so the result agrees with the portable kernel to
 // rounding and stays matched with the adjoint.
 #pragma once
 
@@ -21,10 +20,9 @@
 
 #ifdef STRUCTURA_AVX512
 
-#include <climits>
 #include <cstdint>
 
-#include "tomography/ray.hpp"
+#include "tomography/band_plan.hpp"
 
 namespace structura::tomography::detail {
 
@@ -34,53 +32,20 @@ namespace structura::tomography::detail {
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #pragma GCC diagnostic ignored "-Wuninitialized"
 
-// The image in both orientations: rows (ny, nx) for rays that step over
-// rows, columns = its transpose (nx, ny) for rays that step over columns.
+// The sums over steps [k_lo, k_hi] of the interpolated image along the
+// block's W rays (not yet times their lengths), all of whose lanes step in
+// the same direction. `source` is the image in that direction: rows `stride`
+// values apart, `across` values each (the image for rays that step over
+// rows, its transpose for rays that step over columns).
 template <class T>
-struct BandImage {
-  const T* rows;
-  std::int64_t row_stride;
-  const T* columns;
-  std::int64_t column_stride;
-  int nx, ny;
-};
-
-// out[j] = (A x) for the rays rays[0..lanes), lanes <= W.
-template <class T>
-void project_band(const Ray<T>* rays, int lanes, const BandImage<T>& image, T* out) {
+typename simd::Lanes<T>::R band_sums(const BandBlock<T>& block, int k_lo, int k_hi, const T* source,
+                                     std::int64_t stride, long across) {
   using L = simd::Lanes<T>;
   using R = typename L::R;
   using I = typename L::I;
   using M = typename L::M;
   constexpr int W = L::W;
-
-  bool same_direction = true;
-  int k_first = INT_MAX, k_last = -1;
-  for (int j = 0; j < lanes; ++j) {
-    same_direction = same_direction && rays[j].rows == rays[0].rows;
-    if (rays[j].first <= rays[j].last) {
-      k_first = rays[j].first < k_first ? rays[j].first : k_first;
-      k_last = rays[j].last > k_last ? rays[j].last : k_last;
-    }
-  }
-  if (!same_direction) {
-    for (int j = 0; j < lanes; ++j) out[j] = project_ray(rays[j], image.rows, image.row_stride, image.nx, image.ny);
-    return;
-  }
-  // Lanes past `lanes` repeat the last ray, so that they keep the band narrow;
-  // they are not stored.
-  alignas(64) T a[W], b[W], length[W];
-  for (int j = 0; j < W; ++j) {
-    const Ray<T>& ray = rays[j < lanes ? j : lanes - 1];
-    a[j] = ray.a;
-    b[j] = ray.b;
-    length[j] = ray.length;
-  }
-  const bool by_rows = rays[0].rows;
-  const T* const source = by_rows ? image.rows : image.columns;
-  const std::int64_t stride = by_rows ? image.row_stride : image.column_stride;
-  const long across = by_rows ? image.nx : image.ny;
-  const R va = L::load(a), vb = L::load(b), one = L::set1(T(1));
+  const R va = L::load(block.a), vb = L::load(block.b), one = L::set1(T(1));
 
   // Steps outside a lane's [first, last] have its position outside
   // (-1, across) (make_ray), so both neighbours read as zero: the union of
@@ -96,18 +61,18 @@ void project_band(const Ray<T>* rays, int lanes, const BandImage<T>& image, T* o
     const I rel = L::offset(i, -base);
     R near, far;
     if (!L::above(rel, 2 * W - 2)) {
-      // The band [base, base + 2W) of this row, zero outside [0, across).
-      // The address is formed as an integer: base may be negative, and the
-      // masked-off lanes are never read.
-      const auto at = [&](long offset) {
-        return reinterpret_cast<const T*>(reinterpret_cast<std::uintptr_t>(row) +
-                                          static_cast<std::intptr_t>(offset) * static_cast<std::intptr_t>(sizeof(T)));
-      };
       R lo, hi;
       if (base >= 0 && base + 2 * W <= across) {  // the common case: all of the band inside the row
         lo = L::load(row + base);
         hi = L::load(row + base + W);
       } else {
+        // The band [base, base + 2W) of this row, zero outside [0, across).
+        // The address is formed as an integer: base may be negative, and
+        // the masked-off lanes are never read.
+        const auto at = [&](long offset) {
+          return reinterpret_cast<const T*>(reinterpret_cast<std::uintptr_t>(row) +
+                                            static_cast<std::intptr_t>(offset) * static_cast<std::intptr_t>(sizeof(T)));
+        };
         const M low = static_cast<M>(L::prefix(across - base) & static_cast<M>(~L::prefix(-base)));
         const M high = static_cast<M>(L::prefix(across - base - W) & static_cast<M>(~L::prefix(-base - W)));
         lo = L::maskz_load(low, at(base));
@@ -128,14 +93,13 @@ void project_band(const Ray<T>* rays, int lanes, const BandImage<T>& image, T* o
   // consecutive steps do not wait on one another.
   const R zero = L::set1(T(0));
   R s0 = zero, s1 = zero, s2 = zero, s3 = zero;
-  int k = k_first;
-  for (; k < k_last; k += 2) {
+  int k = k_lo;
+  for (; k < k_hi; k += 2) {
     step(k, s0, s1);
     step(k + 1, s2, s3);
   }
-  if (k == k_last) step(k, s0, s1);
-  const R total = L::add(L::add(s0, s1), L::add(s2, s3));
-  L::mask_store(out, L::prefix(lanes), L::mul(L::load(length), total));
+  if (k == k_hi) step(k, s0, s1);
+  return L::add(L::add(s0, s1), L::add(s2, s3));
 }
 
 #pragma GCC diagnostic pop

@@ -88,25 +88,6 @@ constexpr bool band_forward = Kokkos::SpaceAccessibility<Kokkos::HostSpace, MemS
 
 using HostPolicy = Kokkos::RangePolicy<Kokkos::DefaultHostExecutionSpace, Kokkos::IndexType<std::int64_t>>;
 
-// One work item per angle and block of W detectors.
-template <class T>
-struct BandForwardKernel {
-  static constexpr int W = simd::Lanes<T>::W;
-  RayGeometry g;
-  Trig trig;
-  detail::BandImage<T> image;
-  Sinogram<T> sinogram;
-  int blocks;  // per angle
-
-  void operator()(std::int64_t item) const {
-    const int a = static_cast<int>(item / blocks), u0 = static_cast<int>(item % blocks) * W;
-    const int lanes = g.detectors - u0 < W ? g.detectors - u0 : W;
-    Ray<T> rays[W];
-    for (int j = 0; j < lanes; ++j) rays[j] = make_ray<T>(g, trig(a, 0), trig(a, 1), u0 + j);
-    detail::project_band(rays, lanes, image, &sinogram(a, u0));
-  }
-};
-
 // The vectorised adjoint adds into shared pixels without atomics: only
 // where the host backend runs one work item at a time.
 #ifdef KOKKOS_ENABLE_SERIAL
@@ -115,27 +96,16 @@ constexpr bool band_adjoint = band_forward && std::is_same_v<Kokkos::DefaultHost
 constexpr bool band_adjoint = false;
 #endif
 
-template <class T>
-struct BandAdjointKernel {
-  static constexpr int W = simd::Lanes<T>::W;
-  RayGeometry g;
-  Trig trig;
-  Sinogram<const T> sinogram;
-  detail::BandTarget<T> target;
-  int blocks;  // per angle
-
-  void operator()(std::int64_t item) const {
-    const int a = static_cast<int>(item / blocks), u0 = static_cast<int>(item % blocks) * W;
-    const int lanes = g.detectors - u0 < W ? g.detectors - u0 : W;
-    Ray<T> rays[W];
-    alignas(64) T values[W];
-    for (int j = 0; j < lanes; ++j) {
-      rays[j] = make_ray<T>(g, trig(a, 0), trig(a, 1), u0 + j);
-      values[j] = rays[j].length * sinogram(a, u0 + j);  // as AdjointKernel
-    }
-    detail::backproject_band(rays, values, lanes, target);
-  }
-};
+// Steps per tile: a tile of `rows` image rows of `across` values stays in
+// a core's L2 (1 MiB or more on current x86) with room to spare, so every
+// ray passing through it reuses it instead of streaming the whole image
+// once per angle.
+int tile_steps(long across, std::size_t value_size, int steps) {
+  const long bytes = 384 * 1024;
+  long rows = bytes / (across * static_cast<long>(value_size));
+  rows = rows < 4 ? 4 : rows;
+  return rows < steps ? static_cast<int>(rows) : steps;
+}
 
 // out = in transposed (Add: out += in transposed), in tiles that stay in L1.
 template <class T, bool Add>
@@ -223,6 +193,17 @@ Projector<T>::Projector(const ImageGeometry& image, const BeamGeometry& beam, Ra
   }
   Kokkos::deep_copy(trig, host);
   trig_ = trig;
+#ifdef STRUCTURA_AVX512
+  if constexpr (band_forward) {
+    std::vector<double> cos(static_cast<std::size_t>(angles.count)), sin(cos.size());
+    for (std::int64_t a = 0; a < angles.count; ++a) {
+      cos[static_cast<std::size_t>(a)] = host(a, 0);
+      sin[static_cast<std::size_t>(a)] = host(a, 1);
+    }
+    band_plan_ =
+        std::make_shared<const detail::BandPlan<T>>(detail::make_band_plan<T>(ray_geometry(image_, beam_), cos, sin));
+  }
+#endif
 }
 
 template <class T>
@@ -246,16 +227,7 @@ void Projector<T>::forward(const Image<const T>& image, const Sinogram<T>& sinog
                 beam_.detectors);
 #ifdef STRUCTURA_AVX512
   if constexpr (band_forward) {
-    Image<T> transposed(Kokkos::view_alloc("tomography::transposed", Kokkos::WithoutInitializing), image_.nx,
-                        image_.ny);
-    transpose<T>(image, transposed);
-    const detail::BandImage<T> band{image.data(),      static_cast<std::int64_t>(image.stride(0)),
-                                    transposed.data(), static_cast<std::int64_t>(transposed.stride(0)),
-                                    image_.nx,         image_.ny};
-    constexpr int W = simd::Lanes<T>::W;
-    const int blocks = (beam_.detectors + W - 1) / W;
-    Kokkos::parallel_for("tomography::forward_band", HostPolicy(0, angles_.count * blocks),
-                         BandForwardKernel<T>{ray_geometry(image_, beam_), trig_, band, sinogram, blocks});
+    forward_band(image, sinogram);
     return;
   }
 #endif
@@ -279,17 +251,7 @@ void Projector<T>::adjoint(const Sinogram<const T>& sinogram, const Image<T>& im
   Kokkos::deep_copy(image, T(0));
 #ifdef STRUCTURA_AVX512
   if constexpr (band_adjoint) {
-    // Rays that step over columns accumulate in the transpose, added back
-    // at the end.
-    Image<T> columns("tomography::adjoint_columns", image_.nx, image_.ny);
-    const detail::BandTarget<T> target{image.data(),   static_cast<std::int64_t>(image.stride(0)),
-                                       columns.data(), static_cast<std::int64_t>(columns.stride(0)),
-                                       image_.nx,      image_.ny};
-    constexpr int W = simd::Lanes<T>::W;
-    const int blocks = (beam_.detectors + W - 1) / W;
-    Kokkos::parallel_for("tomography::adjoint_band", HostPolicy(0, angles_.count * blocks),
-                         BandAdjointKernel<T>{ray_geometry(image_, beam_), trig_, sinogram, target, blocks});
-    add_transpose<T>(columns, image);
+    adjoint_band(sinogram, image);
     return;
   }
 #endif
@@ -305,6 +267,99 @@ void Projector<T>::adjoint_portable(const Sinogram<const T>& sinogram, const Ima
   Kokkos::parallel_for("tomography::adjoint", Policy(0, angles_.count * beam_.detectors),
                        AdjointKernel<T>{ray_geometry(image_, beam_), trig_, sinogram, image});
 }
+
+#ifdef STRUCTURA_AVX512
+// The AVX-512 products sweep the image in tiles of steps (tile_steps()):
+// first the rays that step over rows, tile by tile of image rows, then
+// those that step over columns, tile by tile of the transpose's rows. In a
+// tile every block of the plan walks only its steps inside the tile.
+// Blocks whose lanes step in different directions walk ray by ray (scalar),
+// each ray in the sweep of its own direction.
+
+template <class T>
+void Projector<T>::forward_band(const Image<const T>& image, const Sinogram<T>& sinogram) const {
+  using L = simd::Lanes<T>;
+  const detail::BandPlan<T>& plan = *band_plan_;
+  Image<T> transposed(Kokkos::view_alloc("tomography::transposed", Kokkos::WithoutInitializing), image_.nx, image_.ny);
+  transpose<T>(image, transposed);
+  Kokkos::deep_copy(sinogram, T(0));
+  const auto sino_stride = static_cast<std::int64_t>(sinogram.stride(0));
+  T* const sino = sinogram.data();
+  const std::int64_t image_stride = static_cast<std::int64_t>(image.stride(0));
+  for (int direction : {1, 0}) {
+    const T* source = direction ? image.data() : transposed.data();
+    const std::int64_t stride = direction ? image_stride : static_cast<std::int64_t>(transposed.stride(0));
+    const long across = direction ? image_.nx : image_.ny;
+    const int steps = direction ? image_.ny : image_.nx;
+    const int tile = tile_steps(across, sizeof(T), steps);
+    for (int t0 = 0; t0 < steps; t0 += tile) {
+      const int t1 = t0 + tile < steps ? t0 + tile - 1 : steps - 1;
+      Kokkos::parallel_for("tomography::forward_band", HostPolicy(0, static_cast<std::int64_t>(plan.blocks.size())),
+                           [&, t0, t1](std::int64_t b) {
+                             const detail::BandBlock<T>& block = plan.blocks[static_cast<std::size_t>(b)];
+                             T* out = sino + block.angle * sino_stride + block.u0;
+                             if (block.direction == direction) {
+                               const int k_lo = block.k_first > t0 ? block.k_first : t0;
+                               const int k_hi = block.k_last < t1 ? block.k_last : t1;
+                               if (k_lo > k_hi) return;
+                               const typename L::R sums = detail::band_sums(block, k_lo, k_hi, source, stride, across);
+                               const typename L::M lanes = L::prefix(block.lanes);
+                               L::mask_store(out, lanes,
+                                             L::fmadd(L::load(block.length), sums, L::maskz_load(lanes, out)));
+                             } else if (block.direction < 0) {
+                               const detail::Ray<T>* rays = plan.rays.data() + block.angle * plan.detectors + block.u0;
+                               for (int j = 0; j < block.lanes; ++j)
+                                 if ((rays[j].rows ? 1 : 0) == direction)
+                                   out[j] += detail::project_ray(detail::clip_steps(rays[j], t0, t1), image.data(),
+                                                                 image_stride, image_.nx, image_.ny);
+                             }
+                           });
+    }
+  }
+}
+
+template <class T>
+void Projector<T>::adjoint_band(const Sinogram<const T>& sinogram, const Image<T>& image) const {
+  using L = simd::Lanes<T>;
+  const detail::BandPlan<T>& plan = *band_plan_;
+  // Rays that step over columns accumulate in the transpose, added back at
+  // the end. `image` is zero on entry.
+  Image<T> columns("tomography::adjoint_columns", image_.nx, image_.ny);
+  const auto sino_stride = static_cast<std::int64_t>(sinogram.stride(0));
+  const T* const sino = sinogram.data();
+  const std::int64_t image_stride = static_cast<std::int64_t>(image.stride(0));
+  for (int direction : {1, 0}) {
+    T* destination = direction ? image.data() : columns.data();
+    const std::int64_t stride = direction ? image_stride : static_cast<std::int64_t>(columns.stride(0));
+    const long across = direction ? image_.nx : image_.ny;
+    const int steps = direction ? image_.ny : image_.nx;
+    const int tile = tile_steps(across, sizeof(T), steps);
+    for (int t0 = 0; t0 < steps; t0 += tile) {
+      const int t1 = t0 + tile < steps ? t0 + tile - 1 : steps - 1;
+      for (const detail::BandBlock<T>& block : plan.blocks) {
+        const T* y = sino + block.angle * sino_stride + block.u0;
+        if (block.direction == direction) {
+          const int k_lo = block.k_first > t0 ? block.k_first : t0;
+          const int k_hi = block.k_last < t1 ? block.k_last : t1;
+          if (k_lo > k_hi) continue;
+          // v = length y per lane, rounded as the portable kernel's
+          // ray.length * sinogram(a, u); lanes past the block are zero.
+          const typename L::R v = L::mul(L::load(block.length), L::maskz_load(L::prefix(block.lanes), y));
+          detail::band_scatter(block, v, k_lo, k_hi, destination, stride, across);
+        } else if (block.direction < 0) {
+          const detail::Ray<T>* rays = plan.rays.data() + block.angle * plan.detectors + block.u0;
+          for (int j = 0; j < block.lanes; ++j)
+            if ((rays[j].rows ? 1 : 0) == direction) {
+              detail::ScatterPixelsTo<T> scatter{image.data(), image_stride, rays[j].length * y[j]};
+              detail::walk(detail::clip_steps(rays[j], t0, t1), image_.nx, image_.ny, scatter);
+            }
+        }
+      }
+    }
+  }
+  add_transpose<T>(columns, image);
+}
+#endif
 
 template <class T>
 DistributedProjector<T>::DistributedProjector(const ImageGeometry& image, const BeamGeometry& beam, mpi::Comm comm)

@@ -18,6 +18,7 @@
 
 #include <Kokkos_Core.hpp>
 
+#include <memory>
 #include <vector>
 
 #include "core/kokkos.hpp"
@@ -26,6 +27,11 @@
 #include "tomography/geometry.hpp"
 
 namespace structura::tomography {
+
+namespace detail {
+template <class T>
+struct BandPlan;
+}
 
 // (ny rows, nx columns), row 0 at the top (geometry.hpp).
 template <class T, class Space = MemSpace>
@@ -70,10 +76,16 @@ public:
   Sinogram<T> make_sinogram() const;
 
 private:
+  // The AVX-512 products (forward_band.hpp, adjoint_band.hpp) and their
+  // rays, set up once (band_plan.hpp); null where they are not used.
+  void forward_band(const Image<const T>& image, const Sinogram<T>& sinogram) const;
+  void adjoint_band(const Sinogram<const T>& sinogram, const Image<T>& image) const;
+
   ImageGeometry image_;
   BeamGeometry beam_;
   Range angles_;
   Kokkos::View<double* [2], Kokkos::LayoutRight, MemSpace> trig_;  // cos, sin per local angle
+  std::shared_ptr<const detail::BandPlan<T>> band_plan_;
 };
 
 // A over the ranks of `comm`: rank r owns the angles comm.block(n_angles).

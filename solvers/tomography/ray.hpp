@@ -187,4 +187,15 @@ KOKKOS_INLINE_FUNCTION T project_ray(const Ray<T>& ray, const T* image, std::int
   return ray.length * ((gather.sum[0] + gather.sum[1]) + (gather.sum[2] + gather.sum[3]));
 }
 
+// Adds value * weight to every pixel the ray touches (the adjoint of
+// project_ray) in a (ny, nx) image with rows `stride` apart; one ray at a
+// time, no atomics.
+template <class T>
+struct ScatterPixelsTo {
+  T* image;
+  std::int64_t stride;
+  T value;
+  KOKKOS_INLINE_FUNCTION void operator()(int r, int c, T w, int) const { image[r * stride + c] += w * value; }
+};
+
 }  // namespace structura::tomography::detail

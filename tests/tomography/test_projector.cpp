@@ -195,6 +195,11 @@ TEST_CASE_TEMPLATE("vectorised projector pair equals the portable kernels", T, f
   SUBCASE("fan beam, detector through the origin") {
     compare(image_geometry(31, 31, 2.0, 2.0), fan_beam(23, 40, 0.06, 1.5, 0.0, 0.1));
   }
+  SUBCASE("wide image: the vectorised kernels sweep it in several tiles each way") {
+    auto beam = parallel_beam(12, 700, 8.0 / 700);
+    compare(image_geometry(1900, 150, 8.0, 0.63), beam);
+    compare(image_geometry(1900, 150, 8.0, 0.63), fan_beam(12, 700, 8.0 / 700 * 1.6, 6.0, 3.0, 0.2));
+  }
 }
 
 TEST_CASE_TEMPLATE("uniform disk: parallel projections are chord lengths", T, float, double) {
