@@ -35,26 +35,24 @@ struct BandBlock {
   int u0, lanes;
   int k_first, k_last;  // union of the lanes' [first, last]; k_last < k_first: no lane meets the image
   int direction;        // 1: every lane steps over rows, 0: over columns, -1: mixed
+  std::int64_t rays;    // mixed blocks: index of lane 0's ray in BandPlan::rays
 };
 
 template <class T>
 struct BandPlan {
   std::vector<BandBlock<T>> blocks;  // angle-major
-  std::vector<Ray<T>> rays;          // (angle, detector), for the mixed blocks
-  int detectors = 0;
+  std::vector<Ray<T>> rays;          // the lanes of the mixed blocks only (few: fan beams near 45°)
 };
 
 template <class T>
 BandPlan<T> make_band_plan(const RayGeometry& g, const std::vector<double>& cos, const std::vector<double>& sin) {
   constexpr int W = BandBlock<T>::W;
   BandPlan<T> plan;
-  plan.detectors = g.detectors;
   const std::int64_t angles = static_cast<std::int64_t>(cos.size());
   const int per_angle = (g.detectors + W - 1) / W;
-  plan.rays.resize(static_cast<std::size_t>(angles * g.detectors));
   plan.blocks.resize(static_cast<std::size_t>(angles * per_angle));
+  std::vector<Ray<T>> rays(static_cast<std::size_t>(g.detectors));  // one angle's
   for (std::int64_t a = 0; a < angles; ++a) {
-    Ray<T>* rays = plan.rays.data() + a * g.detectors;
     for (int u = 0; u < g.detectors; ++u) rays[u] = make_ray<T>(g, cos[a], sin[a], u);
     for (int blk = 0; blk < per_angle; ++blk) {
       BandBlock<T>& block = plan.blocks[static_cast<std::size_t>(a * per_angle + blk)];
@@ -75,6 +73,11 @@ BandPlan<T> make_band_plan(const RayGeometry& g, const std::vector<double>& cos,
           block.k_first = ray.first < block.k_first ? ray.first : block.k_first;
           block.k_last = ray.last > block.k_last ? ray.last : block.k_last;
         }
+      }
+      block.rays = -1;
+      if (block.direction < 0) {
+        block.rays = static_cast<std::int64_t>(plan.rays.size());
+        plan.rays.insert(plan.rays.end(), rays.begin() + block.u0, rays.begin() + block.u0 + block.lanes);
       }
     }
   }

@@ -307,7 +307,7 @@ void Projector<T>::forward_band(const Image<const T>& image, const Sinogram<T>& 
                                L::mask_store(out, lanes,
                                              L::fmadd(L::load(block.length), sums, L::maskz_load(lanes, out)));
                              } else if (block.direction < 0) {
-                               const detail::Ray<T>* rays = plan.rays.data() + block.angle * plan.detectors + block.u0;
+                               const detail::Ray<T>* rays = plan.rays.data() + block.rays;
                                for (int j = 0; j < block.lanes; ++j)
                                  if ((rays[j].rows ? 1 : 0) == direction)
                                    out[j] += detail::project_ray(detail::clip_steps(rays[j], t0, t1), image.data(),
@@ -347,7 +347,7 @@ void Projector<T>::adjoint_band(const Sinogram<const T>& sinogram, const Image<T
           const typename L::R v = L::mul(L::load(block.length), L::maskz_load(L::prefix(block.lanes), y));
           detail::band_scatter(block, v, k_lo, k_hi, destination, stride, across);
         } else if (block.direction < 0) {
-          const detail::Ray<T>* rays = plan.rays.data() + block.angle * plan.detectors + block.u0;
+          const detail::Ray<T>* rays = plan.rays.data() + block.rays;
           for (int j = 0; j < block.lanes; ++j)
             if ((rays[j].rows ? 1 : 0) == direction) {
               detail::ScatterPixelsTo<T> scatter{image.data(), image_stride, rays[j].length * y[j]};
