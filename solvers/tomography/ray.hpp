@@ -128,7 +128,9 @@ KOKKOS_INLINE_FUNCTION Ray<T> make_ray(const RayGeometry& g, double c, double s,
   ray.length = static_cast<T>(length);
   ray.first = lo > hi ? 0 : static_cast<int>(lo);
   ray.last = lo > hi ? -1 : static_cast<int>(hi);
-  const bool inner = lo <= hi && in_lo <= in_hi;
+  // An image one pixel across has no step with both neighbours inside
+  // (the interval above is empty, which the sorted t1, t2 would hide).
+  const bool inner = across >= 2 && lo <= hi && in_lo <= in_hi;
   ray.inner_first = inner ? static_cast<int>(in_lo) : ray.last + 1;
   ray.inner_last = inner ? static_cast<int>(in_hi) : ray.last;
   return ray;

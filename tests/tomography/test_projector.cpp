@@ -195,6 +195,14 @@ TEST_CASE_TEMPLATE("vectorised projector pair equals the portable kernels", T, f
   SUBCASE("fan beam, detector through the origin") {
     compare(image_geometry(31, 31, 2.0, 2.0), fan_beam(23, 40, 0.06, 1.5, 0.0, 0.1));
   }
+  SUBCASE("images one pixel wide or tall (no ray has interior steps)") {
+    auto beam = parallel_beam(4, 5, 1.0 / 64);
+    beam.angles = {0.3, 0.5, 1.0, 2.0};
+    compare(image_geometry(1, 64, 1.0 / 64, 1.0), beam);
+    beam.angles = {1.3, 1.4, 1.8};
+    compare(image_geometry(64, 1, 1.0, 1.0 / 64), beam);
+    compare(image_geometry(1, 40, 1.0 / 40, 1.0), fan_beam(9, 7, 0.03, 2.0, 1.0, 0.2));
+  }
   SUBCASE("wide image: the vectorised kernels sweep it in several tiles each way") {
     auto beam = parallel_beam(12, 700, 8.0 / 700);
     compare(image_geometry(1900, 150, 8.0, 0.63), beam);
