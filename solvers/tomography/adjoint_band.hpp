@@ -95,16 +95,12 @@ void band_scatter(const BandBlock<T>& block, typename simd::Lanes<T>::R v, int k
       L::mask_store(row + base, L::prefix(W), L::add(L::load(row + base), add_lo));
       L::mask_store(row + base + W, L::prefix(W), L::add(L::load(row + base + W), add_hi));
     } else {
-      // The band clipped to [0, across); the address is formed as an integer
-      // since base may be negative (masked-off lanes are never touched).
-      const auto at = [&](long offset) {
-        return reinterpret_cast<T*>(reinterpret_cast<std::uintptr_t>(row) +
-                                    static_cast<std::intptr_t>(offset) * static_cast<std::intptr_t>(sizeof(T)));
-      };
-      const M low = static_cast<M>(L::prefix(across - base) & static_cast<M>(~L::prefix(-base)));
-      const M high = static_cast<M>(L::prefix(across - base - W) & static_cast<M>(~L::prefix(-base - W)));
-      L::mask_store(at(base), low, L::add(L::maskz_load(low, at(base)), add_lo));
-      L::mask_store(at(base + W), high, L::add(L::maskz_load(high, at(base + W)), add_hi));
+      // The band clipped to [0, across).
+      const M low = row_mask<T>(base, across), high = row_mask<T>(base + W, across);
+      T* const lo = unchecked_offset(row, base);
+      T* const hi = unchecked_offset(row, base + W);
+      L::mask_store(lo, low, L::add(L::maskz_load(low, lo), add_lo));
+      L::mask_store(hi, high, L::add(L::maskz_load(high, hi), add_hi));
     }
   }
 }

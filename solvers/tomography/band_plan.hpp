@@ -84,6 +84,23 @@ BandPlan<T> make_band_plan(const RayGeometry& g, const std::vector<double>& cos,
   return plan;
 }
 
+// Near the ends of a row the band [base, base + 2W) is read or written as
+// two masked vectors: the lanes of [start, start + W) with 0 <= start + t <
+// across, and their address, formed as an integer since start may be
+// negative (masked-off lanes are never touched).
+template <class T>
+typename simd::Lanes<T>::M row_mask(long start, long across) {
+  using L = simd::Lanes<T>;
+  using M = typename L::M;
+  return static_cast<M>(L::prefix(across - start) & static_cast<M>(~L::prefix(-start)));
+}
+
+template <class P>
+P* unchecked_offset(P* row, long offset) {
+  return reinterpret_cast<P*>(reinterpret_cast<std::uintptr_t>(row) +
+                              static_cast<std::intptr_t>(offset) * static_cast<std::intptr_t>(sizeof(P)));
+}
+
 // The ray restricted to steps [k_lo, k_hi] (a tile), with its interior
 // clipped alike, for the scalar walk.
 template <class T>

@@ -43,7 +43,6 @@ typename simd::Lanes<T>::R band_sums(const BandBlock<T>& block, int k_lo, int k_
   using L = simd::Lanes<T>;
   using R = typename L::R;
   using I = typename L::I;
-  using M = typename L::M;
   constexpr int W = L::W;
   const R va = L::load(block.a), vb = L::load(block.b), one = L::set1(T(1));
 
@@ -66,17 +65,9 @@ typename simd::Lanes<T>::R band_sums(const BandBlock<T>& block, int k_lo, int k_
         lo = L::load(row + base);
         hi = L::load(row + base + W);
       } else {
-        // The band [base, base + 2W) of this row, zero outside [0, across).
-        // The address is formed as an integer: base may be negative, and
-        // the masked-off lanes are never read.
-        const auto at = [&](long offset) {
-          return reinterpret_cast<const T*>(reinterpret_cast<std::uintptr_t>(row) +
-                                            static_cast<std::intptr_t>(offset) * static_cast<std::intptr_t>(sizeof(T)));
-        };
-        const M low = static_cast<M>(L::prefix(across - base) & static_cast<M>(~L::prefix(-base)));
-        const M high = static_cast<M>(L::prefix(across - base - W) & static_cast<M>(~L::prefix(-base - W)));
-        lo = L::maskz_load(low, at(base));
-        hi = L::maskz_load(high, at(base + W));
+        // The band of this row, zero outside [0, across).
+        lo = L::maskz_load(row_mask<T>(base, across), unchecked_offset(row, base));
+        hi = L::maskz_load(row_mask<T>(base + W, across), unchecked_offset(row, base + W));
       }
       near = L::permute(lo, rel, hi);
       far = L::permute(lo, L::offset(rel, 1), hi);
