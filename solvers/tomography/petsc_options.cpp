@@ -1,0 +1,146 @@
+#include "tomography/petsc_options.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+#include <set>
+
+#include "core/error.hpp"
+#include "tomography/petsc_operator.hpp"
+
+namespace structura::tomography {
+
+namespace {
+
+// The object types the solvers create; an option for anything else (e.g.
+// snes_, tao_, or a global option such as log_view, read by PetscInitialize
+// only) could never be read and is refused before a run starts.
+constexpr std::array<const char*, 4> kObjectPrefixes{"ksp_", "pc_", "mat_", "vec_"};
+
+bool name_character(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'; }
+
+bool printable_without_space(char c) { return c > ' ' && c < 127; }
+
+[[noreturn]] void refuse(const PetscSettings& s, const std::string& entry, const std::string& why) {
+  throw InputError(fmt::format("{}: \"{}\" {}", s.key, entry, why));
+}
+
+bool argument_error(PetscErrorCode code) {
+  switch (code) {
+    case PETSC_ERR_ARG_SIZ:
+    case PETSC_ERR_ARG_IDN:
+    case PETSC_ERR_ARG_WRONG:
+    case PETSC_ERR_ARG_CORRUPT:
+    case PETSC_ERR_ARG_OUTOFRANGE:
+    case PETSC_ERR_ARG_BADPTR:
+    case PETSC_ERR_ARG_NOTSAMETYPE:
+    case PETSC_ERR_ARG_NOTSAMECOMM:
+    case PETSC_ERR_ARG_WRONGSTATE:
+    case PETSC_ERR_ARG_TYPENOTSET:
+    case PETSC_ERR_ARG_INCOMP:
+    case PETSC_ERR_ARG_NULL:
+    case PETSC_ERR_ARG_UNKNOWN_TYPE:
+    case PETSC_ERR_USER_INPUT:
+    case PETSC_ERR_SUP:  // e.g. a KSP type that cannot solve this (rectangular) system
+      return true;
+    default: return false;
+  }
+}
+
+}  // namespace
+
+std::vector<PetscOptionEntry> parse_petsc_options(const PetscSettings& s) {
+  if (!std::all_of(s.prefix.begin(), s.prefix.end(), name_character) || (!s.prefix.empty() && s.prefix.back() != '_'))
+    throw InputError(fmt::format("{}: the options prefix \"{}\" must be [a-z0-9_]* ending in '_'", s.key, s.prefix));
+  std::vector<PetscOptionEntry> out;
+  std::set<std::string> seen;
+  for (const std::string& entry : s.options) {
+    if (entry.empty()) refuse(s, entry, "is empty; write name or name=value, e.g. \"ksp_rtol=1e-8\"");
+    if (entry.front() == '-')
+      refuse(s, entry, "starts with '-': write the option without it, e.g. \"ksp_rtol=1e-8\" for -ksp_rtol 1e-8");
+    const auto eq = entry.find('=');
+    PetscOptionEntry e{entry.substr(0, eq), eq == std::string::npos ? "" : entry.substr(eq + 1)};
+    if (e.name.empty() || !std::all_of(e.name.begin(), e.name.end(), name_character))
+      refuse(s, entry,
+             "is not name or name=value with a name of lower-case letters, digits and '_' (e.g. \"ksp_rtol=1e-8\")");
+    if (eq != std::string::npos && e.value.empty()) refuse(s, entry, "has no value after '='");
+    if (!std::all_of(e.value.begin(), e.value.end(), printable_without_space))
+      refuse(s, entry, "has a value with white space or control characters");
+    if (std::none_of(kObjectPrefixes.begin(), kObjectPrefixes.end(),
+                     [&](const char* p) { return e.name.rfind(p, 0) == 0; }))
+      refuse(s, entry,
+             fmt::format("is not an option of the objects this solver creates: its name must start with ksp_, pc_, "
+                         "mat_ or vec_ (without the prefix {}, which is added)",
+                         s.prefix.empty() ? "(none)" : s.prefix));
+    if (!seen.insert(e.name).second) refuse(s, entry, fmt::format("sets {} a second time", e.name));
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+PetscOptionsDatabase::PetscOptionsDatabase(const PetscSettings& settings) : settings_(settings) {
+  const std::vector<PetscOptionEntry> entries = parse_petsc_options(settings_);
+  petsc_check(PetscOptionsCreate(&options_), "PetscOptionsCreate");
+  for (const PetscOptionEntry& e : entries) {
+    const std::string name = "-" + settings_.prefix + e.name;
+    const PetscErrorCode code =
+        PetscOptionsSetValue(options_, name.c_str(), e.value.empty() ? nullptr : e.value.c_str());
+    if (code != 0) {
+      PetscOptionsDestroy(&options_);
+      throw InputError(fmt::format("{}: PETSc refused \"{}\": {}", settings_.key, e.name, petsc_error_message(code)));
+    }
+  }
+}
+
+PetscOptionsDatabase::~PetscOptionsDatabase() {
+  if (options_ != nullptr) PetscOptionsDestroy(&options_);
+}
+
+void PetscOptionsDatabase::require_all_used() const {
+  PetscInt n = 0;
+  char **names = nullptr, **values = nullptr;
+  petsc_check(PetscOptionsLeftGet(options_, &n, &names, &values), "PetscOptionsLeftGet");
+  std::vector<std::string> unused;
+  for (PetscInt i = 0; i < n; ++i) {
+    std::string name = names[i];  // without the '-', with the prefix
+    if (name.rfind(settings_.prefix, 0) == 0) name = name.substr(settings_.prefix.size());
+    unused.push_back(name);
+  }
+  PetscOptionsLeftRestore(options_, &n, &names, &values);
+  if (unused.empty()) return;
+  throw InputError(fmt::format(
+      "{}: no PETSc object of this solver read {} (misspelt, or for a type or method not in use; the solver's "
+      "objects read their options under the prefix {})",
+      settings_.key, fmt::join(unused, ", "), settings_.prefix.empty() ? "(none)" : settings_.prefix));
+}
+
+std::string PetscOptionsDatabase::text() const { return fmt::format("{}", fmt::join(settings_.options, " ")); }
+
+void attach_options(PetscObject object, const PetscOptionsDatabase& options) {
+  petsc_check(PetscObjectSetOptions(object, options.get()), "PetscObjectSetOptions");
+  petsc_check(PetscObjectSetOptionsPrefix(object, options.settings().prefix.c_str()), "PetscObjectSetOptionsPrefix");
+}
+
+void petsc_check_options(PetscErrorCode code, const char* what, const PetscOptionsDatabase& options) {
+  if (code == 0) return;
+  if (!options.settings().options.empty() && argument_error(code))
+    throw InputError(fmt::format("{}: PETSc rejected the options ({}) in {}: {}", options.settings().key,
+                                 options.text(), what, petsc_error_message(code)));
+  petsc_check(code, what);
+}
+
+std::string petsc_error_message(PetscErrorCode code) {
+  const char* text = nullptr;
+  char* specific = nullptr;
+  if (PetscErrorMessage(code, &text, &specific) != 0) return "";
+  std::string out = specific != nullptr ? specific : "";
+  if (out.empty() && text != nullptr) out = text;
+  while (!out.empty() && (out.back() == '\n' || out.back() == ' ')) out.pop_back();
+  return out;
+}
+
+QuietPetscErrors::QuietPetscErrors() { PetscPushErrorHandler(PetscReturnErrorHandler, nullptr); }
+QuietPetscErrors::~QuietPetscErrors() { PetscPopErrorHandler(); }
+
+}  // namespace structura::tomography
