@@ -64,6 +64,8 @@ ShellOperator::ShellOperator(const mpi::Comm& comm, PetscInt pixels, PetscInt lo
                 "MatShellSetOperation(MULT_TRANSPOSE)");
     petsc_check_options(MatSetFromOptions(mat_), "MatSetFromOptions", *options_);
     petsc_check(MatSetUp(mat_), "MatSetUp");
+    // An assembled matrix honours mat_view in MatAssemblyEnd; a shell is never assembled.
+    petsc_check_options(MatViewFromOptions(mat_, nullptr, "-mat_view"), "MatViewFromOptions", *options_);
     // The image layout PETSc chose, the scatter that copies it to every rank,
     // and the block sizes the transpose's reduce-scatter needs.
     Vec image = create_image();
