@@ -215,10 +215,12 @@ IterationHistory lsqr(const DistributedProjector<double>& A, const Sinogram<cons
   copy_image_in(x, v.v);
 
   IterationHistory history;
-  KspHolder ksp{make_ksp(op->mat(), KSPLSQR, options.max_iterations, 0.0, *options_db)};
+  // The contexts the KSP calls back into, declared before it: KSPDestroy
+  // calls the test's destroy, so they must outlive it.
   Monitor monitor;
-  read_options(ksp.k, *options_db, &history.residual_norms, monitor);
   DiscrepancyTest test{options.discrepancy.enabled(), options.discrepancy.threshold()};
+  KspHolder ksp{make_ksp(op->mat(), KSPLSQR, options.max_iterations, 0.0, *options_db)};
+  read_options(ksp.k, *options_db, &history.residual_norms, monitor);
   PetscBool is_lsqr = PETSC_FALSE;
   petsc_check(PetscObjectTypeCompare(reinterpret_cast<PetscObject>(ksp.k), KSPLSQR, &is_lsqr),
               "PetscObjectTypeCompare");
@@ -273,8 +275,8 @@ IterationHistory tikhonov(const DistributedProjector<double>& A, const Sinogram<
   petsc_check_options(MatSetFromOptions(N.m), "MatSetFromOptions (AᵀA + αI)", *options_db);
 
   IterationHistory history;
+  Monitor monitor;  // outlives the KSP
   KspHolder ksp{make_ksp(N.m, KSPCG, options.max_iterations, options.rtol, *options_db)};
-  Monitor monitor;
   read_options(ksp.k, *options_db, &history.residual_norms, monitor);
   petsc_check_options(KSPSolve(ksp.k, rhs.v, v.v), "KSPSolve (CG, Tikhonov)", *options_db);
 
