@@ -19,6 +19,24 @@ void Discrepancy::validate(const std::string& where) const {
   require(std::isfinite(tau) && tau >= 1, fmt::format("{}.tau must be >= 1, got {}", where, tau));
 }
 
+namespace {
+
+// Kokkos 3.4 has isfinite in Kokkos::Experimental only.
+struct CountNonFinite {
+  detail::ConstView2 x;
+  KOKKOS_INLINE_FUNCTION void operator()(std::int64_t i, std::int64_t& count) const {
+    if (!Kokkos::Experimental::isfinite(x.data()[i])) ++count;
+  }
+};
+
+}  // namespace
+
+bool all_finite(const Image<const double>& x) {
+  std::int64_t count = 0;
+  Kokkos::parallel_reduce("tomography::count_non_finite", detail::all_of(x), CountNonFinite{x}, count);
+  return count == 0;
+}
+
 double residual_norm(const DistributedProjector<double>& A, const Sinogram<const double>& y,
                      const Image<const double>& x) {
   detail::require_shapes("residual_norm", A, y, x);
@@ -72,6 +90,11 @@ IterationHistory gradient_iterations(const char* where, const DistributedProject
     history.iterations = k + 1;
   }
   history.final_residual_norm = history.residual_norms.back();
+  // A finite residual with a NaN pixel is possible where the projection onto
+  // x >= 0 or a pixel no ray crosses hides it from A x.
+  if (!all_finite(x))
+    throw NumericalError(
+        fmt::format("{}: the reconstruction has non-finite pixels after {} iterations", where, history.iterations));
   return history;
 }
 

@@ -69,6 +69,11 @@ IterationHistory landweber(const DistributedProjector<double>& A, const Sinogram
 IterationHistory sirt(const DistributedProjector<double>& A, const Sinogram<const double>& y, const Image<double>& x,
                       const SirtOptions& options = {});
 
+// Whether every pixel of x is finite (no NaN or Inf); local, as x is whole on
+// every rank. Every reconstruction is checked with it before it is returned
+// or stored: a non-finite image is a NumericalError, never a result.
+bool all_finite(const Image<const double>& x);
+
 // ‖A x − y‖ over all ranks (collective).
 double residual_norm(const DistributedProjector<double>& A, const Sinogram<const double>& y,
                      const Image<const double>& x);

@@ -81,7 +81,7 @@ void copy_image_out(Vec v, const Image<double>& x) {
 }
 
 struct Monitor {
-  std::vector<double>* norms;
+  std::vector<double>* norms = nullptr;
 };
 
 PetscErrorCode record_norm(KSP, PetscInt, PetscReal rnorm, void* ctx) {
@@ -89,30 +89,50 @@ PetscErrorCode record_norm(KSP, PetscInt, PetscReal rnorm, void* ctx) {
   return 0;
 }
 
-// The discrepancy principle as a KSP convergence test. LSQR calls it after
-// every iteration with its residual estimate and ends the solve itself with
-// KSP_DIVERGED_ITS at max_it, so nothing else is tested: in particular not
-// PETSc's default rtol/atol tests, which would stop the semi-convergent
-// iteration for reasons unrelated to the noise.
+// The discrepancy principle as a KSP convergence test, beside PETSc's own
+// default test for the solver's type with the KSP's tolerances. LSQR ends
+// the solve itself with KSP_DIVERGED_ITS at max_it. Our tolerances are
+// rtol = atol = 0, so the default test stops only on NaN/Inf or divergence
+// (dtol), not for reasons unrelated to the noise that would end the
+// semi-convergent iteration early, unless the user's options set
+// ksp_rtol / ksp_atol. The default test's context is our own:
+// KSPSetConvergenceTest destroys the one the type installed.
 struct DiscrepancyTest {
   bool enabled;
   double threshold;
+  bool lsqr_default = true;  // KSPLSQRConvergedDefault (needs a KSPLSQR), else KSPConvergedDefault
+  void* default_context = nullptr;
   bool reached = false;
 };
 
-PetscErrorCode discrepancy_test(KSP, PetscInt, PetscReal rnorm, KSPConvergedReason* reason, void* ctx) {
+PetscErrorCode discrepancy_test(KSP ksp, PetscInt n, PetscReal rnorm, KSPConvergedReason* reason, void* ctx) {
   auto* test = static_cast<DiscrepancyTest*>(ctx);
   *reason = KSP_CONVERGED_ITERATING;
   if (test->enabled && rnorm <= test->threshold) {
     *reason = KSP_CONVERGED_ATOL;
     test->reached = true;
+    return 0;
   }
+  if (test->lsqr_default) return KSPLSQRConvergedDefault(ksp, n, rnorm, reason, test->default_context);
+  return KSPConvergedDefault(ksp, n, rnorm, reason, test->default_context);
+}
+
+PetscErrorCode destroy_discrepancy_test(void* ctx) {
+  auto* test = static_cast<DiscrepancyTest*>(ctx);
+  if (test->default_context != nullptr) PetscCall(KSPConvergedDefaultDestroy(test->default_context));
+  test->default_context = nullptr;
   return 0;
 }
 
-KSP make_ksp(Mat op, KSPType type, int max_iterations) {
+// A KSP of `type` on `op` with our settings, reading the private options
+// database under its prefix (the PC, made by KSPGetPC after the database is
+// attached, inherits both). KSPSetFromOptions comes later, after the
+// caller's own settings, so that the user's options win.
+KSP make_ksp(Mat op, KSPType type, int max_iterations, double rtol, const PetscOptionsDatabase& options) {
   KSP ksp = nullptr;
   petsc_check(KSPCreate(PetscObjectComm(reinterpret_cast<PetscObject>(op)), &ksp), "KSPCreate");
+  attach_options(reinterpret_cast<PetscObject>(ksp), options);
+  petsc_check(KSPSetOptionsPrefix(ksp, options.settings().prefix.c_str()), "KSPSetOptionsPrefix");
   petsc_check(KSPSetOperators(ksp, op, op), "KSPSetOperators");
   petsc_check(KSPSetType(ksp, type), "KSPSetType");
   PC pc = nullptr;
@@ -120,8 +140,38 @@ KSP make_ksp(Mat op, KSPType type, int max_iterations) {
   petsc_check(PCSetType(pc, PCNONE), "PCSetType");
   petsc_check(KSPSetNormType(ksp, KSP_NORM_UNPRECONDITIONED), "KSPSetNormType");
   petsc_check(KSPSetInitialGuessNonzero(ksp, PETSC_TRUE), "KSPSetInitialGuessNonzero");
-  petsc_check(KSPSetTolerances(ksp, PETSC_DEFAULT, PETSC_DEFAULT, PETSC_DEFAULT, max_iterations), "KSPSetTolerances");
+  petsc_check(KSPSetTolerances(ksp, rtol, 0.0, PETSC_DEFAULT, max_iterations), "KSPSetTolerances");
   return ksp;
+}
+
+// The user's options, then our monitor (after them: ksp_monitor_cancel must
+// not remove the history we record).
+void read_options(KSP ksp, const PetscOptionsDatabase& options, std::vector<double>* norms, Monitor& monitor) {
+  petsc_check_options(KSPSetFromOptions(ksp), "KSPSetFromOptions", options);
+  monitor.norms = norms;
+  petsc_check(KSPMonitorSet(ksp, record_norm, &monitor, nullptr), "KSPMonitorSet");
+}
+
+// After the solve: options nobody read are the user's mistake; a diverged
+// solve (other than at the iteration cap, or LSQR's breakdown, which means
+// the Krylov space is exhausted, i.e. solved exactly) and a non-finite
+// iterate or residual are numerical failures, reported rather than returned.
+void check_solve(const char* where, KSP ksp, const PetscOptionsDatabase& options, const IterationHistory& h,
+                 const Image<const double>& x, bool breakdown_is_exact) {
+  options.require_all_used();
+  KSPConvergedReason reason = KSP_CONVERGED_ITERATING;
+  petsc_check(KSPGetConvergedReason(ksp, &reason), "KSPGetConvergedReason");
+  const bool allowed =
+      reason >= 0 || reason == KSP_DIVERGED_ITS || (breakdown_is_exact && reason == KSP_DIVERGED_BREAKDOWN);
+  if (!allowed)
+    throw NumericalError(fmt::format("{}: PETSc's KSP diverged ({}) after {} iterations", where,
+                                     KSPConvergedReasons[reason], h.iterations));
+  for (std::size_t k = 0; k < h.residual_norms.size(); ++k)
+    if (!std::isfinite(h.residual_norms[k]))
+      throw NumericalError(fmt::format("{}: the residual norm is {} at iteration {}", where, h.residual_norms[k], k));
+  if (!std::isfinite(h.final_residual_norm) || !all_finite(x))
+    throw NumericalError(fmt::format("{}: the reconstruction has non-finite pixels after {} iterations ({})", where,
+                                     h.iterations, h.stop_reason));
 }
 
 std::string reason_name(KSP ksp) {
@@ -156,18 +206,28 @@ IterationHistory lsqr(const DistributedProjector<double>& A, const Sinogram<cons
   detail::require_shapes("lsqr", A, y, x);
   require_petsc("lsqr");
 
-  auto op = make_projector_operator(A);
+  QuietPetscErrors quiet;  // PETSc's messages go into our exceptions instead of tracebacks on stderr
+  // Declared first, destroyed last: every object below reads it.
+  const auto options_db = std::make_shared<const PetscOptionsDatabase>(options.petsc);
+  auto op = make_projector_operator(A, options_db);
   VecHolder b{op->create_sinogram()}, v{op->create_image()};
   copy_rows_in(y, b.v);
   copy_image_in(x, v.v);
 
   IterationHistory history;
-  KspHolder ksp{make_ksp(op->mat(), KSPLSQR, options.max_iterations)};
-  Monitor monitor{&history.residual_norms};
+  // The contexts the KSP calls back into, declared before it: KSPDestroy
+  // calls the test's destroy, so they must outlive it.
+  Monitor monitor;
   DiscrepancyTest test{options.discrepancy.enabled(), options.discrepancy.threshold()};
-  petsc_check(KSPMonitorSet(ksp.k, record_norm, &monitor, nullptr), "KSPMonitorSet");
-  petsc_check(KSPSetConvergenceTest(ksp.k, discrepancy_test, &test, nullptr), "KSPSetConvergenceTest");
-  petsc_check(KSPSolve(ksp.k, b.v, v.v), "KSPSolve (LSQR)");
+  KspHolder ksp{make_ksp(op->mat(), KSPLSQR, options.max_iterations, 0.0, *options_db)};
+  read_options(ksp.k, *options_db, &history.residual_norms, monitor);
+  PetscBool is_lsqr = PETSC_FALSE;
+  petsc_check(PetscObjectTypeCompare(reinterpret_cast<PetscObject>(ksp.k), KSPLSQR, &is_lsqr),
+              "PetscObjectTypeCompare");
+  test.lsqr_default = is_lsqr == PETSC_TRUE;
+  petsc_check(KSPConvergedDefaultCreate(&test.default_context), "KSPConvergedDefaultCreate");
+  petsc_check(KSPSetConvergenceTest(ksp.k, discrepancy_test, &test, destroy_discrepancy_test), "KSPSetConvergenceTest");
+  petsc_check_options(KSPSolve(ksp.k, b.v, v.v), "KSPSolve (LSQR)", *options_db);
 
   PetscInt its = 0;
   petsc_check(KSPGetIterationNumber(ksp.k, &its), "KSPGetIterationNumber");
@@ -177,6 +237,7 @@ IterationHistory lsqr(const DistributedProjector<double>& A, const Sinogram<cons
   if (history.stop_reason == "DIVERGED_ITS") history.stop_reason = "iterations";
   copy_image_out(v.v, x);
   history.final_residual_norm = residual_norm(A, y, x);
+  check_solve("lsqr", ksp.k, *options_db, history, x, true);
   return history;
 }
 
@@ -190,7 +251,9 @@ IterationHistory tikhonov(const DistributedProjector<double>& A, const Sinogram<
   detail::require_shapes("tikhonov", A, y, x);
   require_petsc("tikhonov");
 
-  auto op = make_projector_operator(A);
+  QuietPetscErrors quiet;
+  const auto options_db = std::make_shared<const PetscOptionsDatabase>(options.petsc);
+  auto op = make_projector_operator(A, options_db);
   VecHolder b{op->create_sinogram()}, v{op->create_image()}, rhs{op->create_image()}, work{op->create_sinogram()};
   copy_rows_in(y, b.v);
   copy_image_in(x, v.v);
@@ -204,17 +267,18 @@ IterationHistory tikhonov(const DistributedProjector<double>& A, const Sinogram<
   petsc_check(
       MatCreateShell(PetscObjectComm(reinterpret_cast<PetscObject>(op->mat())), n_local, n_local, n, n, &normal, &N.m),
       "MatCreateShell (AᵀA + αI)");
+  attach_options(reinterpret_cast<PetscObject>(N.m), *options_db);
   petsc_check(MatShellSetOperation(N.m, MATOP_MULT, reinterpret_cast<void (*)(void)>(&normal_mult)),
               "MatShellSetOperation(MULT)");
   petsc_check(MatSetOption(N.m, MAT_SYMMETRIC, PETSC_TRUE), "MatSetOption(SYMMETRIC)");
   petsc_check(MatSetOption(N.m, MAT_SPD, PETSC_TRUE), "MatSetOption(SPD)");
+  petsc_check_options(MatSetFromOptions(N.m), "MatSetFromOptions (AᵀA + αI)", *options_db);
 
   IterationHistory history;
-  KspHolder ksp{make_ksp(N.m, KSPCG, options.max_iterations)};
-  petsc_check(KSPSetTolerances(ksp.k, options.rtol, 0.0, PETSC_DEFAULT, options.max_iterations), "KSPSetTolerances");
-  Monitor monitor{&history.residual_norms};
-  petsc_check(KSPMonitorSet(ksp.k, record_norm, &monitor, nullptr), "KSPMonitorSet");
-  petsc_check(KSPSolve(ksp.k, rhs.v, v.v), "KSPSolve (CG, Tikhonov)");
+  Monitor monitor;  // outlives the KSP
+  KspHolder ksp{make_ksp(N.m, KSPCG, options.max_iterations, options.rtol, *options_db)};
+  read_options(ksp.k, *options_db, &history.residual_norms, monitor);
+  petsc_check_options(KSPSolve(ksp.k, rhs.v, v.v), "KSPSolve (CG, Tikhonov)", *options_db);
 
   PetscInt its = 0;
   petsc_check(KSPGetIterationNumber(ksp.k, &its), "KSPGetIterationNumber");
@@ -223,6 +287,7 @@ IterationHistory tikhonov(const DistributedProjector<double>& A, const Sinogram<
   if (history.stop_reason == "DIVERGED_ITS") history.stop_reason = "iterations";
   copy_image_out(v.v, x);
   history.final_residual_norm = residual_norm(A, y, x);
+  check_solve("tikhonov", ksp.k, *options_db, history, x, false);
   return history;
 }
 

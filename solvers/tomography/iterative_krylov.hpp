@@ -16,9 +16,25 @@
 //   number (‖A‖² + α)/α, so CG's squaring of the condition number (the
 //   reason LSQR is preferred for α = 0) is harmless for sensible α; the
 //   augmented-system alternative [A; √α I] would need a third vector layout.
+//
+// PETSc options (petsc_options.hpp): every object of one solve (KSP, PC,
+// the MatShells, the Vecs) reads `petsc.options` from a private database
+// under `petsc.prefix` after our own settings, so the user's options win
+// (e.g. "ksp_max_it=3", "ksp_rtol=1e-8", "ksp_type=cgls",
+// "ksp_monitor_true_residual"). LSQR's own settings are rtol = atol = 0:
+// the discrepancy principle and max_iterations stop it, PETSc's default
+// test (KSPLSQRConvergedDefault; KSPConvergedDefault for another type) runs
+// beside it with those tolerances, so it stops only on NaN/Inf or
+// divergence unless the user sets ksp_rtol/ksp_atol. An option no object
+// read, or one PETSc rejects, is an InputError naming petsc.key.
+//
+// Finiteness: a solve whose iterate or residual is NaN/Inf, or that PETSc
+// ends as diverged (other than at the iteration cap), throws NumericalError;
+// nothing non-finite is returned as a result.
 #pragma once
 
 #include "tomography/iterative.hpp"
+#include "tomography/petsc_options.hpp"
 #include "tomography/projector.hpp"
 
 namespace structura::tomography {
@@ -26,6 +42,7 @@ namespace structura::tomography {
 struct LsqrOptions {
   int max_iterations = 100;   // >= 1
   Discrepancy discrepancy{};  // off (noise_norm = 0): run max_iterations
+  PetscSettings petsc{{}, "petsc_options", "lsqr_"};
 };
 
 // x: initial guess in, reconstruction out (every rank). History:
@@ -40,6 +57,7 @@ struct TikhonovOptions {
   double alpha = 0.0;        // > 0
   int max_iterations = 500;  // >= 1
   double rtol = 1e-10;       // CG stops at ‖Aᵀy − (AᵀA + αI) x_k‖ <= rtol ‖Aᵀy‖; in (0, 1)
+  PetscSettings petsc{{}, "petsc_options", "tikhonov_"};
 };
 
 // History: residual_norms[k] = ‖Aᵀy − (AᵀA + αI) x_k‖ (normal equations);

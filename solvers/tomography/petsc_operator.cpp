@@ -26,7 +26,9 @@ bool call_safely(F&& f) {
 }  // namespace
 
 void petsc_check(PetscErrorCode code, const char* what) {
-  if (code != 0) throw NumericalError(fmt::format("PETSc: {} failed (error code {})", what, static_cast<int>(code)));
+  if (code != 0)
+    throw NumericalError(
+        fmt::format("PETSc: {} failed (error code {}): {}", what, static_cast<int>(code), petsc_error_message(code)));
 }
 
 PetscSession::PetscSession() {
@@ -43,29 +45,47 @@ PetscSession::~PetscSession() {
 }
 
 ShellOperator::ShellOperator(const mpi::Comm& comm, PetscInt pixels, PetscInt local_rows, Forward forward,
-                             Adjoint adjoint)
-    : comm_(comm), pixels_(pixels), forward_(std::move(forward)), adjoint_(std::move(adjoint)) {
+                             Adjoint adjoint, SharedPetscOptions options)
+    : comm_(comm),
+      pixels_(pixels),
+      forward_(std::move(forward)),
+      adjoint_(std::move(adjoint)),
+      options_(options ? std::move(options) : std::make_shared<const PetscOptionsDatabase>(PetscSettings{})) {
   if (pixels < 1) throw InputError(fmt::format("ShellOperator: pixels = {} must be positive", pixels));
   if (local_rows < 0) throw InputError(fmt::format("ShellOperator: local_rows = {} is negative", local_rows));
-  petsc_check(MatCreateShell(comm.get(), local_rows, PETSC_DECIDE, PETSC_DETERMINE, pixels, this, &mat_),
-              "MatCreateShell");
-  petsc_check(MatShellSetOperation(mat_, MATOP_MULT, reinterpret_cast<void (*)(void)>(&ShellOperator::mult)),
-              "MatShellSetOperation(MULT)");
-  petsc_check(MatShellSetOperation(mat_, MATOP_MULT_TRANSPOSE,
-                                   reinterpret_cast<void (*)(void)>(&ShellOperator::mult_transpose)),
-              "MatShellSetOperation(MULT_TRANSPOSE)");
-  petsc_check(MatSetUp(mat_), "MatSetUp");
-  // The image layout PETSc chose, the scatter that copies it to every rank,
-  // and the block sizes the transpose's reduce-scatter needs.
-  Vec image = create_image();
-  petsc_check(VecScatterCreateToAll(image, &to_all_, &full_), "VecScatterCreateToAll");
-  const PetscInt* ranges = nullptr;
-  petsc_check(VecGetOwnershipRanges(image, &ranges), "VecGetOwnershipRanges");
-  for (int r = 0; r < comm.size(); ++r) block_sizes_.push_back(static_cast<int>(ranges[r + 1] - ranges[r]));
-  VecDestroy(&image);
+  try {
+    petsc_check(MatCreateShell(comm.get(), local_rows, PETSC_DECIDE, PETSC_DETERMINE, pixels, this, &mat_),
+                "MatCreateShell");
+    attach_options(reinterpret_cast<PetscObject>(mat_), *options_);
+    petsc_check(MatShellSetOperation(mat_, MATOP_MULT, reinterpret_cast<void (*)(void)>(&ShellOperator::mult)),
+                "MatShellSetOperation(MULT)");
+    petsc_check(MatShellSetOperation(mat_, MATOP_MULT_TRANSPOSE,
+                                     reinterpret_cast<void (*)(void)>(&ShellOperator::mult_transpose)),
+                "MatShellSetOperation(MULT_TRANSPOSE)");
+    petsc_check_options(MatSetFromOptions(mat_), "MatSetFromOptions", *options_);
+    petsc_check(MatSetUp(mat_), "MatSetUp");
+    // An assembled matrix honours mat_view in MatAssemblyEnd; a shell is never assembled.
+    petsc_check_options(MatViewFromOptions(mat_, nullptr, "-mat_view"), "MatViewFromOptions", *options_);
+    // The image layout PETSc chose, the scatter that copies it to every rank,
+    // and the block sizes the transpose's reduce-scatter needs.
+    Vec image = create_image();
+    petsc_check(VecScatterCreateToAll(image, &to_all_, &full_), "VecScatterCreateToAll");
+    // The work copy gets the database too, but not VecSetFromOptions: the
+    // scatter was built for its sequential type and layout.
+    attach_options(reinterpret_cast<PetscObject>(full_), *options_);
+    const PetscInt* ranges = nullptr;
+    petsc_check(VecGetOwnershipRanges(image, &ranges), "VecGetOwnershipRanges");
+    for (int r = 0; r < comm.size(); ++r) block_sizes_.push_back(static_cast<int>(ranges[r + 1] - ranges[r]));
+    VecDestroy(&image);
+  } catch (...) {
+    release();  // the destructor does not run for a constructor that throws
+    throw;
+  }
 }
 
-ShellOperator::~ShellOperator() {
+ShellOperator::~ShellOperator() { release(); }
+
+void ShellOperator::release() {
   if (full_ != nullptr) VecDestroy(&full_);
   if (to_all_ != nullptr) VecScatterDestroy(&to_all_);
   if (mat_ != nullptr) MatDestroy(&mat_);
@@ -74,13 +94,22 @@ ShellOperator::~ShellOperator() {
 Vec ShellOperator::create_image() const {
   Vec v = nullptr;
   petsc_check(MatCreateVecs(mat_, &v, nullptr), "MatCreateVecs(image)");
+  with_options(v);
   return v;
 }
 
 Vec ShellOperator::create_sinogram() const {
   Vec v = nullptr;
   petsc_check(MatCreateVecs(mat_, nullptr, &v), "MatCreateVecs(sinogram)");
+  with_options(v);
   return v;
+}
+
+void ShellOperator::with_options(Vec v) const {
+  attach_options(reinterpret_cast<PetscObject>(v), *options_);
+  const PetscErrorCode code = VecSetFromOptions(v);
+  if (code != 0) VecDestroy(&v);
+  petsc_check_options(code, "VecSetFromOptions", *options_);
 }
 
 PetscErrorCode ShellOperator::mult(Mat A, Vec x, Vec y) {
@@ -110,8 +139,8 @@ PetscErrorCode ShellOperator::mult_transpose(Mat A, Vec y, Vec x) {
   PetscScalar* out = nullptr;
   PetscCall(VecGetArray(x, &out));
   // Sum the partial images over ranks; each keeps its own block.
-  const int err = MPI_Reduce_scatter(partial.data(), out, self->block_sizes_.data(), MPI_DOUBLE, MPI_SUM,
-                                     self->comm_.get());
+  const int err =
+      MPI_Reduce_scatter(partial.data(), out, self->block_sizes_.data(), MPI_DOUBLE, MPI_SUM, self->comm_.get());
   PetscCall(VecRestoreArray(x, &out));
   return err == MPI_SUCCESS ? 0 : PETSC_ERR_LIB;
 }

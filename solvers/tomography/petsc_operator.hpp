@@ -11,6 +11,11 @@
 // MatMult gathers the image to every rank first; MatMultTranspose sums the
 // partial images over ranks and keeps each rank's block (one
 // MPI_Reduce_scatter), so the transpose is exact up to the order of sums.
+//
+// Options (petsc_options.hpp): the Mat, and every Vec made by create_image /
+// create_sinogram, read the solver's private options database under its
+// prefix (*SetFromOptions); without one the operator makes an empty private
+// database of its own, so it never reads the global one.
 #pragma once
 
 #include <petscksp.h>
@@ -19,6 +24,7 @@
 #include <memory>
 
 #include "core/mpi.hpp"
+#include "tomography/petsc_options.hpp"
 
 namespace structura::tomography {
 
@@ -41,17 +47,25 @@ public:
   using Adjoint = std::function<void(const double* y_local, double* x_partial_full)>;
 
   // local_rows: this rank's share of the M sinogram values (collective).
-  ShellOperator(const mpi::Comm& comm, PetscInt pixels, PetscInt local_rows, Forward forward, Adjoint adjoint);
+  // options: the solver's private database (null: an empty one of its own).
+  ShellOperator(const mpi::Comm& comm, PetscInt pixels, PetscInt local_rows, Forward forward, Adjoint adjoint,
+                SharedPetscOptions options = nullptr);
   ~ShellOperator();
   ShellOperator(const ShellOperator&) = delete;
   ShellOperator& operator=(const ShellOperator&) = delete;
 
   Mat mat() const { return mat_; }
-  // Vecs with this operator's layouts: the image (domain) and sinogram (range).
+  // Vecs with this operator's layouts: the image (domain) and sinogram (range);
+  // they read the operator's options database, so destroy them before it.
   Vec create_image() const;
   Vec create_sinogram() const;
 
+  const PetscOptionsDatabase& options() const { return *options_; }
+  const SharedPetscOptions& shared_options() const { return options_; }
+
 private:
+  void with_options(Vec v) const;
+  void release();  // the database and prefix, then VecSetFromOptions
   static PetscErrorCode mult(Mat A, Vec x, Vec y);
   static PetscErrorCode mult_transpose(Mat A, Vec y, Vec x);
 
@@ -59,13 +73,14 @@ private:
   PetscInt pixels_;
   Forward forward_;
   Adjoint adjoint_;
+  SharedPetscOptions options_;  // outlives mat_ and the Vecs below (declared before them)
   Mat mat_ = nullptr;
-  VecScatter to_all_ = nullptr;  // image Vec -> full copy on every rank
-  Vec full_ = nullptr;           // sequential full image
-  std::vector<int> block_sizes_; // the image Vec's local sizes, for the reduce-scatter
+  VecScatter to_all_ = nullptr;   // image Vec -> full copy on every rank
+  Vec full_ = nullptr;            // sequential full image
+  std::vector<int> block_sizes_;  // the image Vec's local sizes, for the reduce-scatter
 };
 
-// Throws NumericalError naming `what` when a PETSc call fails.
+// Throws NumericalError naming `what` and PETSc's message when a PETSc call fails.
 void petsc_check(PetscErrorCode code, const char* what);
 
 }  // namespace structura::tomography

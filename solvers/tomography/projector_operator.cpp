@@ -2,7 +2,8 @@
 
 namespace structura::tomography {
 
-std::unique_ptr<ShellOperator> make_projector_operator(const DistributedProjector<double>& projector) {
+std::unique_ptr<ShellOperator> make_projector_operator(const DistributedProjector<double>& projector,
+                                                       SharedPetscOptions options) {
   const Projector<double>& local = projector.local();
   const ImageGeometry& g = local.image_geometry();
   const int detectors = local.beam_geometry().detectors;
@@ -21,7 +22,8 @@ std::unique_ptr<ShellOperator> make_projector_operator(const DistributedProjecto
     local.adjoint(*sinogram, *image);
     Kokkos::deep_copy(HostImage(x_partial, g.ny, g.nx), *image);
   };
-  return std::make_unique<ShellOperator>(projector.comm(), static_cast<PetscInt>(g.pixels()), rows, forward, adjoint);
+  return std::make_unique<ShellOperator>(projector.comm(), static_cast<PetscInt>(g.pixels()), rows, forward, adjoint,
+                                         std::move(options));
 }
 
 }  // namespace structura::tomography

@@ -10,7 +10,8 @@
 
 namespace structura::tomography {
 
-// `projector` must outlive the operator.
-std::unique_ptr<ShellOperator> make_projector_operator(const DistributedProjector<double>& projector);
+// `projector` must outlive the operator; options as ShellOperator's.
+std::unique_ptr<ShellOperator> make_projector_operator(const DistributedProjector<double>& projector,
+                                                       SharedPetscOptions options = nullptr);
 
 }  // namespace structura::tomography

@@ -180,6 +180,79 @@ def case_short_scan():
           f"360 degrees {np.mean(psnrs[full]):.2f} dB")
 
 
+def stage_status(result):
+    """{stage: status} of a result.h5 (stage names as "reconstruct/lsqr")."""
+    out = {}
+    with h5py.File(result, "r") as f:
+        f["stages"].visititems(lambda name, g: out.__setitem__(name, g.attrs["status"]) if "status" in g.attrs else None)
+    return {k: (v.decode() if isinstance(v, bytes) else v) for k, v in out.items()}
+
+
+def case_petsc_options():
+    """`<method>.petsc_options` reach the solver (ksp_max_it=3 gives LSQR 3
+    iterations where it otherwise stops at the discrepancy after ~10; CG 4),
+    are recorded in config.toml and as attributes of the method's group; a
+    malformed entry fails validation, a value PETSc rejects (ksp_type=nonsense)
+    or a name nobody reads fails the stage, each with status 2 naming the key
+    and without marking the stage done."""
+    import tomllib
+    methods = 'reconstruction.methods=["lsqr", "tikhonov"]'
+    with tempfile.TemporaryDirectory() as d0, tempfile.TemporaryDirectory() as d:
+        run("run", SMALL, "--ranks", 2, f"experiment.runs_dir={d0}", methods)
+        with h5py.File(result_file(d0), "r") as f:
+            plain = [int(f[f"reconstructions/lsqr/history/{p}"].attrs["iterations"]) for p in range(2)]
+            assert f["reconstructions/lsqr"].attrs["petsc_options"] in ("", b""), "no options: empty attribute"
+        assert all(i > 3 for i in plain), plain
+        run("run", SMALL, "--ranks", 2, f"experiment.runs_dir={d}", methods,
+            'lsqr.petsc_options=["ksp_max_it=3", "ksp_converged_reason"]', 'tikhonov.petsc_options=["ksp_max_it=4"]')
+        result = result_file(d)
+        with h5py.File(result, "r") as f:
+            for m, n, text in [("lsqr", 3, "ksp_max_it=3 ksp_converged_reason"), ("tikhonov", 4, "ksp_max_it=4")]:
+                g = f[f"reconstructions/{m}"]
+                attrs = {k: (v.decode() if isinstance(v, bytes) else v) for k, v in g.attrs.items()}
+                assert attrs["petsc_options"] == text, attrs
+                assert attrs["petsc_options_prefix"] == f"ct_{m}_", attrs
+                for p in range(2):
+                    assert g[f"history/{p}"].attrs["iterations"] == n, (m, p, g[f"history/{p}"].attrs["iterations"])
+        config = tomllib.loads((result.parent / "config.toml").read_text())
+        assert config["lsqr"]["petsc_options"] == ["ksp_max_it=3", "ksp_converged_reason"], config["lsqr"]
+        assert config["tikhonov"]["petsc_options"] == ["ksp_max_it=4"], config["tikhonov"]
+    p = run("validate", SMALL, 'lsqr.petsc_options=["-ksp_rtol", "1e-8"]', expect=2)
+    assert "lsqr.petsc_options" in p.stderr and "starts with '-'" in p.stderr, p.stderr
+    for option, words in [("ksp_type=nonsense", "nonsense"), ("ksp_monitr", "ksp_monitr")]:
+        with tempfile.TemporaryDirectory() as d:
+            p = run("run", SMALL, "--ranks", 2, f"experiment.runs_dir={d}", 'reconstruction.methods=["lsqr"]',
+                    f'lsqr.petsc_options=["{option}"]', expect=2)
+            assert "lsqr.petsc_options" in p.stderr and words in p.stderr, p.stderr
+            status = stage_status(result_file(d))
+            assert status.get("reconstruct/lsqr") != "done", status
+            assert status.get("sinograms") == "done", status
+    print(f"petsc_options: ksp_max_it=3 gives LSQR 3 iterations (without: {plain}), CG 4; recorded in config.toml "
+          "and as attributes; a malformed, rejected or unread option exits 2 naming the key")
+
+
+def case_no_ray_hits():
+    """beam.spacing=10 (48 detectors 10 apart around a 2 x 2 image: no ray
+    crosses it, A = 0; LSQR used to return NaN, stored as done with PSNR nan
+    and exit 0) is refused by validate and run with status 2 naming
+    beam.spacing; nothing is written. A spacing that still catches the image
+    (0.5: the central detectors) runs, and every stored image and metric is finite."""
+    with tempfile.TemporaryDirectory() as d:
+        p = run("validate", SMALL, "beam.spacing=10", expect=2)
+        assert "beam.spacing" in p.stderr and "no ray crosses the image" in p.stderr, p.stderr
+        p = run("run", SMALL, f"experiment.runs_dir={d}", "beam.spacing=10", expect=2)
+        assert "beam.spacing" in p.stderr, p.stderr
+        assert not any(pathlib.Path(d).iterdir()), "a refused geometry wrote files"
+        run("run", SMALL, f"experiment.runs_dir={d}", "beam.spacing=0.5")
+        result = result_file(d)
+        assert all(v == "done" for v in stage_status(result).values()), stage_status(result)
+        with h5py.File(result, "r") as f:
+            for m in METHODS:
+                assert np.all(np.isfinite(f[f"reconstructions/{m}/images"][()])), m
+                assert np.all(np.isfinite(f[f"metrics/{m}/psnr"][()])), (m, f[f"metrics/{m}/psnr"][()])
+    print("no_ray_hits: beam.spacing=10 refused naming beam.spacing, nothing written; spacing 0.5 runs, all finite")
+
+
 PLOTS = ["reconstructions.png", "convergence.png", "metrics.png"]
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 

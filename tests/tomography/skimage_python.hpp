@@ -48,7 +48,9 @@ public:
   }
   // Runs skimage_reference.py ARGS; its standard output lands in `out`.
   bool run(const std::string& args, std::string& out) const {
-    const auto script = std::filesystem::path(__FILE__).parent_path() / "skimage_reference.py";
+    // Not __FILE__: with ccache's base_dir it is relative to the build
+    // directory, and ctest runs the test elsewhere.
+    const auto script = std::filesystem::path(STRUCTURA_TOMOGRAPHY_TESTS) / "skimage_reference.py";
     REQUIRE_MESSAGE(std::filesystem::exists(script), "missing " << script);
     const std::string cmd = interpreter() + " " + script.string() + " " + args + " 2>&1";
     FILE* pipe = ::popen(cmd.c_str(), "r");

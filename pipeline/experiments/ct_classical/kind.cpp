@@ -12,9 +12,11 @@
 #include <cmath>
 #include <numbers>
 
+#include "experiments/ct_classical/petsc.hpp"
 #include "experiments/ct_classical/settings.hpp"
 #include "experiments/ct_classical/stages.hpp"
 #include "experiments/kind.hpp"
+#include "tomography/coverage.hpp"
 #include "tomography/parker.hpp"
 
 namespace structura::pipeline::ct_classical {
@@ -63,8 +65,13 @@ Schema make_schema() {
   s.add({"sirt.relaxation", Type::Float, 1.0, "SIRT: relaxation omega in (0, 2)", 1e-300, 2.0});
   s.add({"sirt.nonnegative", Type::Bool, true, "SIRT: project onto x >= 0 after each step"});
   s.add({"lsqr.max_iterations", Type::Int, std::int64_t{100}, "LSQR: most iterations", 1.0});
+  s.add({"lsqr.petsc_options", Type::StringList, V{},
+         "LSQR: PETSc options for its KSP/PC/Mat/Vec, \"name=value\" or \"name\" without '-' (e.g. "
+         "\"ksp_rtol=1e-8\", \"ksp_monitor_true_residual\"), read under the prefix ct_lsqr_ from a private database"});
   s.add({"tikhonov.alpha", Type::Float, 1e-2, "Tikhonov: weight alpha of ||x||^2", 1e-300});
   s.add({"tikhonov.iterations", Type::Int, std::int64_t{200}, "Tikhonov: most CG iterations", 1.0});
+  s.add({"tikhonov.petsc_options", Type::StringList, V{},
+         "Tikhonov: PETSc options for its CG KSP/PC/Mat/Vec, as lsqr.petsc_options, under the prefix ct_tikhonov_"});
   s.add({"tv.lambda", Type::Float, 3e-5,
          "TV: weight of the total variation (its scale grows with the grid; ~ angles / n)", 0.0});
   s.add({"tv.iterations", Type::Int, std::int64_t{500}, "TV: PDHG iterations", 1.0});
@@ -99,6 +106,16 @@ void check(const Config& c) {
       }
     }
   }
+  {
+    const ct_classical::Settings s = ct_classical::read_settings(c);
+    if (!tomography::some_ray_crosses_image(s.image, s.beam))
+      c.fail("beam.spacing",
+             fmt::format("no ray crosses the image: {} detectors {:g} apart (offsets up to {:g}) miss the {:g} x {:g} "
+                         "image at every angle; use a smaller spacing (0: just covering the image)",
+                         s.beam.detectors, s.beam.detector_spacing,
+                         (s.beam.detectors - 1) / 2.0 * s.beam.detector_spacing, s.image.width, s.image.height));
+  }
+  ct_classical::check_petsc_settings(c);
   const double tau = c.get_float("discrepancy.tau");
   if (tau != 0 && tau < 1) c.fail("discrepancy.tau", fmt::format("must be 0 (off) or >= 1, got {:g}", tau));
   if (c.get_float("sirt.relaxation") >= 2) c.fail("sirt.relaxation", "must be below 2");

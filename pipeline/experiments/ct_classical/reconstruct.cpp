@@ -3,7 +3,11 @@
 // angles (the projector's block partition) and the library's collective
 // solvers return the whole image on every rank, equal to the one-rank image
 // to rounding; rank 0 writes it. The discrepancy principle (sirt, lsqr) uses
-// the exact noise norm the `sinograms` stage stored.
+// the exact noise norm the `sinograms` stage stored. Every image is checked
+// for NaN/Inf before anything is written: a non-finite reconstruction stops
+// the stage (NumericalError), it is never stored as a result. The PETSc
+// methods read `<method>.petsc_options` (ct_petsc.hpp), recorded as
+// attributes of their group.
 #include <fmt/format.h>
 
 #include <chrono>
@@ -11,6 +15,7 @@
 #include <optional>
 
 #include "experiments/ct_classical/data_io.hpp"
+#include "experiments/ct_classical/petsc.hpp"
 #include "experiments/ct_classical/settings.hpp"
 #include "experiments/ct_classical/stages.hpp"
 #include "run/collective_errors.hpp"
@@ -95,12 +100,16 @@ void reconstruct(StageContext& ctx, const std::string& method) {
                      .nonnegative = c.get_bool("sirt.nonnegative"),
                      .discrepancy = rule}));
     } else if (method == "lsqr") {
-      h = from(lsqr(*A, y, x, {.max_iterations = static_cast<int>(c.get_int("lsqr.max_iterations")), .discrepancy = rule}));
+      h = from(lsqr(*A, y, x,
+                    {.max_iterations = static_cast<int>(c.get_int("lsqr.max_iterations")),
+                     .discrepancy = rule,
+                     .petsc = petsc_settings(c, "lsqr")}));
       h.residual_meaning = "LSQR's estimate of ||A x_k - y||, k = 0 .. iterations";
     } else if (method == "tikhonov") {
       h = from(tikhonov(*A, y, x,
                         {.alpha = c.get_float("tikhonov.alpha"),
-                         .max_iterations = static_cast<int>(c.get_int("tikhonov.iterations"))}));
+                         .max_iterations = static_cast<int>(c.get_int("tikhonov.iterations")),
+                         .petsc = petsc_settings(c, "tikhonov")}));
       h.residual_meaning = "CG residual of the normal equations ||A^T y - (A^T A + alpha I) x_k||";
     } else if (method == "tv") {
       const TvPdhgHistory t = tv_pdhg(*A, y, x,
@@ -110,6 +119,9 @@ void reconstruct(StageContext& ctx, const std::string& method) {
       h = History{t.residual_norms, t.primal, t.gap, t.iterations, "iterations", false,
                   "||A x_k - y|| after each iteration k = 1 .. iterations"};
     }
+    if (!all_finite(x))
+      throw NumericalError(fmt::format(
+          "reconstruct/{}: the reconstruction of phantom {} has NaN or Inf pixels; nothing is stored", method, p));
     to_host(x, images.data() + p * n * n);
     progress.update(p + 1);
   }
@@ -124,6 +136,12 @@ void reconstruct(StageContext& ctx, const std::string& method) {
   g.set_attribute("seconds", seconds);
   if (method == "fbp") g.set_attribute("filter", c.get_string("fbp.filter"));
   if (method == "tv") g.set_attribute("operator_norm", norm);
+  for (const std::string& m : petsc_methods())
+    if (method == m) {
+      const PetscSettings petsc_options = petsc_settings(c, m);
+      g.set_attribute("petsc_options", fmt::format("{}", fmt::join(petsc_options.options, " ")));
+      g.set_attribute("petsc_options_prefix", petsc_options.prefix);
+    }
   if (method != "fbp")
     for (std::int64_t p = 0; p < s.phantoms; ++p)
       write_history(g.require_group(fmt::format("history/{}", p)), histories[p]);
