@@ -92,7 +92,7 @@ printf '%-44s %8s  %s\n' "raw HDF5 output (no overlap), 2 ranks, every ${every} 
   "$(awk -v e="$io2" 'BEGIN { printf "%.1f%%", 100 * e }')" "$(check "$io2" '<=' 0.10)"
 grep -h "process peak RSS" "$out1" "$out2" | sed 's/^/  /'
 echo "  (the output overhead of a real run, with frames written while the next is computed:"
-echo "   tests/benchmarks/run_pipeline_output.sh $1)"
+echo "   tests/benchmarks/run_pipeline_output.sh $build)"
 
 # ---- README block -------------------------------------------------------------------
 cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
