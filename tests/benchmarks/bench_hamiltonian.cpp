@@ -3,8 +3,10 @@
 // H = 0.1 with q in [-0.5, 0.5]^2. Three parts, chosen with --part:
 //
 //   throughput  one rank: advance_fixed (the Kokkos kernel) against a plain
-//               structure-of-arrays loop and Boost.Odeint's velocity_verlet,
-//               measured in the same run, Stormer-Verlet and triple jump.
+//               structure-of-arrays loop chunked to stay in L1 (same steps,
+//               same arithmetic) and against Boost.Odeint's own symplectic
+//               steppers at matched energy error (time to solution),
+//               Stormer-Verlet and triple jump, measured in the same run.
 //   scaling     every rank integrates its block of a large ensemble; the time
 //               is the maximum over ranks after a barrier. Run it under
 //               mpirun -n 1 and -n 2 (run_hamiltonian.sh does) and pass the
@@ -28,6 +30,7 @@
 #include <fstream>
 #include <functional>
 #include <iostream>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -67,6 +70,7 @@ struct Options {
   std::uint64_t seed = 20240611;
 
   std::int64_t trajectories = 100000;
+  std::int64_t accuracy_trajectories = 2000;  // measured for energy errors (every k-th)
   std::int64_t steps = 1000;
   int reps = 5;
 
@@ -184,15 +188,124 @@ double max_energy_error(const hm::System& sys, const hm::Ensemble& e, double h0)
 
 // ---- part 1: one-rank throughput against the peers ------------------------------------
 
+// Every stride-th trajectory: the ensemble on which energy errors are
+// measured (the accuracy side of the comparison is untimed; a subset keeps
+// the step-size searches short).
+sb::PlainState subset(const sb::PlainState& s, std::size_t stride) {
+  sb::PlainState r;
+  for (std::size_t i = 0; i < s.size(); i += stride) {
+    r.q0.push_back(s.q0[i]), r.q1.push_back(s.q1[i]), r.p0.push_back(s.p0[i]), r.p1.push_back(s.p1[i]);
+  }
+  return r;
+}
+
+hm::Ensemble from_plain(const sb::PlainState& s) {
+  hm::Ensemble e(0, static_cast<std::int64_t>(s.size()), 2);
+  auto q = Kokkos::create_mirror_view(e.q);
+  auto p = Kokkos::create_mirror_view(e.p);
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const int k = static_cast<int>(i);
+    q(k, 0) = s.q0[i], q(k, 1) = s.q1[i], p(k, 0) = s.p0[i], p(k, 1) = s.p1[i];
+  }
+  Kokkos::deep_copy(e.q, q);
+  Kokkos::deep_copy(e.p, p);
+  return e;
+}
+
+// Largest |H - H(start)| over the trajectories and over the states after
+// every step: advance_fixed one step at a time (the same arithmetic as one
+// call of `steps` steps).
+double kernel_max_energy_error(const hm::System& sys, hm::Method m, const sb::PlainState& s, double h,
+                               std::int64_t steps) {
+  hm::Ensemble e = from_plain(s);
+  Kokkos::View<double*, structura::MemSpace> h0("h0", e.size()), hk("h", e.size());
+  hm::energies(sys, e, h0);
+  auto start = Kokkos::create_mirror_view_and_copy(structura::HostSpace(), h0);
+  double worst = 0.0;
+  for (std::int64_t k = 0; k < steps; ++k) {
+    hm::advance_fixed(sys, m, e, h, 1);
+    hm::energies(sys, e, hk);
+    auto now = Kokkos::create_mirror_view_and_copy(structura::HostSpace(), hk);
+    for (std::int64_t i = 0; i < e.size(); ++i) {
+      const double d = std::abs(now(static_cast<int>(i)) - start(static_cast<int>(i)));
+      worst = d > worst || std::isnan(d) ? d : worst;
+    }
+  }
+  return worst;
+}
+
+// The smallest number of steps N over [0, t_end] (to within 1 %) whose
+// largest energy error error(N) is at most `target`, for a method of order
+// `order`, starting the search at `start`: power-law predictions until the
+// answer is bracketed, then bisection. Returns 0 if more than `cap` steps
+// would be needed (a 2nd-order stepper against a 4th-order target: its
+// time to solution is not worth measuring).
+template <class Error>
+std::int64_t steps_for_energy_error(Error&& error, double target, int order, std::int64_t start, std::int64_t cap,
+                                    double& found) {
+  std::int64_t too_few = 0, enough = 0;  // 0: not known yet
+  std::int64_t n = start;
+  for (int it = 0; it < 60; ++it) {
+    const double e = error(n);
+    if (e <= target) {
+      enough = n;
+      found = e;
+    } else {
+      too_few = n;
+      if (enough == 0) found = e;  // reported when the cap is hit
+    }
+    if (enough > 0 && enough - too_few <= std::max<std::int64_t>(1, enough / 100)) return enough;
+    if (enough > 0 && too_few > 0) {
+      n = (too_few + enough) / 2;
+    } else {
+      const double scale = std::isfinite(e) && e > 0 ? std::pow(e / target, 1.0 / order) : 2.0;
+      n = enough == 0 ? std::max(n + 1, static_cast<std::int64_t>(std::ceil(n * scale * 1.02)))
+                      : std::max<std::int64_t>(1, std::min(n - 1, static_cast<std::int64_t>(n * scale * 0.98)));
+    }
+    if (enough == 0 && n > cap) return 0;
+  }
+  throw structura::NumericalError(fmt::format("the step-count search for energy error {} did not settle", target));
+}
+
 struct Measured {
   std::vector<double> seconds;
   sb::PeakRss rss;
-  double diff = 0.0;  // max |final state - structura's final state|
+  double diff = 0.0;  // max |final state - reference's final state|
+  double seconds_median() const { return sb::median(seconds); }
+};
+
+// Runs f once per chunk size (twice, keeping the faster) and returns the
+// chunk size that was fastest: the peer at its best on this machine.
+template <class F>
+int fastest_chunk(std::span<const int> chunks, F&& f, std::string& report) {
+  int best = chunks[0];
+  double best_s = 1e300;
+  for (int c : chunks) {
+    const double s = std::min(sb::cpu_time_seconds([&] { f(c); }), sb::cpu_time_seconds([&] { f(c); }));
+    report += fmt::format(" {}:{:.4f}s", c, s);
+    if (s < best_s) best_s = s, best = c;
+  }
+  return best;
+}
+
+// One Odeint stepper at the step count that matches structura's energy error.
+struct OdeintAtMatch {
+  sb::OdeintStepperInfo stepper;
+  std::int64_t steps = 0;
+  double energy_error = 0.0;
+  int chunk = 0;  // of the ensemble layout
+  Measured per_trajectory, ensemble;
+  double best_seconds() const {
+    return std::min(per_trajectory.seconds_median(), ensemble.seconds_median());
+  }
 };
 
 struct ThroughputRow {
   hm::Method method;
-  Measured kokkos, plain, tiled, odeint;
+  double energy_error = 0.0;  // structura's, over the run, on the subset
+  int plain_chunk = 0;
+  Measured kokkos, plain;
+  std::vector<OdeintAtMatch> odeint;
 };
 
 void run_throughput(const Options& o, const Comm& comm, Markdown& md) {
@@ -203,57 +316,108 @@ void run_throughput(const Options& o, const Comm& comm, Markdown& md) {
   const hm::System sys = henon_heiles(o);
   const std::int64_t n = o.trajectories;
   const double traj_steps = static_cast<double>(n) * static_cast<double>(o.steps);
+  const double t_end = o.dt * static_cast<double>(o.steps);
 
   hm::Ensemble initial(0, n, 2);
   hm::sample_initial_conditions(sys, shell(o), o.seed, initial);
   const double shell_error = max_energy_error(sys, initial, o.energy);
   const sb::PlainState plain_initial = to_plain(initial);
+  const std::size_t stride =
+      std::max<std::size_t>(1, plain_initial.size() / static_cast<std::size_t>(std::max<std::int64_t>(1, o.accuracy_trajectories)));
+  const sb::PlainState accuracy_set = subset(plain_initial, stride);
+  fmt::print("\n== throughput ==\n");
 
   std::vector<ThroughputRow> rows;
   for (hm::Method m : {hm::Method::StormerVerlet, hm::Method::TripleJump4}) {
-    ThroughputRow row{m, {}, {}, {}, {}};
+    ThroughputRow row{m, 0.0, 0, {}, {}, {}};
     const bool verlet = m == hm::Method::StormerVerlet;
     auto plain_fn = verlet ? sb::plain_verlet : sb::plain_triple_jump4;
-    auto tiled_fn = verlet ? sb::tiled_verlet : sb::tiled_triple_jump4;
-    auto odeint_fn = verlet ? sb::odeint_verlet : sb::odeint_triple_jump4;
 
     // Warm-up: touches every page and instruction once.
     {
       hm::Ensemble e = initial.clone();
       hm::advance_fixed(sys, m, e, o.dt, 10);
       sb::PlainState s = plain_initial;
-      plain_fn(s, o.lambda, o.dt, 10);
-      tiled_fn(s, o.lambda, o.dt, 10);
-      odeint_fn(s, o.lambda, o.dt, 10);
+      plain_fn(s, o.lambda, o.dt, 10, 16);
     }
+    // The peers at their best: the fastest chunk size of the plain loop.
+    std::string chunk_report;
+    row.plain_chunk = fastest_chunk(sb::plain_chunk_sizes, [&](int c) {
+      sb::PlainState s = plain_initial;
+      plain_fn(s, o.lambda, o.dt, o.steps, c);
+    }, chunk_report);
+    fmt::print("{}: plain loop chunk sizes{} -> {}\n", method_name(m), chunk_report, row.plain_chunk);
+
+    // Matched accuracy: each Odeint stepper at the step count whose largest
+    // energy error over [0, t_end] is at most structura's.
+    row.energy_error = kernel_max_energy_error(sys, m, accuracy_set, o.dt, o.steps);
+    for (const auto& st : sb::odeint_steppers) {
+      OdeintAtMatch x;
+      x.stepper = st;
+      x.steps = steps_for_energy_error(
+          [&](std::int64_t k) {
+            return sb::odeint_max_energy_error(accuracy_set, st.stepper, o.lambda, t_end / static_cast<double>(k), k);
+          },
+          row.energy_error, st.order, o.steps, 10 * o.steps, x.energy_error);
+      if (x.steps == 0) {
+        fmt::print("{}: Odeint {} needs more than {} steps for energy error {:.3e} (error {:.3e} there): not timed\n",
+                   method_name(m), st.name, 10 * o.steps, row.energy_error, x.energy_error);
+        row.odeint.push_back(std::move(x));
+        continue;
+      }
+      const double h = t_end / static_cast<double>(x.steps);
+      std::string report;
+      x.chunk = fastest_chunk(sb::odeint_chunk_sizes, [&](int c) {
+        sb::PlainState s = plain_initial;
+        sb::odeint_ensemble(s, st.stepper, o.lambda, h, x.steps, c);
+      }, report);
+      fmt::print("{}: Odeint {} matches energy error {:.3e} with {} steps (error {:.3e}); ensemble chunk sizes{} -> {}\n",
+                 method_name(m), st.name, row.energy_error, x.steps, x.energy_error, report, x.chunk);
+      row.odeint.push_back(std::move(x));
+    }
+    std::fflush(stdout);
+
     hm::Ensemble e_final;
-    sb::PlainState plain_final, tiled_final, odeint_final;
+    sb::PlainState plain_final;
+    std::vector<sb::PlainState> per_traj_final(row.odeint.size()), ensemble_final(row.odeint.size());
     // Interleaved repetitions: a disturbance on the shared machine hits all
-    // three implementations rather than one.
+    // implementations rather than one.
     for (int r = 0; r < o.reps; ++r) {
       hm::Ensemble e = initial.clone();
       row.kokkos.rss.measure([&] {
-        row.kokkos.seconds.push_back(sb::time_seconds([&] { hm::advance_fixed(sys, m, e, o.dt, o.steps); }));
+        row.kokkos.seconds.push_back(sb::cpu_time_seconds([&] { hm::advance_fixed(sys, m, e, o.dt, o.steps); }));
       });
       sb::PlainState s = plain_initial;
-      row.plain.rss.measure(
-          [&] { row.plain.seconds.push_back(sb::time_seconds([&] { plain_fn(s, o.lambda, o.dt, o.steps); })); });
-      sb::PlainState st = plain_initial;
-      row.tiled.rss.measure(
-          [&] { row.tiled.seconds.push_back(sb::time_seconds([&] { tiled_fn(st, o.lambda, o.dt, o.steps); })); });
-      sb::PlainState so = plain_initial;
-      row.odeint.rss.measure(
-          [&] { row.odeint.seconds.push_back(sb::time_seconds([&] { odeint_fn(so, o.lambda, o.dt, o.steps); })); });
+      row.plain.rss.measure([&] {
+        row.plain.seconds.push_back(sb::cpu_time_seconds([&] { plain_fn(s, o.lambda, o.dt, o.steps, row.plain_chunk); }));
+      });
+      for (std::size_t k = 0; k < row.odeint.size(); ++k) {
+        auto& x = row.odeint[k];
+        if (x.steps == 0) continue;
+        const double h = t_end / static_cast<double>(x.steps);
+        sb::PlainState a = plain_initial, b = plain_initial;
+        x.per_trajectory.rss.measure([&] {
+          x.per_trajectory.seconds.push_back(
+              sb::cpu_time_seconds([&] { sb::odeint_per_trajectory(a, x.stepper.stepper, o.lambda, h, x.steps); }));
+        });
+        x.ensemble.rss.measure([&] {
+          x.ensemble.seconds.push_back(
+              sb::cpu_time_seconds([&] { sb::odeint_ensemble(b, x.stepper.stepper, o.lambda, h, x.steps, x.chunk); }));
+        });
+        if (r == o.reps - 1) per_traj_final[k] = std::move(a), ensemble_final[k] = std::move(b);
+      }
       if (r == o.reps - 1) {
         e_final = e;
         plain_final = std::move(s);
-        tiled_final = std::move(st);
-        odeint_final = std::move(so);
       }
     }
     row.plain.diff = max_abs_diff(e_final, plain_final);
-    row.tiled.diff = max_abs_diff(e_final, tiled_final);
-    row.odeint.diff = max_abs_diff(e_final, odeint_final);
+    for (std::size_t k = 0; k < row.odeint.size(); ++k) {
+      if (row.odeint[k].steps == 0) continue;
+      // The two layouts do the same arithmetic: their final states agree.
+      row.odeint[k].ensemble.diff = max_abs_diff(from_plain(per_traj_final[k]), ensemble_final[k]);
+      row.odeint[k].per_trajectory.diff = max_abs_diff(e_final, per_traj_final[k]);
+    }
     const double drift = max_energy_error(sys, e_final, o.energy);
     if (!std::isfinite(drift) || drift > 1e-2)
       throw structura::NumericalError(fmt::format("{}: energy error {} after the run", method_name(m), drift));
@@ -262,57 +426,98 @@ void run_throughput(const Options& o, const Comm& comm, Markdown& md) {
 
   // ---- report ----
   const std::string setup = fmt::format(
-      "Henon-Heiles (lambda = {}), {} trajectories x {} steps, dt = {}, shell H = {} with q in [-{}, {}]^2, "
-      "1 rank, Kokkos {}, median of {} repetitions",
-      o.lambda, n, o.steps, o.dt, o.energy, o.q_box, o.q_box, structura::execution_space_description(), o.reps);
-  fmt::print("\n== throughput ==\n{}\n(sampled energies within {:.1e} of the shell)\n\n", setup, shell_error);
-  fmt::print("{:<13} {:<34} {:>9} {:>9} {:>9} {:>14} {:>14} {:>12} {:>9}\n", "method", "implementation", "median s",
-             "min s", "max s", "Mtraj-steps/s", "structura/peer", "max|diff|", "RSS MiB");
+      "Henon-Heiles (lambda = {}), {} trajectories over t = [0, {}] (structura: {} steps of dt = {}), shell H = {} "
+      "with q in [-{}, {}]^2, 1 rank, one thread, Kokkos {}, median of {} repetitions of the process's CPU time (the machine is shared: "
+      "CPU time leaves out the time other processes held the core)",
+      o.lambda, n, t_end, o.steps, o.dt, o.energy, o.q_box, o.q_box, structura::execution_space_description(),
+      o.reps);
+  const std::string accuracy = fmt::format(
+      "energy error = max over {} of the trajectories (every {}th) and over all steps of |H - H(0)|",
+      accuracy_set.size(), stride);
+  fmt::print("\n{}\n(sampled energies within {:.1e} of the shell)\n{}\n\n", setup, shell_error, accuracy);
   md.section("throughput");
-  md.line("**Throughput** — {}. Throughput in 10^6 trajectory-steps per second; "
-          "*structura / peer* > 1 means structura is faster.",
+  md.line("**Throughput** — {}. *structura / peer* = time of the peer / time of structura (> 1: structura is "
+          "faster).",
           setup);
+  md.line("");
+  md.line("Same method, same steps:");
   md.line("");
   md.line("| method | implementation | time [s] | 10^6 traj-steps/s | structura / peer | max abs diff vs structura | "
           "peak RSS [MiB] |");
   md.line("|---|---|---:|---:|---:|---:|---:|");
+  fmt::print("{:<13} {:<40} {:>9} {:>9} {:>9} {:>14} {:>14} {:>10} {:>8}\n", "method", "implementation", "median s",
+             "min s", "max s", "Mtraj-steps/s", "structura/peer", "max|diff|", "RSS MiB");
   for (const auto& row : rows) {
-    const double tk = sb::median(row.kokkos.seconds);
-    const std::string verlet = row.method == hm::Method::StormerVerlet ? "velocity_verlet"
-                                                                       : "velocity_verlet x3 (w1, w0, w1)";
-    struct Line {
-      std::string impl;
-      const Measured* m;
-    };
-    const Line lines[] = {{"structura advance_fixed (Kokkos)", &row.kokkos},
-                          {"plain SoA loop", &row.plain},
-                          {"plain SoA loop, 16 lanes tiled", &row.tiled},
-                          {"Boost.Odeint " + verlet, &row.odeint}};
-    for (const auto& l : lines) {
-      const double t = sb::median(l.m->seconds);
-      const bool self = l.m == &row.kokkos;
-      const std::string ratio = self ? "-" : fmt::format("{:.2f}", t / tk);
-      const std::string diff = self ? "-" : fmt::format("{:.1e}", l.m->diff);
-      fmt::print("{:<13} {:<34} {:>9.4f} {:>9.4f} {:>9.4f} {:>14.1f} {:>14} {:>12} {:>9.1f}\n",
-                 self ? method_name(row.method) : "", l.impl.substr(0, 34), t, sb::min_of(l.m->seconds),
-                 sb::max_of(l.m->seconds), traj_steps / t / 1e6, ratio, diff, l.m->rss.mib);
-      md.line("| {} | {} | {:.4f} | {:.1f} | {} | {} | {:.1f} |", self ? method_name(row.method) : "", l.impl, t,
-              traj_steps / t / 1e6, self ? "—" : ratio + "×", self ? "—" : diff, l.m->rss.mib);
+    const double tk = row.kokkos.seconds_median();
+    const std::string plain = fmt::format("plain SoA loop, chunks of {} (L1), vectorised", row.plain_chunk);
+    for (const auto* l : {&row.kokkos, &row.plain}) {
+      const bool self = l == &row.kokkos;
+      const double t = l->seconds_median();
+      const std::string impl = self ? "structura advance_fixed (Kokkos)" : plain;
+      fmt::print("{:<13} {:<40} {:>9.4f} {:>9.4f} {:>9.4f} {:>14.1f} {:>14} {:>10} {:>8.1f}\n",
+                 self ? method_name(row.method) : "", impl, t, sb::min_of(l->seconds), sb::max_of(l->seconds),
+                 traj_steps / t / 1e6, self ? "-" : fmt::format("{:.2f}", t / tk),
+                 self ? "-" : fmt::format("{:.1e}", l->diff), l->rss.mib);
+      md.line("| {} | {} | {:.4f} | {:.0f} | {} | {} | {:.1f} |", self ? method_name(row.method) : "", impl, t,
+              traj_steps / t / 1e6, self ? "—" : fmt::format("**{:.2f}×**", t / tk),
+              self ? "—" : fmt::format("{:.1e}", l->diff), l->rss.mib);
     }
-    fmt::print("RESULT part=throughput method={} kokkos_s={:.6g} plain_s={:.6g} tiled_s={:.6g} odeint_s={:.6g} "
-               "vs_plain={:.4f} vs_tiled={:.4f} vs_odeint={:.4f} diff_plain={:.3g} diff_tiled={:.3g} "
-               "diff_odeint={:.3g}\n",
-               method_name(row.method), tk, sb::median(row.plain.seconds), sb::median(row.tiled.seconds),
-               sb::median(row.odeint.seconds), sb::median(row.plain.seconds) / tk, sb::median(row.tiled.seconds) / tk,
-               sb::median(row.odeint.seconds) / tk, row.plain.diff, row.tiled.diff, row.odeint.diff);
   }
   md.line("");
-  md.line("Odeint's velocity Verlet is the kick-drift-kick form, structura's the drift-kick-drift form: their final "
-          "states differ at O(dt^2) (Verlet) and O(dt^4) (triple jump); the plain loop does structura's arithmetic.");
+  md.line("Boost.Odeint's own symplectic steppers at matched accuracy: for each structura method, the fewest steps "
+          "over the same t_end (to 1 %) at which the Odeint stepper's energy error is at most structura's ({}); "
+          "time to solution of the whole ensemble, one trajectory at a time (`std::array<double, 2>`) and as "
+          "chunks of C trajectories in one state (`std::array<double, 2C>`, C the fastest of {{8, …, 128}}).",
+          accuracy);
   md.line("");
-  fmt::print("\nstructura/peer = time of the peer / time of structura (> 1: structura is faster).\n"
-             "max|diff| = largest |coordinate difference| of the final states against structura's; odeint is KDK,\n"
-             "structura DKD, so they differ at O(dt^2) for Verlet, O(dt^4) for the triple jump.\n");
+  md.line("| target: structura method (energy error) | Odeint stepper | steps | energy error | force evaluations | "
+          "one at a time [s] | ensemble state [s] (C) | structura / Odeint (faster layout) | peak RSS [MiB] |");
+  md.line("|---|---|---:|---:|---:|---:|---:|---:|---:|");
+  fmt::print("\nmatched energy error ({}):\n", accuracy);
+  fmt::print("{:<28} {:<34} {:>6} {:>10} {:>8} {:>10} {:>10} {:>5} {:>10} {:>9}\n", "target", "Odeint stepper",
+             "steps", "E error", "f-evals", "1-at-a-time", "ensemble", "C", "struct/ode", "diff C/1");
+  for (const auto& row : rows) {
+    const double tk = row.kokkos.seconds_median();
+    md.line("| {} ({:.2e}), {:.4f} s | | {} | | {} | | | | {:.1f} |", method_name(row.method), row.energy_error, tk,
+            o.steps, o.steps * hm::info(row.method).force_evaluations, row.kokkos.rss.mib);
+    fmt::print("{:<28} {:<34} {:>6} {:>10.3e} {:>8} {:>10.4f} {:>10} {:>5} {:>10} {:>9}\n",
+               fmt::format("{} {:.4f}s", method_name(row.method), tk), "(structura)", o.steps, row.energy_error,
+               o.steps * hm::info(row.method).force_evaluations, tk, "", "", "", "");
+    double best = 1e300;
+    for (const auto& x : row.odeint) {
+      if (x.steps == 0) {
+        fmt::print("{:<28} {:<34} {:>6} {:>10} (not timed)\n", "", x.stepper.name, fmt::format(">{}", 10 * o.steps),
+                   fmt::format(">{:.1e}", row.energy_error));
+        md.line("| | `{}` | > {} | | | not timed | | | |", x.stepper.name, 10 * o.steps);
+        continue;
+      }
+      const double t1 = x.per_trajectory.seconds_median(), te = x.ensemble.seconds_median();
+      best = std::min(best, x.best_seconds());
+      fmt::print("{:<28} {:<34} {:>6} {:>10.3e} {:>8} {:>10.4f} {:>10.4f} {:>5} {:>10.2f} {:>9.1e}\n", "",
+                 x.stepper.name, x.steps, x.energy_error, x.steps * x.stepper.force_evaluations, t1, te, x.chunk,
+                 x.best_seconds() / tk, x.ensemble.diff);
+      md.line("| | `{}` | {} | {:.2e} | {} | {:.4f} | {:.4f} ({}) | **{:.2f}×** | {:.1f} |", x.stepper.name, x.steps,
+              x.energy_error, x.steps * x.stepper.force_evaluations, t1, te, x.chunk, x.best_seconds() / tk,
+              std::max(x.per_trajectory.rss.mib, x.ensemble.rss.mib));
+    }
+    fmt::print("RESULT part=throughput method={} kokkos_s={:.6g} plain_s={:.6g} plain_chunk={} vs_plain={:.4f} "
+               "diff_plain={:.3g} energy_error={:.4g} odeint_best_s={:.6g} vs_odeint={:.4f}\n",
+               method_name(row.method), tk, row.plain.seconds_median(), row.plain_chunk,
+               row.plain.seconds_median() / tk, row.plain.diff, row.energy_error, best, best / tk);
+  }
+  md.line("");
+  md.line("Force evaluations per trajectory over the run, as each implementation computes them (Odeint's "
+          "symplectic_rkn steppers evaluate the force in their last stage too, whose coefficient is 0). The two "
+          "Odeint layouts do the same arithmetic (final states equal to {:.0e}).",
+          [&] {
+            double d = 0;
+            for (const auto& r : rows)
+              for (const auto& x : r.odeint) d = std::max(d, x.ensemble.diff);
+            return d;
+          }());
+  md.line("");
+  fmt::print("\nstructura/peer = time of the peer / time of structura (> 1: structura is faster); struct/ode uses "
+             "the faster Odeint layout.\ndiff C/1 = max |difference| between Odeint's two layouts' final states.\n");
 }
 
 // ---- part 2: strong scaling -----------------------------------------------------------
@@ -598,6 +803,9 @@ int main(int argc, char** argv) {
   app.add_option("--trajectories", o.trajectories, "throughput: trajectories")->capture_default_str();
   app.add_option("--steps", o.steps, "throughput: steps")->capture_default_str();
   app.add_option("--reps", o.reps, "throughput: repetitions")->capture_default_str();
+  app.add_option("--accuracy-trajectories", o.accuracy_trajectories,
+                 "throughput: about this many trajectories (every k-th) give the energy errors matched")
+      ->capture_default_str();
   app.add_option("--scaling-trajectories", o.scaling_trajectories, "scaling: global trajectories")
       ->capture_default_str();
   app.add_option("--scaling-steps", o.scaling_steps, "scaling: steps")->capture_default_str();

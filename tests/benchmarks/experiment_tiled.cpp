@@ -2,7 +2,8 @@
 // fixed-step kernel of hamiltonian/ensemble.cpp. The former kernel ran one
 // trajectory's 1000-step dependency chain at a time, bound by floating-point
 // latency; these variants advance a tile of W trajectories in lock-step. The
-// shipped advance_fixed (16 lanes, coordinate-major tile) is the first row.
+// shipped advance_fixed (64 lanes for systems of up to 2 degrees of freedom,
+// 16 otherwise; coordinate-major tile) is the first row.
 //
 //   current   Kokkos::parallel_for over trajectories, fixed_steps on doubles
 //             (the former kernel: one trajectory per work item)

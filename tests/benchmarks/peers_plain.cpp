@@ -1,17 +1,19 @@
-// Hand-written peer loops. The arithmetic mirrors verlet_step and
+// The hand-written peer loop. The arithmetic mirrors verlet_step and
 // triple_jump4_step in hamiltonian/integrators.hpp operation by operation, so
 // the final states agree with the Kokkos kernel to rounding (FMA contraction
 // may differ between translation units).
-#include "peers.hpp"
+#include <stdexcept>
+#include <string>
 
 #include "hamiltonian/integrators.hpp"  // the triple-jump coefficients only
+#include "peers.hpp"
 
 namespace structura::bench {
 
 namespace {
 
 // One step of each method for one Henon-Heiles trajectory (q0, q1, p0, p1) =
-// (a, b, c, d), shared by the one-at-a-time and the tiled loops.
+// (a, b, c, d).
 inline void verlet(double& a, double& b, double& c, double& d, double lambda, double h) {
   a += 0.5 * h * c;
   b += 0.5 * h * d;
@@ -39,58 +41,29 @@ inline void triple_jump4(double& a, double& b, double& c, double& d, double lamb
   b += drift[3] * h * d;
 }
 
-// One trajectory at a time: its whole run in registers, then the next.
-template <class Step>
-void one_at_a_time(PlainState& s, Step step, long steps) {
+// Chunks of C trajectories, copied into local arrays (C x 32 bytes, in L1
+// for every C tried; the compiler also knows they do not alias), advanced by
+// all steps, copied back. The loop over the chunk's trajectories has a
+// constant trip count and independent iterations: it vectorises, and its
+// C independent dependency chains hide the floating-point latency that
+// bounds a single trajectory. The last chunk repeats its last trajectory in
+// unused slots, which are not stored.
+template <int C, class Step>
+void chunked(PlainState& s, Step step, long steps) {
   const std::size_t n = s.size();
-  double* q0 = s.q0.data();
-  double* q1 = s.q1.data();
-  double* p0 = s.p0.data();
-  double* p1 = s.p1.data();
-  for (std::size_t i = 0; i < n; ++i) {
-    double a = q0[i], b = q1[i], c = p0[i], d = p1[i];
-    for (long k = 0; k < steps; ++k) step(a, b, c, d);
-    q0[i] = a;
-    q1[i] = b;
-    p0[i] = c;
-    p1[i] = d;
-  }
-}
-
-}  // namespace
-
-void plain_verlet(PlainState& s, double lambda, double h, long steps) {
-  one_at_a_time(s, [=](double& a, double& b, double& c, double& d) { verlet(a, b, c, d, lambda, h); }, steps);
-}
-
-void plain_triple_jump4(PlainState& s, double lambda, double h, long steps) {
-  one_at_a_time(s, [=](double& a, double& b, double& c, double& d) { triple_jump4(a, b, c, d, lambda, h); }, steps);
-}
-
-namespace {
-
-// The tiled peers: lanes of W trajectories held in local arrays, every step
-// applied to all lanes before the next (independent dependency chains for
-// the out-of-order core, and a constant trip count the compiler can
-// vectorise). The last tile repeats its last trajectory in unused lanes.
-constexpr int W = 16;
-
-template <class Step>
-void tiled(PlainState& s, Step step, long steps) {
-  const std::size_t n = s.size();
-  for (std::size_t first = 0; first < n; first += W) {
-    const std::size_t lanes = n - first < W ? n - first : W;
-    double a[W], b[W], c[W], d[W];
-    for (int j = 0; j < W; ++j) {
-      const std::size_t i = first + (static_cast<std::size_t>(j) < lanes ? j : lanes - 1);
+  for (std::size_t first = 0; first < n; first += C) {
+    const std::size_t count = n - first < C ? n - first : C;
+    double a[C], b[C], c[C], d[C];
+    for (int j = 0; j < C; ++j) {
+      const std::size_t i = first + (static_cast<std::size_t>(j) < count ? j : count - 1);
       a[j] = s.q0[i];
       b[j] = s.q1[i];
       c[j] = s.p0[i];
       d[j] = s.p1[i];
     }
     for (long k = 0; k < steps; ++k)
-      for (int j = 0; j < W; ++j) step(a[j], b[j], c[j], d[j]);
-    for (std::size_t j = 0; j < lanes; ++j) {
+      for (int j = 0; j < C; ++j) step(a[j], b[j], c[j], d[j]);
+    for (std::size_t j = 0; j < count; ++j) {
       s.q0[first + j] = a[j];
       s.q1[first + j] = b[j];
       s.p0[first + j] = c[j];
@@ -99,14 +72,28 @@ void tiled(PlainState& s, Step step, long steps) {
   }
 }
 
-}  // namespace
-
-void tiled_verlet(PlainState& s, double lambda, double h, long steps) {
-  tiled(s, [=](double& a, double& b, double& c, double& d) { verlet(a, b, c, d, lambda, h); }, steps);
+template <class Step>
+void chunked(PlainState& s, Step step, long steps, int chunk) {
+  switch (chunk) {
+    case 8: return chunked<8>(s, step, steps);
+    case 16: return chunked<16>(s, step, steps);
+    case 32: return chunked<32>(s, step, steps);
+    case 64: return chunked<64>(s, step, steps);
+    case 128: return chunked<128>(s, step, steps);
+    case 256: return chunked<256>(s, step, steps);
+    case 512: return chunked<512>(s, step, steps);
+  }
+  throw std::invalid_argument("plain loop: no chunk of " + std::to_string(chunk) + " trajectories");
 }
 
-void tiled_triple_jump4(PlainState& s, double lambda, double h, long steps) {
-  tiled(s, [=](double& a, double& b, double& c, double& d) { triple_jump4(a, b, c, d, lambda, h); }, steps);
+}  // namespace
+
+void plain_verlet(PlainState& s, double lambda, double h, long steps, int chunk) {
+  chunked(s, [=](double& a, double& b, double& c, double& d) { verlet(a, b, c, d, lambda, h); }, steps, chunk);
+}
+
+void plain_triple_jump4(PlainState& s, double lambda, double h, long steps, int chunk) {
+  chunked(s, [=](double& a, double& b, double& c, double& d) { triple_jump4(a, b, c, d, lambda, h); }, steps, chunk);
 }
 
 }  // namespace structura::bench
