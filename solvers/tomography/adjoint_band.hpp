@@ -3,16 +3,24 @@
 // mirror image of forward_band.hpp.
 //
 // At a step, lane j adds (1 - w_j) v_j to pixel i_j and w_j v_j to pixel
-// i_j + 1 of the row, v_j = length_j y_j. Where the lanes' pixels are strictly
-// increasing (or decreasing) across the lanes and lie in a band of 2W, the
-// near and the far contributions each go to distinct, ordered band positions,
-// which is what AVX-512's expand does: it spreads consecutive lanes to the
-// set bits of a mask. The band is then loaded, added to and stored as two
-// vectors. A step whose lanes share a pixel (detectors finer than pixels) or
-// spread wider falls back to scalar adds (lanes past the block's last
-// detector are never stored). Weights
-// are those of make_ray and ray_position, as in every kernel, so A and Aᵀ
-// stay matched; only the order of the additions into a pixel differs.
+// i_j + 1 of the row, v_j = length_j y_j. Where the lanes' pixels increase
+// from lane to lane by 1 to 3 and lie in a band of 2W, each band position
+// receives from at most one lane's near and one lane's far value, so the
+// scatter can be written as a gather in position space: position p takes
+// near from lane c(p) and far from lane c(p) - 1, c(p) = the number of lanes
+// left of p, where a lane sits at p (resp. p - 1). With the lanes' positions
+// as a bit set B, c(p) = popcount(B & (2^p - 1)), one vector popcount for W
+// positions, and the values come by two in-register permutes per half band.
+// B itself comes from the lanes' gaps (0, 1 or 2 empty positions before a
+// lane) by one pdep/pext pair instead of a horizontal reduction. The band is
+// then loaded, added to and stored as two vectors. Blocks whose pixels fall
+// from lane to lane are reversed once per block (plan: BandBlock::falling),
+// so that the steps see rising positions. A step whose lanes share a pixel
+// (detectors finer than pixels), leave gaps of 3 or more or spread wider
+// than the band falls back to scalar adds (lanes past the block's last
+// detector are never stored). Weights are those of make_ray and
+// ray_position, as in every kernel, so A and Aᵀ stay matched; only the order
+// of the additions into a pixel differs.
 //
 // Rays that step over columns scatter into a transposed image, which the
 // caller adds back, so that their neighbours are adjacent too. Blocks whose
@@ -24,6 +32,8 @@
 
 #ifdef STRUCTURA_AVX512
 
+#include <immintrin.h>
+
 #include <cstdint>
 
 #include "tomography/band_plan.hpp"
@@ -34,11 +44,21 @@ namespace structura::tomography::detail {
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #pragma GCC diagnostic ignored "-Wuninitialized"
 
+// Slot layout for the pdep/pext that turns gaps into the bit set of the
+// lanes' positions: lane j owns the four bits 4j..4j+3, its own bit 4j+3 and
+// the bits 4j+2 (first empty position before it) and 4j+1 (second).
+constexpr std::uint64_t lane_slots = 0x8888888888888888ull;
+constexpr std::uint64_t first_gap_slots = 0x4444444444444444ull;
+constexpr std::uint64_t second_gap_slots = 0x2222222222222222ull;
+// The same for gaps of at most one: lane j owns bits 2j (gap) and 2j + 1.
+constexpr std::uint64_t lane_slots2 = 0xAAAAAAAAAAAAAAAAull;
+constexpr std::uint64_t gap_slots2 = 0x5555555555555555ull;
+
 // Adds the contributions of steps [k_lo, k_hi] of the block's W rays, all
-// stepping in the same direction, with values v (= length_j y_j per lane),
-// to `destination`: the image for rays that step over rows, its transpose
-// for rays that step over columns (rows `stride` values apart, `across`
-// values each).
+// stepping in the same direction, with values v (= length_j y_j per lane,
+// zero past block.lanes), to `destination`: the image for rays that step
+// over rows, its transpose for rays that step over columns (rows `stride`
+// values apart, `across` values each).
 template <class T>
 void band_scatter(const BandBlock<T>& block, typename simd::Lanes<T>::R v, int k_lo, int k_hi, T* destination,
                   std::int64_t stride, long across) {
@@ -48,49 +68,73 @@ void band_scatter(const BandBlock<T>& block, typename simd::Lanes<T>::R v, int k
   using M = typename L::M;
   constexpr int W = L::W;
   constexpr std::uint64_t low_half = (std::uint64_t{1} << W) - 1;
-  const R va = L::load(block.a), vb = L::load(block.b), one = L::set1(T(1));
-  const I iota = L::iota(), reversed = L::reversed();
-  const M all_but_last = L::prefix(W - 1);
+  R va = L::load(block.a), vb = L::load(block.b);
+  if (block.falling) {
+    // Lane j <- lane lanes - 1 - j for the block's detectors; the lanes past
+    // them stay (v = 0 there).
+    const I iota = L::iota();
+    const I order = L::mask_blend_i(L::prefix(block.lanes), iota, L::sub_i(L::broadcast(block.lanes - 1), iota));
+    va = L::permutexvar(order, va);
+    vb = L::permutexvar(order, vb);
+    v = L::permutexvar(order, v);
+  }
+  const R one = L::set1(T(1));
+  // The gaps between the block's detectors are checked; its slots set.
+  const M checked = L::prefix(block.lanes - 1);
+  const std::uint64_t slots = block.lanes >= 16 ? lane_slots : lane_slots & ((std::uint64_t{1} << 4 * block.lanes) - 1);
+  const std::uint64_t slots2 = lane_slots2 & ((std::uint64_t{1} << 2 * block.lanes) - 1);
+  const I below_lo = L::low_bits(0), below_hi = L::low_bits(W);
 
   // As in the forward kernel, steps outside a lane's range put its pixels
   // outside the row, where nothing is stored.
-  for (int k = k_lo; k <= k_hi; ++k) {
-    const R f = L::fmadd(vb, L::set1(static_cast<T>(k)), va);  // = ray_position(ray, k)
-    const R fl = L::floor(f);
-    const I i = L::trunc(fl);
+  R vk = L::set1(static_cast<T>(k_lo));  // exact: k < 2^24
+  for (int k = k_lo; k <= k_hi; ++k, vk = L::add(vk, one)) {
+    const R f = L::fmadd(vb, vk, va);  // = ray_position(ray, k)
+    const I i = L::floor_int(f);
+    const R fl = L::to_real(i);
     const R w = L::sub(f, fl);
-    R near = L::mul(L::sub(one, w), v), far = L::mul(w, v);
+    const R near = L::mul(L::sub(one, w), v), far = L::mul(w, v);
     T* row = destination + k * stride;
-    long base = L::first(i), top = L::last(i);
-    const bool rising = base < top;
-    if (!rising) base = top;
-    const I rel = L::offset(i, -base);
-    const bool ordered = rising ? L::rising(rel) == all_but_last : L::falling(rel) == all_but_last;
-    if (!ordered || L::above(rel, 2 * W - 2)) {
-      // Lane by lane; fl holds the lanes' pixel indices exactly.
-      alignas(64) T near_s[W], far_s[W], index[W];
-      L::mask_store(near_s, L::prefix(W), near);
-      L::mask_store(far_s, L::prefix(W), far);
-      L::mask_store(index, L::prefix(W), fl);
-      for (int j = 0; j < block.lanes; ++j) {
-        const long p = static_cast<long>(index[j]);
-        if (p >= 0 && p < across) row[p] += near_s[j];
-        if (p + 1 >= 0 && p + 1 < across) row[p + 1] += far_s[j];
+    const long base = L::first(i);
+    // Empty positions between lane j and j + 1.
+    const I gap = L::offset(L::next_difference(i), -1);
+    std::uint64_t occupied;
+    if (!(L::any_bit(gap, ~1L) & checked)) {
+      // The common case, gaps of 0 or 1 (detectors up to twice as coarse as
+      // the pixels): lane j owns bits 2j (an empty position before it) and
+      // 2j + 1 (itself).
+      const std::uint64_t gaps = static_cast<std::uint64_t>(static_cast<M>(L::bit(gap, 0) & checked)) << 1;
+      occupied = _pext_u64(slots2, slots2 | _pdep_u64(gaps, gap_slots2));
+    } else {
+      const M gap_bit0 = L::bit(gap, 0), gap_bit1 = L::bit(gap, 1);
+      const M irregular = static_cast<M>((L::any_bit(gap, ~3L) | (gap_bit0 & gap_bit1)) & checked);
+      const std::uint64_t first_gaps = static_cast<std::uint64_t>(static_cast<M>(gap_bit0 | gap_bit1) & checked) << 1;
+      const std::uint64_t second_gaps = static_cast<std::uint64_t>(static_cast<M>(gap_bit1 & checked)) << 1;
+      occupied =
+          _pext_u64(slots, slots | _pdep_u64(first_gaps, first_gap_slots) | _pdep_u64(second_gaps, second_gap_slots));
+      if (irregular || (occupied >> (2 * W - 1)) != 0) {
+        // Lane by lane; fl holds the lanes' pixel indices exactly.
+        alignas(64) T near_s[W], far_s[W], index[W];
+        L::mask_store(near_s, L::prefix(W), near);
+        L::mask_store(far_s, L::prefix(W), far);
+        L::mask_store(index, L::prefix(W), fl);
+        for (int j = 0; j < block.lanes; ++j) {
+          const long p = static_cast<long>(index[j]);
+          if (p >= 0 && p < across) row[p] += near_s[j];
+          if (p + 1 >= 0 && p + 1 < across) row[p + 1] += far_s[j];
+        }
+        continue;
       }
-      continue;
     }
-    if (!rising) {  // expand fills positions in lane order: make it ascending
-      near = L::permutexvar(reversed, near);
-      far = L::permutexvar(reversed, far);
-    }
-    const std::uint64_t near_bits = L::bits(rel), far_bits = near_bits << 1;
-    const M near_lo = static_cast<M>(near_bits & low_half), near_hi = static_cast<M>(near_bits >> W);
-    const M far_lo = static_cast<M>(far_bits & low_half), far_hi = static_cast<M>(far_bits >> W);
-    const int near_split = __builtin_popcountll(near_bits & low_half);
-    const int far_split = __builtin_popcountll(far_bits & low_half);
-    const R add_lo = L::add(L::maskz_expand(near_lo, near), L::maskz_expand(far_lo, far));
-    const R add_hi = L::add(L::maskz_expand(near_hi, L::permutexvar(L::offset(iota, near_split), near)),
-                            L::maskz_expand(far_hi, L::permutexvar(L::offset(iota, far_split), far)));
+    // Position p of the band [base, base + 2W): near from lane c(p) where p
+    // is occupied, far from lane c(p) - 1 where p - 1 is.
+    const I bits = L::broadcast(occupied);
+    const I count_lo = L::popcount_and(bits, below_lo), count_hi = L::popcount_and(bits, below_hi);
+    const std::uint64_t after = occupied << 1;
+    const R add_lo = L::add(L::maskz_permutexvar(static_cast<M>(occupied & low_half), count_lo, near),
+                            L::maskz_permutexvar(static_cast<M>(after & low_half), L::offset(count_lo, -1), far));
+    const R add_hi = L::add(L::maskz_permutexvar(static_cast<M>(occupied >> W), count_hi, near),
+                            L::maskz_permutexvar(static_cast<M>(after >> W), L::offset(count_hi, -1), far));
     if (base >= 0 && base + 2 * W <= across) {
       L::mask_store(row + base, L::prefix(W), L::add(L::load(row + base), add_lo));
       L::mask_store(row + base + W, L::prefix(W), L::add(L::load(row + base + W), add_hi));

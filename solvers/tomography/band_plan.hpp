@@ -35,6 +35,7 @@ struct BandBlock {
   int u0, lanes;
   int k_first, k_last;  // union of the lanes' [first, last]; k_last < k_first: no lane meets the image
   int direction;        // 1: every lane steps over rows, 0: over columns, -1: mixed
+  bool falling;         // the lanes' pixel positions decrease from lane to lane (adjoint_band.hpp)
   std::int64_t rays;    // mixed blocks: index of lane 0's ray in BandPlan::rays
 };
 
@@ -74,6 +75,14 @@ BandPlan<T> make_band_plan(const RayGeometry& g, const std::vector<double>& cos,
           block.k_last = ray.last > block.k_last ? ray.last : block.k_last;
         }
       }
+      // Along a step the positions a + b k of neighbouring detectors are
+      // monotone in the detector index, one way for the whole block; its
+      // middle step says which. (A step where they are not is caught by the
+      // adjoint, which then adds lane by lane.)
+      const Ray<T>& first = rays[block.u0];
+      const Ray<T>& last = rays[block.u0 + block.lanes - 1];
+      const T middle = static_cast<T>(block.k_first <= block.k_last ? (block.k_first + block.k_last) / 2 : 0);
+      block.falling = last.a + last.b * middle < first.a + first.b * middle;
       block.rays = -1;
       if (block.direction < 0) {
         block.rays = static_cast<std::int64_t>(plan.rays.size());

@@ -1,11 +1,12 @@
 // AVX-512 vectors of T (float: 16 lanes, double: 8) behind one interface, for
 // the CPU kernels that vectorise across columns (FBP) or across detectors
 // (the projector pair). Each kernel keeps a portable path; this header is
-// only for the build where the compiler targets AVX-512F and DQ
-// (-march=native on such a machine), which STRUCTURA_AVX512 then announces.
+// only for the build where the compiler targets AVX-512F, DQ and BW and BMI2
+// (-march=native on such a machine: every AVX-512 CPU since Skylake-SP has
+// them), which STRUCTURA_AVX512 then announces.
 #pragma once
 
-#if defined(__AVX512F__) && defined(__AVX512DQ__)
+#if defined(__AVX512F__) && defined(__AVX512DQ__) && defined(__AVX512BW__) && defined(__BMI2__)
 #include <immintrin.h>
 
 #include <cstdint>
@@ -59,17 +60,41 @@ struct Lanes<float> {
   }
   static M prefix(long n) { return n <= 0 ? M(0) : n >= W ? M(0xFFFF) : M((1u << n) - 1); }
   // For scatters (adjoint_band.hpp).
-  static R maskz_expand(M m, R v) { return _mm512_maskz_expand_ps(m, v); }
+  static R maskz_permutexvar(M m, I idx, R v) { return _mm512_maskz_permutexvar_ps(m, idx, v); }
   static R permutexvar(I idx, R v) { return _mm512_permutexvar_ps(idx, v); }
   static I iota() { return _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15); }
-  static I reversed() { return _mm512_setr_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0); }
-  // Lanes j < W - 1 with i[j + 1] > i[j] (resp. <).
-  static M rising(I i) { return _mm512_cmpgt_epi32_mask(_mm512_alignr_epi32(i, i, 1), i) & M(0x7FFF); }
-  static M falling(I i) { return _mm512_cmplt_epi32_mask(_mm512_alignr_epi32(i, i, 1), i) & M(0x7FFF); }
-  // The set {i[j]} as bits, for 0 <= i[j] < 32.
-  static std::uint64_t bits(I i) {
-    return static_cast<std::uint32_t>(_mm512_reduce_or_epi32(_mm512_sllv_epi32(_mm512_set1_epi32(1), i)));
+  // floor(a) as integers in one instruction (the same as trunc(floor(a))).
+  static I floor_int(R a) { return _mm512_cvt_roundps_epi32(a, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC); }
+  static I sub_i(I a, I b) { return _mm512_sub_epi32(a, b); }
+  static I mask_blend_i(M m, I a, I b) { return _mm512_mask_blend_epi32(m, a, b); }  // b where m is set
+  // Lane j: i[j + 1] - i[j] (lane W - 1: i[0] - i[W - 1]).
+  static I next_difference(I i) { return _mm512_sub_epi32(_mm512_alignr_epi32(i, i, 1), i); }
+  // Lanes whose bit `bit` is set; lanes with any bit of `bits` set.
+  static M bit(I i, int b) { return _mm512_movepi32_mask(_mm512_sllv_epi32(i, _mm512_set1_epi32(31 - b))); }
+  static M any_bit(I i, long bits) { return _mm512_test_epi32_mask(i, _mm512_set1_epi32(static_cast<int>(bits))); }
+  static I broadcast(std::uint64_t v) { return _mm512_set1_epi32(static_cast<int>(v)); }
+  // Lane p: (1 << (p + first)) - 1.
+  static I low_bits(int first) {
+    return _mm512_sub_epi32(_mm512_sllv_epi32(_mm512_set1_epi32(1), offset(iota(), first)), _mm512_set1_epi32(1));
   }
+  // The number of set bits of (i & m) per lane.
+  static I popcount_and(I i, I m) {
+    const __m512i v = _mm512_and_si512(i, m);
+#ifdef __AVX512VPOPCNTDQ__
+    return _mm512_popcnt_epi32(v);
+#else
+    return _mm512_madd_epi16(_mm512_maddubs_epi16(byte_popcount(v), _mm512_set1_epi8(1)), _mm512_set1_epi16(1));
+#endif
+  }
+#ifndef __AVX512VPOPCNTDQ__
+  // Bits set per byte, by nibble table (CPUs without VPOPCNTDQ).
+  static __m512i byte_popcount(__m512i v) {
+    const __m512i table = _mm512_broadcast_i32x4(_mm_setr_epi8(0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4));
+    const __m512i nibble = _mm512_set1_epi8(0x0F);
+    return _mm512_add_epi8(_mm512_shuffle_epi8(table, _mm512_and_si512(v, nibble)),
+                           _mm512_shuffle_epi8(table, _mm512_and_si512(_mm512_srli_epi16(v, 4), nibble)));
+  }
+#endif
 };
 
 template <>
@@ -106,14 +131,26 @@ struct Lanes<double> {
     return _mm512_mask_i64gather_pd(_mm512_setzero_pd(), m, idx, base, 8);
   }
   static M prefix(long n) { return n <= 0 ? M(0) : n >= W ? M(0xFF) : M((1u << n) - 1); }
-  static R maskz_expand(M m, R v) { return _mm512_maskz_expand_pd(m, v); }
+  static R maskz_permutexvar(M m, I idx, R v) { return _mm512_maskz_permutexvar_pd(m, idx, v); }
   static R permutexvar(I idx, R v) { return _mm512_permutexvar_pd(idx, v); }
   static I iota() { return _mm512_setr_epi64(0, 1, 2, 3, 4, 5, 6, 7); }
-  static I reversed() { return _mm512_setr_epi64(7, 6, 5, 4, 3, 2, 1, 0); }
-  static M rising(I i) { return _mm512_cmpgt_epi64_mask(_mm512_alignr_epi64(i, i, 1), i) & M(0x7F); }
-  static M falling(I i) { return _mm512_cmplt_epi64_mask(_mm512_alignr_epi64(i, i, 1), i) & M(0x7F); }
-  static std::uint64_t bits(I i) {
-    return static_cast<std::uint64_t>(_mm512_reduce_or_epi64(_mm512_sllv_epi64(_mm512_set1_epi64(1), i)));
+  static I floor_int(R a) { return _mm512_cvt_roundpd_epi64(a, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC); }
+  static I sub_i(I a, I b) { return _mm512_sub_epi64(a, b); }
+  static I mask_blend_i(M m, I a, I b) { return _mm512_mask_blend_epi64(m, a, b); }
+  static I next_difference(I i) { return _mm512_sub_epi64(_mm512_alignr_epi64(i, i, 1), i); }
+  static M bit(I i, int b) { return _mm512_movepi64_mask(_mm512_sllv_epi64(i, _mm512_set1_epi64(63 - b))); }
+  static M any_bit(I i, long bits) { return _mm512_test_epi64_mask(i, _mm512_set1_epi64(bits)); }
+  static I broadcast(std::uint64_t v) { return _mm512_set1_epi64(static_cast<long long>(v)); }
+  static I low_bits(int first) {
+    return _mm512_sub_epi64(_mm512_sllv_epi64(_mm512_set1_epi64(1), offset(iota(), first)), _mm512_set1_epi64(1));
+  }
+  static I popcount_and(I i, I m) {
+    const __m512i v = _mm512_and_si512(i, m);
+#ifdef __AVX512VPOPCNTDQ__
+    return _mm512_popcnt_epi64(v);
+#else
+    return _mm512_sad_epu8(Lanes<float>::byte_popcount(v), _mm512_setzero_si512());
+#endif
   }
 };
 

@@ -152,7 +152,11 @@ TEST_CASE_TEMPLATE("dot-product test: <A x, y> = <x, Aᵀ y>", T, float, double)
 // gathers, scalar adds), lanes sharing a pixel (fine detectors: scalar
 // adds), blocks whose rays step in different directions (fan beam near 45
 // degrees: scalar walk), detector counts that are not a multiple of the
-// vector width, and rays that miss the image.
+// vector width, and rays that miss the image. The adjoint's band gather
+// (adjoint_band.hpp) meets gaps of at most one pixel between lanes (fine
+// detectors), of two (coarse ones), wider (scalar adds), and blocks whose
+// pixels fall from lane to lane, full and partial (counted by hand once:
+// every case occurs here).
 TEST_CASE_TEMPLATE("vectorised projector pair equals the portable kernels", T, float, double) {
   // A pixel of Aᵀ y sums about 2 x angles terms, in another order in each
   // path: a few hundred ulps of T relative to the largest entry at most.
