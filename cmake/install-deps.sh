@@ -18,6 +18,7 @@ packages=(
   python3 python3-h5py python3-matplotlib python3-numpy
   python3-torch  # the PyTorch peer of the SympFlow training benchmark
   python3-skimage  # the scikit-image peer of the CT tests and benchmarks
+  chromium  # the report_html test renders report.html in headless Chromium
 )
 
 missing=()

@@ -2,6 +2,7 @@
 decoding its attributes and /config, a stable colour per method, and
 writing figures atomically (a crash never leaves a truncated PNG)."""
 
+import hashlib
 import os
 import tomllib
 
@@ -23,32 +24,67 @@ plt.rcParams.update({
     "legend.frameon": False,
 })
 
-# The same method gets the same colour in every plot of a report.
-_METHOD_COLOURS = {
-    "reference": "black",
-    "symplectic-euler": "tab:purple",
-    "verlet": "tab:blue",
-    "triple-jump4": "tab:green",
-    "implicit-midpoint": "tab:orange",
-    "rk4": "tab:red",
-    # Trained variants of the `sympflow` kind (beside the reference and
-    # verlet or implicit-midpoint; the integrators above never share a run
-    # with them, so their colours may repeat).
-    "residual": "tab:cyan",
-    "residual+matching": "tab:red",
-    "matching": "tab:olive",
-    "mixed": "tab:purple",
-    "supervised": "tab:green",
-    "baseline": "tab:brown",
-    "supervised-baseline": "tab:pink",
+# One colour per method name, the same in every plot, run and report and
+# for every kind (the kinds' plot modules all call method_colour): a fixed
+# table, no two names alike, so that a report mixing kinds never shows two
+# methods in one colour. A name not in the table gets a colour from a hash of
+# the name (not of the order in which plots meet it), so it too is the same
+# in every plot and run; add a new kind's methods here.
+METHOD_COLOURS = {
+    # the accurate reference of `hamiltonian.ensemble` and `sympflow`
+    "reference": "#000000",
+    # integrators (`hamiltonian.ensemble`; `sympflow`'s classical comparison)
+    "symplectic-euler": "#9467bd",
+    "verlet": "#1f77b4",
+    "triple-jump4": "#2ca02c",
+    "implicit-midpoint": "#ff7f0e",
+    "rk4": "#d62728",
+    # trained variants of `sympflow`
+    "residual": "#17becf",
+    "residual+matching": "#dc143c",
+    "matching": "#bcbd22",
+    "mixed": "#e377c2",
+    "supervised": "#006d2c",
+    "baseline": "#8c564b",
+    "supervised-baseline": "#6b6ecf",
+    # reconstructions of `ct.classical`
+    "fbp": "#7f7f7f",
+    "sirt": "#637939",
+    "lsqr": "#7b4173",
+    "tikhonov": "#e7969c",
+    "tv": "#3182bd",
 }
-_FALLBACK = ["tab:brown", "tab:pink", "tab:olive", "tab:cyan", "tab:gray"]
+# Colours for names outside the table, none of them in it.
+_FALLBACK = ["#5254a3", "#b5cf6b", "#ad494a", "#a55194", "#6baed6", "#fd8d3c", "#74c476", "#9e9ac8"]
 
 
 def method_colour(name):
-    if name not in _METHOD_COLOURS:
-        _METHOD_COLOURS[name] = _FALLBACK[len(_METHOD_COLOURS) % len(_FALLBACK)]
-    return _METHOD_COLOURS[name]
+    """The colour of method `name`: its entry in METHOD_COLOURS, else one
+    picked by a stable hash of the name (Python's hash() changes per process)."""
+    if name in METHOD_COLOURS:
+        return METHOD_COLOURS[name]
+    digest = hashlib.sha1(str(name).encode("utf-8")).digest()
+    return _FALLBACK[digest[0] % len(_FALLBACK)]
+
+
+# Line styles and markers that tell series of one colour apart (the
+# phantoms of one method, their noise levels): style(j) for series j.
+_LINE_STYLES = ["-", "--", ":", "-."]
+_MARKERS = ["o", "s", "^", "D", "v", "P", "X", "*"]
+
+
+def series_style(j, points):
+    """Line style and marker of the j-th series of one colour, with markers
+    spaced to about a dozen along a curve of `points` points."""
+    return {"ls": _LINE_STYLES[j % len(_LINE_STYLES)], "marker": _MARKERS[j % len(_MARKERS)],
+            "markevery": max(1, points // 12), "ms": 4}
+
+
+def plural(count, word, words=None):
+    """'1 phantom', '3 phantoms', '1 trajectory', '2 trajectories'."""
+    if words is None:
+        words = word[:-1] + "ies" if word.endswith("y") and word[-2:-1] not in "aeiou" else word + "s"
+    return f"{count} {word if count == 1 else words}"
 
 
 def text(value):

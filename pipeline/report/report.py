@@ -3,7 +3,8 @@
 
   report.py plots RUN_DIR [--out DIR]    the plots of one run (default DIR: RUN_DIR/plots)
   report.py report OUT_DIR DIR...        report.md, report.csv, per-run plots in OUT_DIR/<run-id>/,
-                                         and for sweeps the error metrics against the swept key
+                                         for sweeps the error metrics against the swept key, and
+                                         report.html: all of it on one self-contained page
 
 Every file written is printed as a line "wrote PATH" on stdout. Exit status:
 0 success, 1 failure, 2 usage error, 3 a needed Python module is missing
@@ -11,8 +12,9 @@ Every file written is printed as a line "wrote PATH" on stdout. Exit status:
 
 Plots are organised per experiment kind: the kind's folder (its name with
 dots as underscores) holds a module plots.py that provides plot_run(run,
-out_dir) and, optionally, SWEEP_KEYS, SWEEP_METRICS and order_methods(run,
-names). It is found in kinds/<folder>/ beside this script (an installed
+out_dir) and, optionally, SWEEP_KEYS, SWEEP_METRICS, SWEEP_LINEAR_METRICS
+(drawn on a linear axis without a log-log slope; figures in dB always are)
+and order_methods(run, names). It is found in kinds/<folder>/ beside this script (an installed
 tree) or in ../experiments/<folder>/ (the source tree).
 """
 
@@ -41,6 +43,7 @@ import traceback
 
 import matplotlib.ticker  # noqa: E402
 
+import html_page
 import plotting
 from plotting import plt
 
@@ -177,7 +180,9 @@ def fmt_csv(v):
 
 
 def build_table(records):
-    """Header and rows (lists of raw values): one row per run and method."""
+    """Header, rows (lists of raw values: one row per run and method), the
+    varying config keys and, per column, (role, name): role is one of
+    experiment, run, kind, ranks, config, attribute, method, metric."""
     kinds = sorted({r.kind for r in records})
     keys = varying_keys(records)
     run_attr_names = list(dict.fromkeys(a for r in records for a in r.run_attrs))
@@ -192,6 +197,9 @@ def build_table(records):
                     warn(f"{r.dir}: metric {name} has unit '{unit}' here but '{units[name]}' elsewhere")
     header = ["experiment", "run id"] + (["kind"] if len(kinds) > 1 else []) + ["ranks"] + keys
     header += run_attr_names + ["method"] + [f"{m} [{units[m]}]" if units[m] else m for m in metric_names]
+    columns = [("experiment", "experiment"), ("run", "run id")] + ([("kind", "kind")] if len(kinds) > 1 else [])
+    columns += [("ranks", "ranks")] + [("config", k) for k in keys] + [("attribute", a) for a in run_attr_names]
+    columns += [("method", "method")] + [("metric", m) for m in metric_names]
     records = sorted(records, key=lambda r: (r.name, [sort_value(r.config.get(k)) for k in keys], r.run_id))
     rows = []
     for r in records:
@@ -199,7 +207,7 @@ def build_table(records):
         prefix += [r.config.get(k) for k in keys] + [r.run_attrs.get(a) for a in run_attr_names]
         for method, figures in (r.methods or {"-": {}}).items():
             rows.append(prefix + [method] + [figures.get(m, (None, ""))[0] for m in metric_names])
-    return header, rows, keys
+    return header, rows, keys, columns
 
 
 def markdown_table(header, rows):
@@ -254,8 +262,9 @@ def sweep_metrics(records, module):
 def sweep_plots(records, out_dir):
     """For each experiment with several runs: each error metric against each
     swept numeric key, one line per method (and per value of the other swept
-    keys), log-log with the fitted slope. Returns (paths, slope lines)."""
-    written, notes = [], []
+    keys, told apart by line style and marker), log-log with the fitted
+    slope. Returns ({(name, kind): paths}, {(name, kind): slope lines})."""
+    written, notes = {}, {}
     by_experiment = {}
     for r in records:
         by_experiment.setdefault((r.name, r.kind), []).append(r)
@@ -280,33 +289,41 @@ def sweep_plots(records, out_dir):
                 fig, ax = plt.subplots(figsize=(7.0, 5.0))
                 all_x = [v for pts in series.values() for v, _ in pts]
                 all_y = [v for pts in series.values() for _, v in pts]
+                # A figure already on a log scale (dB) or bounded (SSIM) is read
+                # on a linear axis, without a log-log slope.
+                linear = unit == "dB" or metric in getattr(module, "SWEEP_LINEAR_METRICS", ())
                 slopes = []
+                count = {}  # series drawn so far per method: their styles differ
                 for (method, label), pts in series.items():
                     pts.sort()
                     xs, ys = np.array([p[0] for p in pts], float), np.array([p[1] for p in pts], float)
-                    slope = plotting.loglog_slope(xs, ys)
+                    slope = None if linear else plotting.loglog_slope(xs, ys)
                     if slope is not None:
                         slopes.append(f"{label} {slope:.2f}")
                     text = f"{label} (slope {slope:.2f})" if slope is not None else label
-                    ax.plot(xs, ys, "o-", color=plotting.method_colour(method), label=text, ms=5)
+                    j = count[method] = count.get(method, -1) + 1
+                    style = plotting.series_style(j, xs.size)
+                    ax.plot(xs, ys, color=plotting.method_colour(method), label=text, **style)
                 if min(all_x) > 0:
                     ax.set_xscale("log")
                     ax.xaxis.set_minor_locator(matplotlib.ticker.NullLocator())
                 if len(set(all_x)) <= 12:  # label the swept values themselves
                     ax.set_xticks(sorted(set(all_x)))
                     ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:g}"))
-                if all(y > 0 for y in all_y if math.isfinite(y)):
+                if not linear and all(y > 0 for y in all_y if math.isfinite(y)):
                     ax.set_yscale("log")
                 ax.set_xlabel(x)
                 ax.set_ylabel(f"{metric} [{unit}]" if unit and unit != "1" else metric)
-                ax.set_title(f"{metric} against {x}: experiment {name}, {len(group)} runs\n"
-                             "slope: least-squares fit of log(metric) against log(" + x + ")",
-                             fontsize="medium")
+                title = f"{metric} against {x}: experiment {name}, {plotting.plural(len(group), 'run')}"
+                if slopes:
+                    title += f"\nslope: least-squares fit of log(metric) against log({x})"
+                ax.set_title(title, fontsize="medium")
                 ax.legend(loc="best")
                 path = os.path.join(out_dir, "sweep", f"{name}_{metric}_vs_{x}.png")
-                written.append(plotting.save(fig, path))
+                written.setdefault((name, kind), []).append(plotting.save(fig, path))
                 if slopes:
-                    notes.append(f"{name}: {metric} against {x}, log-log slope: " + "; ".join(slopes))
+                    notes.setdefault((name, kind), []).append(
+                        f"{name}: {metric} against {x}, log-log slope: " + "; ".join(slopes))
     return written, notes
 
 
@@ -337,7 +354,7 @@ def report(out_dir, dirs):
         print("error: none of the runs found could be read", file=sys.stderr)
         return 1
 
-    header, rows, keys = build_table(records)
+    header, rows, keys, _ = build_table(records)
     buf = io.StringIO()
     csv.writer(buf, lineterminator="\n").writerows([header] + [[fmt_csv(v) for v in row] for row in rows])
     write_text(os.path.join(out_dir, "report.csv"), buf.getvalue())
@@ -351,7 +368,9 @@ def report(out_dir, dirs):
         except Exception:
             failed += 1
             warn(f"{r.dir}: plots failed:\n{traceback.format_exc()}")
-    sweeps, notes = sweep_plots(records, out_dir)
+    sweeps_by_experiment, notes_by_experiment = sweep_plots(records, out_dir)
+    sweeps = [p for paths in sweeps_by_experiment.values() for p in paths]
+    notes = [n for lines in notes_by_experiment.values() for n in lines]
     for p in sweeps:
         wrote(p)
 
@@ -371,6 +390,14 @@ def report(out_dir, dirs):
         for run_id, paths in plots.items():
             md.append(f"- {run_id}: " + ", ".join(f"[{os.path.basename(p)}]({rel(p)})" for p in paths))
     write_text(os.path.join(out_dir, "report.md"), "\n".join(md) + "\n")
+    experiments = {}
+    for r in records:
+        experiments.setdefault((r.name, r.kind), []).append(r)
+    sections = [html_page.Experiment(name, kind, group, build_table(group), sweeps_by_experiment.get((name, kind), []),
+                                     notes_by_experiment.get((name, kind), []))
+                for (name, kind), group in sorted(experiments.items())]
+    page = html_page.page(sections, dirs, out_dir, plots)
+    write_text(os.path.join(out_dir, "report.html"), page)
     for n in notes:
         print(n)
     return 1 if failed else 0

@@ -23,6 +23,8 @@ from plotting import plt
 # every varying numeric key), and the metrics plotted.
 SWEEP_KEYS = ["tv.lambda", "tikhonov.alpha", "noise.level", "beam.angles"]
 SWEEP_METRICS = ["psnr_mean", "ssim_mean"]
+# Both on linear axes: PSNR is a logarithm already, SSIM lies in [-1, 1].
+SWEEP_LINEAR_METRICS = SWEEP_METRICS
 
 # Rows of the image grid.
 MAX_PHANTOMS = 3
@@ -31,8 +33,10 @@ COLUMNS = 3
 # What /reconstructions/<r>/history/<p>/residual holds where it is not ‖A x_k − y‖ exactly.
 RESIDUAL_LABEL = {"lsqr": "‖A x_k − y‖ (LSQR estimate)",
                   "tikhonov": "CG residual of the normal equations"}
-# Markers on the convergence curves when there are few iterations.
-FEW_ITERATIONS = 40
+# Curves (phantoms) per convergence panel: more are not told apart.
+MAX_CURVES = 6
+# Methods stopped by the discrepancy principle ‖A x_k − y‖ ≤ τδ.
+DISCREPANCY_METHODS = ("sirt", "lsqr")
 
 
 def order_methods(run, names):
@@ -118,7 +122,8 @@ def reconstructions_plot(run, out_dir):
             if c != 1 or noisy is None:
                 axes[p, c].set_xticks([])
                 axes[p, c].set_yticks([])
-    shown = f"the first {rows} of {truth.shape[0]} phantoms" if rows < truth.shape[0] else f"{rows} phantoms"
+    total = truth.shape[0]
+    shown = f"the first {rows} of {total} phantoms" if rows < total else plotting.plural(rows, "phantom")
     fig.suptitle(f"Reconstructions of {shown}, grey scale [min, max] of each truth\n{_subtitle(run)}",
                  fontsize="medium")
     fig.tight_layout()
@@ -160,11 +165,13 @@ def convergence_plot(run, out_dir):
     axes = axes.ravel()
     for ax in axes[len(panels):]:
         ax.set_visible(False)
+    delta = run.file["sinograms/noise_norm"][()] if "sinograms/noise_norm" in run.file else np.empty(0)
+    tau = float(run.get("discrepancy.tau", 0.0) or 0.0)
     for ax, (m, series, ylabel) in zip(axes, panels):
         hist = _histories(run, m)
-        count = len(hist)
-        shades = np.linspace(1.0, 0.4, max(count, 1))
-        for j, (p, g) in enumerate(hist.items()):
+        shown = list(hist.items())[:MAX_CURVES]
+        shades = np.linspace(1.0, 0.55, max(len(shown), 1))
+        for j, (p, g) in enumerate(shown):
             if series not in g:
                 continue
             y = np.asarray(g[series][()], dtype=float)
@@ -173,18 +180,27 @@ def convergence_plot(run, out_dir):
             k = np.arange(start, start + y.size)
             stop = plotting.text(g.attrs.get("stop_reason", ""))
             label = f"phantom {p}" + (f" ({stop})" if stop and series == "residual" else "")
-            style = {"marker": "o", "ms": 2.5} if y.size <= FEW_ITERATIONS else {}
-            ax.plot(k, plotting.positive(y), color=plotting.method_colour(m), alpha=shades[j], lw=1.3,
-                    ls=["-", "--", ":", "-."][j % 4], label=label, **style)
-        if series == "residual" and m in ("sirt", "lsqr") and "sinograms/noise_norm" in run.file:
-            delta = run.file["sinograms/noise_norm"][()]
-            for j, d in enumerate(delta[:count]):
-                ax.axhline(float(d), color="0.5", lw=0.8, ls=":", label="noise ‖δ‖" if j == 0 else None)
+            # Phantom j has one line style and marker in its curve and in its
+            # noise level, so that several levels in one panel are told apart.
+            style = plotting.series_style(j, y.size)
+            ax.plot(k, plotting.positive(y), color=plotting.method_colour(m), alpha=shades[j], lw=1.3, label=label,
+                    **style)
+            if series == "residual" and m in DISCREPANCY_METHODS and p < delta.size:
+                # The level the discrepancy principle stops at (τδ), or the
+                # noise norm δ itself where the principle is off (τ = 0).
+                level = (tau if tau > 0 else 1.0) * float(delta[p])
+                name = "τ‖δ‖" if tau > 0 else "‖δ‖"
+                ax.axhline(level, color="0.45", lw=0.9, ls=style["ls"],
+                           label=f"{name} = {level:.3g}, phantom {p}")
+                ax.plot([k[-1]], [level], marker=style["marker"], color="0.45", ms=style["ms"], ls="none")
         ax.set_yscale("log")
         ax.set_xlabel("iteration")
         ax.set_ylabel(ylabel)
-        ax.set_title(f"{m}: {series}", fontsize="medium", color=plotting.method_colour(m))
-        ax.legend(loc="upper right")
+        title = f"{m}: {series}"
+        if len(hist) > len(shown):
+            title += f" (the first {len(shown)} of {len(hist)} phantoms)"
+        ax.set_title(title, fontsize="medium", color=plotting.method_colour(m))
+        ax.legend(loc="upper right", fontsize="x-small")
     fig.suptitle(f"Convergence of the iterative methods\n{_subtitle(run)}", fontsize="medium")
     fig.tight_layout()
     return plotting.save(fig, os.path.join(out_dir, "convergence.png"))
@@ -204,25 +220,30 @@ def metrics_plot(run, out_dir):
                                 (axes[1], "ssim", "mean SSIM", "{:.3f}")):
         means = np.array([float(f[f"metrics/{m}/{key}_mean"][()].ravel()[0]) for m in names])
         bars = ax.bar(x, means, color=colours, width=0.65)
+        tops = means.copy()  # the highest mark of each bar: its mean or a phantom's value
         for m_i, m in enumerate(names):
             per = f[f"metrics/{m}/{key}"][()] if f"metrics/{m}/{key}" in f else np.array([])
             if per.size > 1:
                 ax.plot(np.full(per.size, x[m_i]), per, "o", ms=3, color="0.15", zorder=3,
                         label="per phantom" if m_i == 0 else None)
-        for b, v in zip(bars, means):
-            ax.annotate(fmt.format(v), (b.get_x() + b.get_width() / 2, v), xytext=(0, 2),
+                tops[m_i] = np.nanmax(np.append(per, means[m_i]))
+        # The value above the highest mark, so that no marker covers it.
+        for b, v, top in zip(bars, means, tops):
+            ax.annotate(fmt.format(v), (b.get_x() + b.get_width() / 2, top), xytext=(0, 4),
                         textcoords="offset points", ha="center", va="bottom", fontsize="x-small")
         ax.set_xticks(x, names)
         ax.set_ylabel(label)
         ax.grid(axis="x", visible=False)
+        # Room above the highest mark for its label.
         if key == "ssim":
-            ax.set_ylim(min(0.0, float(np.nanmin(means))), 1.05)
+            ax.set_ylim(min(0.0, float(np.nanmin(means))), max(1.0, float(np.nanmax(tops))) * 1.1)
         elif np.all(means > 0):
-            ax.set_ylim(0, 1.12 * float(np.nanmax(means)))
+            ax.set_ylim(0, 1.15 * float(np.nanmax(tops)))
     if axes[0].get_legend_handles_labels()[0]:
         axes[0].legend(loc="lower left")
     count = plotting.scalar(f["fields/truth"].shape[0]) if "fields/truth" in f else "?"
-    fig.suptitle(f"Mean PSNR and SSIM over {count} phantoms\n{_subtitle(run)}", fontsize="medium")
+    over = plotting.plural(count, "phantom") if isinstance(count, int) else f"{count} phantoms"
+    fig.suptitle(f"Mean PSNR and SSIM over {over}\n{_subtitle(run)}", fontsize="medium")
     fig.tight_layout()
     return plotting.save(fig, os.path.join(out_dir, "metrics.png"))
 

@@ -51,7 +51,8 @@ def _subtitle(run):
     system = run.get("system.name", "?")
     n = run.get("ensemble.trajectories", "?")
     dt = run.get("integration.dt", "?")
-    return f"{system}, {n} trajectories, dt = {dt}, t_end = {run.get('integration.t_end', '?')}  (run {run.run_id})"
+    ensemble = plotting.plural(n, "trajectory") if isinstance(n, int) else f"{n} trajectories"
+    return f"{system}, {ensemble}, dt = {dt}, t_end = {run.get('integration.t_end', '?')}  (run {run.run_id})"
 
 
 def _style_legend(ax, names):
@@ -146,7 +147,7 @@ def phase_space_plot(run, out_dir):
         ax.set_aspect("equal", adjustable="datalim")
     panels[0][0].legend(loc="upper right")
     label = "reference" if name == "reference" else f"integrator {name}"
-    fig.suptitle(f"Phase space: {k} trajectories, 0 ≤ t ≤ {t_shown:g} ({label}; dot: initial state)\n"
+    fig.suptitle(f"Phase space: {plotting.plural(k, 'trajectory')}, 0 ≤ t ≤ {t_shown:g} ({label}; dot: initial state)\n"
                  f"{_subtitle(run)}",
                  fontsize="medium")
     return plotting.save(fig, os.path.join(out_dir, "phase_space.png"))
@@ -235,7 +236,7 @@ def poincare_plot(run, out_dir):
     ax.set_xlabel(_unit_label("q2", qu))
     ax.set_ylabel(_unit_label("p2", pu))
     label = "reference" if name == "reference" else f"integrator {name}"
-    ax.set_title(f"Poincaré section q1 = 0, p1 > 0 ({label}, {m} trajectories, {q2.size} crossings)\n"
+    ax.set_title(f"Poincaré section q1 = 0, p1 > 0 ({label}, {plotting.plural(m, 'trajectory')}, {plotting.plural(q2.size, 'crossing')})\n"
                  f"{_subtitle(run)}", fontsize="medium")
     return plotting.save(fig, os.path.join(out_dir, "poincare.png"))
 

@@ -80,7 +80,9 @@ def _evaluation_header(run):
     method = plotting.text(ev.attrs.get("classical_method", "classical"))
     h = plotting.scalar(ev.attrs.get("classical_step"))
     step = f"{method} step {h:.4g}" if isinstance(h, float) else f"{method} step ?"
-    return f"{n} held-out trajectories, {step}"
+    held_out = plotting.plural(n, "held-out trajectory", "held-out trajectories") if isinstance(n, int) \
+        else f"{n} held-out trajectories"
+    return f"{held_out}, {step}"
 
 
 def _grid(count, width=4.2, height=4.0, **kw):
@@ -257,7 +259,8 @@ def phase_space_plot(run, out_dir):
         ax.set_ylabel("p1" if n > 1 else "p")
         ax.set_title(m, fontsize="medium", color=c)
     plane = "(q1, p1)" if n > 1 else "(q, p)"
-    fig.suptitle(f"Phase space {plane}: the first {k} evaluation trajectories, 0 ≤ t ≤ {times[-1]:g} "
+    shown = plotting.plural(k, "evaluation trajectory", "evaluation trajectories")
+    fig.suptitle(f"Phase space {plane}: the first {shown}, 0 ≤ t ≤ {times[-1]:g} "
                  f"(dashed: reference; dot: initial state)\n{_subtitle(run)}", fontsize="medium")
     fig.tight_layout()
     return plotting.save(fig, os.path.join(out_dir, "phase_space.png"))
@@ -302,9 +305,10 @@ def poincare_plot(run, out_dir):
         ax.set_aspect("equal", adjustable="box")
         ax.set_xlabel("q2")
         ax.set_ylabel("p2")
-        ax.set_title(f"{m}: {p.shape[0]} crossings", fontsize="medium", color=c)
+        ax.set_title(f"{m}: {plotting.plural(p.shape[0], 'crossing')}", fontsize="medium", color=c)
     t_text = f", 0 ≤ t ≤ {t_end:g}" if isinstance(t_end, float) else ""
-    fig.suptitle(f"Poincaré section q1 = 0, p1 > 0: {orbits} orbits at H = {energy}{t_text}\n"
+    orbits = plotting.plural(orbits, "orbit") if isinstance(orbits, int) else f"{orbits} orbits"
+    fig.suptitle(f"Poincaré section q1 = 0, p1 > 0: {orbits} at H = {energy}{t_text}\n"
                  f"(grey: the reference's crossings; line: the boundary p2²/2 + V(0, q2) = H)\n{_subtitle(run)}",
                  fontsize="medium")
     fig.tight_layout()
