@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "core/error.hpp"
+#include "config/config.hpp"
 
 namespace structura::pipeline {
 
@@ -19,6 +20,22 @@ std::int64_t in_steps(std::int64_t epochs, std::int64_t factor, const std::strin
     throw InputError(fmt::format("{}: {} epochs of {} steps each overflow the step count ({})", key(table, what),
                                  epochs, factor, std::numeric_limits<std::int64_t>::max()));
   return epochs * factor;
+}
+
+// Runs a check of solvers/nn, whose InputError reads "<table>.<key>: why", and
+// rethrows it as the ConfigError of that key (exit 2, naming the file).
+template <typename F>
+void as_config_error(const Config& c, const std::string& table, F&& check) {
+  try {
+    check();
+  } catch (const ConfigError&) {
+    throw;
+  } catch (const InputError& e) {
+    const std::string m = e.what();
+    const auto colon = m.find(": ");
+    if (colon == std::string::npos) c.fail(table, m);
+    c.fail(m.substr(0, colon), m.substr(colon + 2));
+  }
 }
 
 }  // namespace
@@ -57,7 +74,7 @@ nn::OptimizerOptions read_optimizer(const Config& c, const std::string& t) {
   o.nesterov = c.get_bool(key(t, "nesterov"));
   o.alpha = c.get_float(key(t, "alpha"));
   o.centered = c.get_bool(key(t, "centered"));
-  o.validate(t);
+  as_config_error(c, t, [&] { o.validate(t); });
   return o;
 }
 
@@ -117,7 +134,7 @@ TrainingSettings read_training(const Config& c, const std::string& t) {
   s.threads = static_cast<int>(c.get_int(key(t, "threads")));
   // The schedule as the run will build it, at one step per epoch: what it
   // refuses here (one-cycle's pct_start * epochs <= 1, ...) it refuses there.
-  s.update_options(1);
+  as_config_error(c, t, [&] { s.update_options(1); });
   return s;
 }
 
