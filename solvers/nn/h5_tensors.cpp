@@ -6,8 +6,6 @@
 
 namespace structura::nn {
 
-namespace {
-
 void write_tensor(h5::Group& g, const std::string& name, const torch::Tensor& t) {
   torch::Tensor c = t.detach().to(torch::kCPU).contiguous();
   h5::Dims dims;
@@ -23,7 +21,6 @@ void write_tensor(h5::Group& g, const std::string& name, const torch::Tensor& t)
   }
 }
 
-// Reads `name` into `target` (same shape), converting to its dtype.
 void read_tensor(const h5::Group& g, const std::string& name, torch::Tensor target) {
   if (!g.exists(name)) throw InputError(fmt::format("model file: tensor '{}' is missing", name));
   const h5::Dataset d = g.open_dataset(name);
@@ -38,9 +35,6 @@ void read_tensor(const h5::Group& g, const std::string& name, torch::Tensor targ
   target.copy_(src.view(target.sizes()).to(target.options()));
 }
 
-std::string state_key(const torch::Tensor& p) { return c10::guts::to_string(p.unsafeGetTensorImpl()); }
-
-}  // namespace
 
 void save_module(h5::Group& group, const torch::nn::Module& module) {
   h5::Group params = group.require_group("parameters");
@@ -55,44 +49,6 @@ void load_module(const h5::Group& group, torch::nn::Module& module) {
   if (group.exists("buffers")) {
     const h5::Group buffers = group.open_group("buffers");
     for (auto& item : module.named_buffers()) read_tensor(buffers, item.key(), item.value());
-  }
-}
-
-void save_adam(h5::Group& group, const torch::nn::Module& module, torch::optim::Adam& optimizer) {
-  h5::Group opt = group.require_group("optimizer");
-  opt.set_attribute("type", "adam");
-  auto& state = optimizer.state();
-  for (const auto& item : module.named_parameters()) {
-    auto it = state.find(state_key(item.value()));
-    if (it == state.end()) continue;  // not stepped yet
-    const auto& s = static_cast<const torch::optim::AdamParamState&>(*it->second);
-    h5::Group g = opt.require_group(item.key());
-    g.set_attribute("step", static_cast<std::int64_t>(s.step()));
-    write_tensor(g, "exp_avg", s.exp_avg());
-    write_tensor(g, "exp_avg_sq", s.exp_avg_sq());
-    if (s.max_exp_avg_sq().defined()) write_tensor(g, "max_exp_avg_sq", s.max_exp_avg_sq());
-  }
-}
-
-void load_adam(const h5::Group& group, const torch::nn::Module& module, torch::optim::Adam& optimizer) {
-  const h5::Group opt = group.open_group("optimizer");
-  auto& state = optimizer.state();
-  for (const auto& item : module.named_parameters()) {
-    if (!opt.exists(item.key())) continue;
-    const h5::Group g = opt.open_group(item.key());
-    auto s = std::make_unique<torch::optim::AdamParamState>();
-    s->step(g.int_attribute("step"));
-    torch::Tensor m = torch::zeros_like(item.value()), v = torch::zeros_like(item.value());
-    read_tensor(g, "exp_avg", m);
-    read_tensor(g, "exp_avg_sq", v);
-    s->exp_avg(m);
-    s->exp_avg_sq(v);
-    if (g.exists("max_exp_avg_sq")) {
-      torch::Tensor mx = torch::zeros_like(item.value());
-      read_tensor(g, "max_exp_avg_sq", mx);
-      s->max_exp_avg_sq(mx);
-    }
-    state[state_key(item.value())] = std::move(s);
   }
 }
 

@@ -87,8 +87,4 @@ double LearningRateSchedule::at(std::int64_t epoch) const {
   return lr;
 }
 
-void set_learning_rate(torch::optim::Optimizer& optimizer, double learning_rate) {
-  for (auto& group : optimizer.param_groups()) group.options().set_lr(learning_rate);
-}
-
 }  // namespace structura::nn

@@ -2,10 +2,10 @@
 // epoch, so a resumed training needs no scheduler state. The formulas follow
 // torch.optim.lr_scheduler (StepLR, ExponentialLR, CosineAnnealingLR with
 // T_max = epochs, OneCycleLR with cosine annealing and two phases), so
-// settings carry over from Python.
+// settings carry over from Python. No libtorch here: pipeline code validates
+// schedules without it (nn::set_learning_rate is in nn/optimizer.hpp).
+// An "epoch" of a schedule is one step of the loop that uses it.
 #pragma once
-
-#include <torch/torch.h>
 
 #include <cstdint>
 #include <string>
@@ -49,8 +49,5 @@ private:
   ScheduleParameters p_;
   std::int64_t epochs_;
 };
-
-// Sets the learning rate of every parameter group of `optimizer`.
-void set_learning_rate(torch::optim::Optimizer& optimizer, double learning_rate);
 
 }  // namespace structura::nn

@@ -4,39 +4,16 @@
 
 #include <algorithm>
 #include <cmath>
+#include <set>
 
 #include "core/error.hpp"
 #include "nn/data_parallel.hpp"
 #include "nn/h5_tensors.hpp"
+#include "nn/optimizer.hpp"
 
 namespace structura::nn {
 
 namespace {
-
-void validate_options(const TrainingOptions& o) {
-  auto fail = [&](const std::string& what) { throw InputError(fmt::format("{}: {}", o.name, what)); };
-  if (o.epochs < 1) fail(fmt::format("epochs must be at least 1, got {}", o.epochs));
-  if (o.validate_every < 1) fail(fmt::format("validate_every must be at least 1, got {}", o.validate_every));
-  if (!(o.selection_fraction > 0 && o.selection_fraction <= 1))
-    fail(fmt::format("selection_fraction must be in (0, 1], got {}", o.selection_fraction));
-  if (!(o.clip_gradient_norm >= 0))
-    fail(fmt::format("clip_gradient_norm must be >= 0 (0: off), got {}", o.clip_gradient_norm));
-  if (!(o.divergence_factor == 0 || o.divergence_factor > 1))
-    fail(fmt::format("divergence_factor must be > 1 (0: off), got {}", o.divergence_factor));
-  // A schedule made for another length would stretch or freeze the rates.
-  if (o.schedule.kind() != LearningRateSchedule::Kind::Constant && o.schedule.epochs() != o.epochs)
-    fail(fmt::format("the learning-rate schedule is set up for {} epochs, the training runs {}", o.schedule.epochs(),
-                     o.epochs));
-}
-
-// Global L2 norm of the gradients, computed as clip_grad_norm_ does.
-double gradient_norm(const std::vector<torch::Tensor>& parameters) {
-  std::vector<torch::Tensor> norms;
-  for (const auto& p : parameters)
-    if (p.grad().defined()) norms.push_back(p.grad().detach().norm(2));
-  if (norms.empty()) return 0.0;
-  return torch::stack(norms).norm(2).item<double>();
-}
 
 std::vector<torch::Tensor> deep_copy(const std::vector<torch::Tensor>& tensors) {
   std::vector<torch::Tensor> copies;
@@ -68,93 +45,103 @@ std::vector<double> read_vector(const h5::Group& group, const std::string& name,
 
 }  // namespace
 
-TrainingLoop::TrainingLoop(torch::nn::Module& model, torch::optim::Adam& optimizer, mpi::Comm comm,
-                           TrainingOptions options)
-    : model_(model), optimizer_(optimizer), comm_(comm), options_(std::move(options)) {
-  validate_options(options_);
+TrainingLoop::TrainingLoop(torch::nn::Module& model, torch::optim::Optimizer& optimizer, mpi::Comm comm,
+                           TrainingOptions options, UpdateOptions update)
+    : TrainingLoop(std::vector<TrainedModule>{{"model", &model, &optimizer, std::move(update)}}, comm,
+                   std::move(options)) {}
+
+TrainingLoop::TrainingLoop(std::vector<TrainedModule> modules, mpi::Comm comm, TrainingOptions options)
+    : modules_(std::move(modules)), comm_(comm), options_(std::move(options)) {
+  options_.validate();
+  if (modules_.empty()) throw InputError(fmt::format("{}: no module to train", options_.name));
+  std::set<std::string> names;
+  for (const auto& m : modules_) {
+    if (m.module == nullptr || m.optimizer == nullptr)
+      throw Error(fmt::format("{}: module '{}' has no model or no optimizer", options_.name, m.name));
+    if (!names.insert(m.name).second)
+      throw InputError(fmt::format("{}: two modules are named '{}'", options_.name, m.name));
+    validate(m.update, options_, m.name);
+    optimizer_kind(*m.optimizer);  // refuses optimizers whose state cannot be saved
+  }
   const auto window =
-      std::max<std::int64_t>(1, std::llround(options_.selection_fraction * static_cast<double>(options_.epochs)));
-  selection_start_ = options_.epochs - window;
+      std::max<std::int64_t>(1, std::llround(options_.selection_fraction * static_cast<double>(options_.steps)));
+  selection_start_ = options_.steps - window;
+  history_.modules.resize(modules_.size());
+  divergence_.assign(modules_.size(), DivergenceCheck(options_.divergence_factor));
 }
 
-std::optional<std::int64_t> TrainingLoop::best_epoch() const {
-  if (best_epoch_ < 0) return std::nullopt;
-  return best_epoch_;
+std::optional<std::int64_t> TrainingLoop::best_step() const {
+  if (best_step_ < 0) return std::nullopt;
+  return best_step_;
 }
 
-void TrainingLoop::check_finite_and_bounded(std::int64_t epoch, double loss, double norm) const {
-  // Loss and gradients are identical on every rank after the reductions,
-  // so every rank reaches the same verdict without another collective.
-  if (!std::isfinite(loss))
-    throw NumericalError(
-        fmt::format("{}: the loss is {} at epoch {}; lower the learning rate or enable gradient clipping",
-                    options_.name, loss, epoch));
-  if (!std::isfinite(norm))
-    throw NumericalError(
-        fmt::format("{}: the gradient norm is {} at epoch {} (loss {}); lower the learning rate or enable "
-                    "gradient clipping",
-                    options_.name, norm, epoch, loss));
-  // The ratio test only makes sense against a positive reference.
-  if (options_.divergence_factor > 0 && smallest_loss_ > 0 && loss > options_.divergence_factor * smallest_loss_)
-    throw NumericalError(
-        fmt::format("{}: diverged at epoch {}: the loss {} exceeds {} times the smallest loss so far ({})",
-                    options_.name, epoch, loss, options_.divergence_factor, smallest_loss_));
+std::vector<torch::Tensor> TrainingLoop::all_parameters() const {
+  std::vector<torch::Tensor> all;
+  for (const auto& m : modules_)
+    for (const auto& p : m.module->parameters()) all.push_back(p);
+  return all;
 }
 
-void TrainingLoop::maybe_select(std::int64_t epoch, double metric) {
-  if (epoch < selection_start_ || !(metric < best_metric_)) return;
-  best_epoch_ = epoch;
+void TrainingLoop::maybe_select(std::int64_t step, double metric) {
+  if (step < selection_start_ || !(metric < best_metric_)) return;
+  best_step_ = step;
   best_metric_ = metric;
-  best_parameters_ = deep_copy(model_.parameters());
+  best_parameters_ = deep_copy(all_parameters());
 }
 
 void TrainingLoop::restore_best_parameters() {
-  if (best_epoch_ < 0) return;
+  if (best_step_ < 0) return;
   torch::NoGradGuard no_grad;
-  auto parameters = model_.parameters();
+  auto parameters = all_parameters();
   for (std::size_t i = 0; i < parameters.size(); ++i) parameters[i].copy_(best_parameters_[i]);
 }
 
 TrainingStatus TrainingLoop::run(const TrainingCallbacks& callbacks) {
-  if (!callbacks.loss_and_gradients) throw Error(fmt::format("{}: no loss_and_gradients callback", options_.name));
-  const std::vector<torch::Tensor> parameters = model_.parameters();
-  if (next_epoch_ == 0) broadcast_parameters(parameters, comm_);
+  const bool single = static_cast<bool>(callbacks.loss_and_gradients);
+  if (single ? modules_.size() != 1 || !callbacks.losses.empty() : callbacks.losses.size() != modules_.size())
+    throw Error(fmt::format("{}: {} modules need {} loss callbacks (loss_and_gradients only for one module)",
+                            options_.name, modules_.size(), modules_.size()));
+  std::vector<std::vector<torch::Tensor>> parameters;
+  for (const auto& m : modules_) parameters.push_back(m.module->parameters());
+  if (next_step_ == 0)
+    for (const auto& p : parameters) broadcast_parameters(p, comm_);
 
-  while (next_epoch_ < options_.epochs) {
-    const std::int64_t epoch = next_epoch_;
-    optimizer_.zero_grad();
-    const double loss = comm_.sum(callbacks.loss_and_gradients(epoch));
-    allreduce_gradients(parameters, comm_);
-    // Clipping after the allreduce scales identical gradients identically,
-    // so the ranks stay in lock step.
-    const double norm = options_.clip_gradient_norm > 0
-                            ? torch::nn::utils::clip_grad_norm_(parameters, options_.clip_gradient_norm)
-                            : gradient_norm(parameters);
-    check_finite_and_bounded(epoch, loss, norm);
-    smallest_loss_ = std::min(smallest_loss_, loss);
+  while (next_step_ < options_.steps) {
+    const std::int64_t step = next_step_;
+    StepRecord record{step, {}, std::nullopt};
+    for (std::size_t i = 0; i < modules_.size(); ++i) {
+      TrainedModule& m = modules_[i];
+      const std::string name = modules_.size() == 1 ? options_.name : options_.name + " (" + m.name + ")";
+      const std::optional<double> learning_rate =
+          m.update.schedule ? std::optional<double>(m.update.schedule->at(step)) : std::nullopt;
+      UpdateRecord last;
+      for (std::int64_t u = 0; u < m.update.updates_per_step; ++u) {
+        m.optimizer->zero_grad();
+        const double local = single ? callbacks.loss_and_gradients(step) : callbacks.losses[i](step, u);
+        last = synchronised_update(*m.optimizer, parameters[i], comm_, local, m.update.clip_gradient_norm,
+                                   learning_rate, {name, step, &divergence_[i]});
+        ModuleHistory& h = history_.modules[i];
+        h.loss.push_back(last.loss);
+        h.learning_rate.push_back(last.learning_rate);
+        h.gradient_norm.push_back(last.gradient_norm);
+      }
+      record.updates.push_back(last);
+    }
 
-    const double learning_rate = options_.schedule.at(epoch);
-    set_learning_rate(optimizer_, learning_rate);
-    optimizer_.step();
-
-    EpochRecord record{epoch, loss, learning_rate, norm, std::nullopt};
-    const bool last = epoch + 1 == options_.epochs;
-    if (callbacks.validate && ((epoch + 1) % options_.validate_every == 0 || last)) {
-      double metric = callbacks.validate(epoch);
+    const bool final_step = step + 1 == options_.steps;
+    if (callbacks.validate && ((step + 1) % options_.validate_every == 0 || final_step)) {
+      double metric = callbacks.validate(step);
       comm_.broadcast(metric);  // one verdict on every rank, hence identical selections
       if (std::isnan(metric))
-        throw NumericalError(fmt::format("{}: the validation metric is NaN at epoch {}", options_.name, epoch));
+        throw NumericalError(fmt::format("{}: the validation metric is NaN at step {}", options_.name, step));
       record.validation = metric;
-      maybe_select(epoch, metric);
+      maybe_select(step, metric);
     }
-    history_.loss.push_back(loss);
-    history_.learning_rate.push_back(learning_rate);
-    history_.gradient_norm.push_back(norm);
     history_.validation.push_back(record.validation.value_or(std::numeric_limits<double>::quiet_NaN()));
-    next_epoch_ = epoch + 1;
+    next_step_ = step + 1;
 
     if (callbacks.progress) callbacks.progress(record);
-    if (last || !callbacks.poll) continue;
+    if (final_step || !callbacks.poll) continue;
     const CheckpointAction action = callbacks.poll();
     if (action == CheckpointAction::Continue) continue;
     if (!callbacks.save_checkpoint)
@@ -168,50 +155,73 @@ TrainingStatus TrainingLoop::run(const TrainingCallbacks& callbacks) {
 }
 
 void TrainingLoop::save_state(h5::Group& group) const {
-  group.set_attribute("epochs", options_.epochs);
-  group.set_attribute("next_epoch", next_epoch_);
-  group.set_attribute("best_epoch", best_epoch_);
+  group.set_attribute("steps", options_.steps);
+  group.set_attribute("next_step", next_step_);
+  group.set_attribute("best_step", best_step_);
   group.set_attribute("best_metric", best_metric_);
   h5::Group history = group.require_group("history");
-  write_vector(history, "loss", history_.loss);
-  write_vector(history, "learning_rate", history_.learning_rate);
-  write_vector(history, "gradient_norm", history_.gradient_norm);
   write_vector(history, "validation", history_.validation);
-  if (best_epoch_ >= 0) write_vector(group, "best_parameters", flatten(best_parameters_));
-  h5::Group model = group.require_group("model");
-  save_module(model, model_);
-  save_adam(model, model_, optimizer_);
+  h5::Group modules = group.require_group("modules");
+  for (std::size_t i = 0; i < modules_.size(); ++i) {
+    const TrainedModule& m = modules_[i];
+    h5::Group h = history.require_group(m.name);
+    write_vector(h, "loss", history_.modules[i].loss);
+    write_vector(h, "learning_rate", history_.modules[i].learning_rate);
+    write_vector(h, "gradient_norm", history_.modules[i].gradient_norm);
+    h5::Group g = modules.require_group(m.name);
+    g.set_attribute("updates_per_step", m.update.updates_per_step);
+    save_module(g, *m.module);
+    save_optimizer_state(g, *m.module, *m.optimizer);
+  }
+  if (best_step_ >= 0) write_vector(group, "best_parameters", flatten(best_parameters_));
 }
 
 void TrainingLoop::load_state(const h5::Group& group) {
-  const std::int64_t epochs = group.int_attribute("epochs");
-  if (epochs != options_.epochs)
-    throw InputError(fmt::format("{}: the checkpoint was written for {} epochs, this training runs {}; start afresh",
-                                 options_.name, epochs, options_.epochs));
-  const h5::Group model = group.open_group("model");
-  load_module(model, model_);
-  load_adam(model, model_, optimizer_);
-
-  next_epoch_ = group.int_attribute("next_epoch");
-  const auto n = static_cast<std::size_t>(next_epoch_);
+  if (!group.has_attribute("steps"))
+    throw InputError(fmt::format("{}: the checkpoint was written by an older version (it counts epochs, not steps); "
+                                 "start afresh",
+                                 options_.name));
+  const std::int64_t steps = group.int_attribute("steps");
+  if (steps != options_.steps)
+    throw InputError(fmt::format("{}: the checkpoint was written for {} steps, this training runs {}; start afresh",
+                                 options_.name, steps, options_.steps));
+  next_step_ = group.int_attribute("next_step");
+  const auto n = static_cast<std::size_t>(next_step_);
   const h5::Group history = group.open_group("history");
-  history_.loss = read_vector(history, "loss", n);
-  history_.learning_rate = read_vector(history, "learning_rate", n);
-  history_.gradient_norm = read_vector(history, "gradient_norm", n);
+  const h5::Group modules = group.open_group("modules");
+  for (std::size_t i = 0; i < modules_.size(); ++i) {
+    const TrainedModule& m = modules_[i];
+    if (!modules.exists(m.name))
+      throw InputError(fmt::format("{}: the checkpoint has no module '{}'; start afresh", options_.name, m.name));
+    const h5::Group g = modules.open_group(m.name);
+    if (g.int_attribute("updates_per_step") != m.update.updates_per_step)
+      throw InputError(fmt::format("{}: the checkpoint updates '{}' {} times per step, this training {}; start afresh",
+                                   options_.name, m.name, g.int_attribute("updates_per_step"),
+                                   m.update.updates_per_step));
+    load_module(g, *m.module);
+    load_optimizer_state(g, *m.module, *m.optimizer);
+    const h5::Group h = history.open_group(m.name);
+    const std::size_t updates = n * static_cast<std::size_t>(m.update.updates_per_step);
+    ModuleHistory& mh = history_.modules[i];
+    mh.loss = read_vector(h, "loss", updates);
+    mh.learning_rate = read_vector(h, "learning_rate", updates);
+    mh.gradient_norm = read_vector(h, "gradient_norm", updates);
+    divergence_[i] = DivergenceCheck(options_.divergence_factor);
+    for (double l : mh.loss) divergence_[i].record(l);
+  }
   history_.validation = read_vector(history, "validation", n);
-  smallest_loss_ = std::numeric_limits<double>::infinity();
-  for (double l : history_.loss) smallest_loss_ = std::min(smallest_loss_, l);
 
-  best_epoch_ = group.int_attribute("best_epoch");
+  best_step_ = group.int_attribute("best_step");
   best_metric_ = group.double_attribute("best_metric");
   best_parameters_.clear();
-  if (best_epoch_ < 0) return;
-  // The model's parameters serve as templates for shape, dtype and device.
-  best_parameters_ = deep_copy(model_.parameters());
+  if (best_step_ < 0) return;
+  // The modules' parameters serve as templates for shape, dtype and device.
+  best_parameters_ = deep_copy(all_parameters());
   std::int64_t total = 0;
   for (const auto& p : best_parameters_) total += p.numel();
   std::vector<double> flat = read_vector(group, "best_parameters", static_cast<std::size_t>(total));
   std::int64_t offset = 0;
+  torch::NoGradGuard no_grad;
   for (auto& p : best_parameters_) {
     torch::Tensor src = torch::from_blob(flat.data() + offset, {p.numel()}, torch::kFloat64);
     p.copy_(src.view(p.sizes()));

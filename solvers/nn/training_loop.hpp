@@ -1,18 +1,23 @@
-// The epoch loop every learning module shares: data-parallel gradients,
-// NaN/divergence checks, gradient clipping, a learning-rate schedule,
+// The step loop every learning module shares: one or several modules, each
+// with its own optimizer (any of nn/optimizer.hpp), data-parallel gradients,
+// NaN/divergence checks, gradient clipping, learning-rate schedules,
 // best-model selection on a validation metric, and checkpoints that resume
-// bit for bit. The pipeline's checkpoint polling and progress printing come
-// in as callbacks, so this library does not depend on the pipeline.
+// bit for bit (parameters and optimizer state). The pipeline's checkpoint
+// polling and progress printing come in as callbacks, so this library does
+// not depend on the pipeline.
 //
-// One epoch (every rank, in lock step):
-//   zero grads -> loss_and_gradients(epoch) -> sum the loss over ranks and
-//   allreduce the gradients -> reject NaN/Inf or divergence -> clip the
-//   global gradient norm -> lr = schedule.at(epoch) -> optimizer step ->
-//   validate() every validate_every epochs (and at the last) -> keep the best
-//   parameters inside the selection window -> progress -> poll() (not after
-//   the last epoch) -> save_checkpoint() / stop.
-// The loop draws no random numbers: the callback gets the epoch so that it
-// can key a counter-based RNG by it, which makes a resumed run identical.
+// One loop step (every rank, in lock step): for each module in order (e.g.
+// critic, then generator), updates_per_step times: zero its gradients ->
+// its loss callback (step, update) -> synchronised_update (sum the loss and
+// the gradients over the ranks, reject NaN/Inf or divergence, clip, set the
+// schedule's rate of this step, optimizer step). Then validate() every
+// validate_every steps (and at the last) -> keep the best parameters inside
+// the selection window -> progress -> poll() (not after the last step) ->
+// save_checkpoint() / stop.
+// Everything is counted in steps: the loop runs options.steps steps, module
+// i takes steps * updates_per_step optimizer steps. The loop draws no
+// random numbers: the callbacks get (step, update) to key a counter-based
+// RNG or an nn::MinibatchSampler, which makes a resumed run identical.
 #pragma once
 
 #include <torch/torch.h>
@@ -26,57 +31,60 @@
 
 #include "core/h5.hpp"
 #include "core/mpi.hpp"
-#include "nn/schedule.hpp"
+#include "nn/checks.hpp"
+#include "nn/settings.hpp"
+#include "nn/synchronised_update.hpp"
 
 namespace structura::nn {
 
-// What the caller's checkpoint policy decides after an epoch; mirrors the
+// What the caller's checkpoint policy decides after a step; mirrors the
 // pipeline's Checkpointer::Action.
 enum class CheckpointAction { Continue, Save, SaveAndStop };
 
-// Finished: all epochs ran. Stopped: a SaveAndStop poll ended the run after
+// Finished: all steps ran. Stopped: a SaveAndStop poll ended the run after
 // its checkpoint; the caller reports the interruption (exit for requeue).
 enum class TrainingStatus { Finished, Stopped };
 
-struct TrainingOptions {
-  std::string name = "training";  // prefixes error messages ("sympflow training: ...")
-  std::int64_t epochs = 1;
-  LearningRateSchedule schedule = LearningRateSchedule::constant(1e-3);
-  double clip_gradient_norm = 0;  // largest global L2 norm of the gradients; 0: no clipping
-  // Fail when the loss exceeds divergence_factor times the smallest loss
-  // seen so far (checked while that smallest loss is positive); 0: off.
-  double divergence_factor = 0;
-  std::int64_t validate_every = 1;
-  // Best-model selection considers validations in the last
-  // round(selection_fraction * epochs) epochs (1.0: all).
-  double selection_fraction = 0.15;
-  bool restore_best = true;  // load the selected parameters into the model at the end
+// One trained module and its optimizer, which must hold module.parameters()
+// in that order. Both must outlive the loop.
+struct TrainedModule {
+  std::string name;  // "model", "critic", "generator": checkpoint group, history, messages
+  torch::nn::Module* module = nullptr;
+  torch::optim::Optimizer* optimizer = nullptr;
+  UpdateOptions update = {};
 };
 
-struct EpochRecord {
-  std::int64_t epoch = 0;
-  double loss = 0;           // global loss before this epoch's step
-  double learning_rate = 0;  // used for this epoch's step
-  double gradient_norm = 0;  // global L2 norm before clipping
+struct StepRecord {
+  std::int64_t step = 0;
+  std::vector<UpdateRecord> updates;  // per module: its last update of this step
   std::optional<double> validation;
+  // The single module's last update (modules.front()).
+  double loss() const { return updates.front().loss; }
 };
 
-// Per-epoch values, index = epoch; validation is NaN where none was computed.
+// Per optimizer step of one module: index = step * updates_per_step + update.
+struct ModuleHistory {
+  std::vector<double> loss, learning_rate, gradient_norm;
+};
 struct TrainingHistory {
-  std::vector<double> loss, learning_rate, gradient_norm, validation;
+  std::vector<ModuleHistory> modules;  // in module order
+  std::vector<double> validation;      // per loop step; NaN where none was computed
 };
 
 struct TrainingCallbacks {
-  // Required. Computes this rank's share of the loss for `epoch`, already
-  // divided by the GLOBAL batch size, calls backward() on it and returns
-  // its value. Gradients are zeroed before the call.
-  std::function<double(std::int64_t epoch)> loss_and_gradients = {};
-  // Optional. A metric of the parameters after `epoch`'s step, lower is
-  // better; rank 0's value is used on every rank (reduce inside if sharded).
-  std::function<double(std::int64_t epoch)> validate = {};
-  // Optional. Called after every epoch on every rank.
-  std::function<void(const EpochRecord&)> progress = {};
-  // Optional. Collective; called after every epoch but the last.
+  // The loss of one update: this rank's share, already divided by the
+  // GLOBAL batch size, backward() called on it, its value returned.
+  // Gradients are zeroed before the call. With one module either
+  // loss_and_gradients(step) or losses = {f(step, update)}; with several,
+  // `losses` holds one per module, in module order.
+  std::function<double(std::int64_t step)> loss_and_gradients = {};
+  std::vector<std::function<double(std::int64_t step, std::int64_t update)>> losses = {};
+  // Optional. A metric of the parameters after `step`, lower is better;
+  // rank 0's value is used on every rank (reduce inside if sharded).
+  std::function<double(std::int64_t step)> validate = {};
+  // Optional. Called after every step on every rank.
+  std::function<void(const StepRecord&)> progress = {};
+  // Optional. Collective; called after every step but the last.
   std::function<CheckpointAction()> poll = {};
   // Required when poll can ask to save. Collective: typically opens the
   // checkpoint group and calls TrainingLoop::save_state on it.
@@ -85,49 +93,56 @@ struct TrainingCallbacks {
 
 class TrainingLoop {
 public:
-  // `model`, `optimizer` and `comm` must outlive the loop. The optimizer
-  // must hold model.parameters() in that order.
-  TrainingLoop(torch::nn::Module& model, torch::optim::Adam& optimizer, mpi::Comm comm, TrainingOptions options);
+  // One module, named "model".
+  TrainingLoop(torch::nn::Module& model, torch::optim::Optimizer& optimizer, mpi::Comm comm, TrainingOptions options,
+               UpdateOptions update = {});
+  // Several modules, updated in this order in every step. Names must be
+  // distinct. InputError for invalid options.
+  TrainingLoop(std::vector<TrainedModule> modules, mpi::Comm comm, TrainingOptions options);
 
-  // Runs from next_epoch() to the end or to a SaveAndStop. A fresh training
+  // Runs from next_step() to the end or to a SaveAndStop. A fresh training
   // first copies rank 0's parameters to every rank. Throws NumericalError
-  // naming the epoch and the loss when the loss or the gradients stop being
-  // finite or the loss diverges.
+  // naming the step and the value when a loss or a gradient norm stops
+  // being finite or a loss diverges (nn/checks.hpp).
   TrainingStatus run(const TrainingCallbacks& callbacks);
 
   // Everything a resume needs, into `group` (collective on a parallel
-  // file; overwrites an earlier save): next epoch, history, best epoch,
-  // metric and parameters, model parameters and buffers, Adam state.
+  // file; overwrites an earlier save):
+  //   attributes steps, next_step, best_step, best_metric
+  //   history/validation, history/<module>/{loss, learning_rate, gradient_norm}
+  //   best_parameters (all modules' parameters, flattened in order; if selected)
+  //   modules/<module>/{parameters, buffers, optimizer} (attribute updates_per_step)
   void save_state(h5::Group& group) const;
-  // Restores a save_state into this loop, its model and its optimizer.
-  // Throws InputError if the group was written for another number of epochs
-  // or another architecture.
+  // Restores a save_state into this loop, its modules and optimizers.
+  // Throws InputError if the group was written for another number of steps,
+  // other modules or another architecture.
   void load_state(const h5::Group& group);
 
-  std::int64_t next_epoch() const { return next_epoch_; }
+  std::int64_t next_step() const { return next_step_; }
   const TrainingHistory& history() const { return history_; }
-  // The epoch whose parameters were selected, if any validation fell in the
+  const std::vector<TrainedModule>& modules() const { return modules_; }
+  const TrainingOptions& options() const { return options_; }
+  // The step whose parameters were selected, if any validation fell in the
   // selection window.
-  std::optional<std::int64_t> best_epoch() const;
+  std::optional<std::int64_t> best_step() const;
   double best_metric() const { return best_metric_; }
 
 private:
-  void check_finite_and_bounded(std::int64_t epoch, double loss, double gradient_norm) const;
-  void maybe_select(std::int64_t epoch, double metric);
+  std::vector<torch::Tensor> all_parameters() const;
+  void maybe_select(std::int64_t step, double metric);
   void restore_best_parameters();
 
-  torch::nn::Module& model_;
-  torch::optim::Adam& optimizer_;
+  std::vector<TrainedModule> modules_;
   mpi::Comm comm_;
   TrainingOptions options_;
-  std::int64_t selection_start_;  // first epoch of the selection window
+  std::int64_t selection_start_;  // first step of the selection window
 
-  std::int64_t next_epoch_ = 0;
+  std::int64_t next_step_ = 0;
   TrainingHistory history_;
-  double smallest_loss_ = std::numeric_limits<double>::infinity();
-  std::int64_t best_epoch_ = -1;
+  std::vector<DivergenceCheck> divergence_;  // per module
+  std::int64_t best_step_ = -1;
   double best_metric_ = std::numeric_limits<double>::infinity();
-  std::vector<torch::Tensor> best_parameters_;  // deep copies, in model.parameters() order
+  std::vector<torch::Tensor> best_parameters_;  // deep copies, in all_parameters() order
 };
 
 }  // namespace structura::nn

@@ -14,6 +14,7 @@
 #include "core/rng.hpp"
 #include "nn/data_parallel.hpp"
 #include "nn/h5_tensors.hpp"
+#include "nn/optimizer.hpp"
 
 using namespace structura;
 
@@ -101,7 +102,7 @@ TEST_CASE("parameters and Adam state round-trip through parallel HDF5 and contin
     h5::Group g = f.require_group("/models/mlp");
     g.set_attribute("architecture", "Linear(3,16)-tanh-Linear(16,1)");
     nn::save_module(g, *model);
-    nn::save_adam(g, *model, opt);
+    nn::save_optimizer_state(g, *model, opt);
   }
   auto restored = make_model();
   {
@@ -114,7 +115,7 @@ TEST_CASE("parameters and Adam state round-trip through parallel HDF5 and contin
     const h5::Group g = f.open_group("/models/mlp");
     CHECK(g.string_attribute("architecture") == "Linear(3,16)-tanh-Linear(16,1)");
     nn::load_module(g, *restored);
-    nn::load_adam(g, *restored, opt_r);
+    nn::load_optimizer_state(g, *restored, opt_r);
   }
   CHECK(max_difference(model, restored) == 0.0);
   train(model, opt, world, 5);

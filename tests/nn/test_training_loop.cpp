@@ -16,6 +16,7 @@
 #include "core/mpi.hpp"
 #include "core/rng.hpp"
 #include "nn/device.hpp"
+#include "nn/optimizer.hpp"
 #include "nn/schedule.hpp"
 #include "nn/training_loop.hpp"
 
@@ -110,9 +111,10 @@ TEST_CASE("full-batch training of a linear model converges to the normal-equatio
   model->to(torch::kFloat64);
   torch::optim::Adam adam(model->parameters(), torch::optim::AdamOptions(0.05));
   nn::TrainingOptions o;
-  o.epochs = 3000;
-  o.schedule = schedule("cosine", 0.05, o.epochs);
-  nn::TrainingLoop loop(*model, adam, world, o);
+  nn::UpdateOptions u;
+  o.steps = 3000;
+  u.schedule = schedule("cosine", 0.05, o.steps);
+  nn::TrainingLoop loop(*model, adam, world, o, u);
   const ShardLoss loss = shard_loss(model, world);
   CHECK(loop.run({.loss_and_gradients = loss}) == nn::TrainingStatus::Finished);
 
@@ -125,21 +127,22 @@ TEST_CASE("full-batch training of a linear model converges to the normal-equatio
   const double error = (trained - exact).abs().max().item<double>();
   MESSAGE("max |trained - normal equations| = ", error);
   CHECK(error < 1e-8);
-  CHECK(loop.history().loss.size() == 3000);
-  CHECK(loop.history().loss.back() < loop.history().loss.front());
+  CHECK(loop.history().modules[0].loss.size() == 3000);
+  CHECK(loop.history().modules[0].loss.back() < loop.history().modules[0].loss.front());
 }
 
 TEST_CASE("the loop on shards equals the loop on the whole batch on one rank") {
   mpi::Comm world, self(MPI_COMM_SELF);
   nn::TrainingOptions o;
-  o.epochs = 40;
-  o.schedule = schedule("one-cycle", 0.02, o.epochs);
-  o.clip_gradient_norm = 0.5;
+  nn::UpdateOptions u;
+  o.steps = 40;
+  u.schedule = schedule("one-cycle", 0.02, o.steps);
+  u.clip_gradient_norm = 0.5;
 
   auto train = [&](const mpi::Comm& comm) {
     auto model = make_mlp();
     torch::optim::Adam adam(model->parameters(), torch::optim::AdamOptions(1.0));
-    nn::TrainingLoop loop(*model, adam, comm, o);
+    nn::TrainingLoop loop(*model, adam, comm, o, u);
     loop.run({.loss_and_gradients = shard_loss(model, comm, 24)});
     return std::pair{nn::TrainingHistory(loop.history()), model->parameters()};
   };
@@ -148,15 +151,16 @@ TEST_CASE("the loop on shards equals the loop on the whole batch on one rank") {
   const double diff = max_difference(p_world, p_self);
   MESSAGE("ranks ", world.size(), ": max |parameter difference| to one rank = ", diff);
   CHECK(diff < 1e-12);
-  CHECK(std::abs(h_world.loss.back() - h_self.loss.back()) < 1e-12);
+  CHECK(std::abs(h_world.modules[0].loss.back() - h_self.modules[0].loss.back()) < 1e-12);
 }
 
 TEST_CASE("a run interrupted and resumed from HDF5 ends bit-identical to an uninterrupted run") {
   mpi::Comm world;
   nn::TrainingOptions o;
-  o.epochs = 30;
-  o.schedule = schedule("one-cycle", 0.05, o.epochs);
-  o.clip_gradient_norm = 1.0;
+  nn::UpdateOptions u;
+  o.steps = 30;
+  u.schedule = schedule("one-cycle", 0.05, o.steps);
+  u.clip_gradient_norm = 1.0;
   o.validate_every = 3;                    // validations at epochs 2, 5, ..., 29
   o.selection_fraction = 0.5;              // window: epochs 15..29
   constexpr std::int64_t stop_after = 20;  // epochs 0..19 run before the interruption
@@ -175,8 +179,8 @@ TEST_CASE("a run interrupted and resumed from HDF5 ends bit-identical to an unin
   };
   // The trained parameters after the last epoch, before the best ones are restored.
   auto last_epoch_parameters = [&](const torch::nn::Sequential& m, std::vector<torch::Tensor>& out) {
-    return [&out, m, last = o.epochs - 1](const nn::EpochRecord& record) {
-      if (record.epoch != last) return;
+    return [&out, m, last = o.steps - 1](const nn::StepRecord& record) {
+      if (record.step != last) return;
       out.clear();
       for (const auto& p : m->parameters()) out.push_back(p.detach().clone());
     };
@@ -184,24 +188,24 @@ TEST_CASE("a run interrupted and resumed from HDF5 ends bit-identical to an unin
 
   auto reference = make_mlp();
   torch::optim::Adam adam_ref(reference->parameters(), torch::optim::AdamOptions(1.0));
-  nn::TrainingLoop uninterrupted(*reference, adam_ref, world, o);
+  nn::TrainingLoop uninterrupted(*reference, adam_ref, world, o, u);
   std::vector<torch::Tensor> reference_last;
   uninterrupted.run({.loss_and_gradients = shard_loss(reference, world, 20),
                      .validate = validation(reference),
                      .progress = last_epoch_parameters(reference, reference_last)});
-  CHECK(uninterrupted.best_epoch() == 17);
+  CHECK(uninterrupted.best_step() == 17);
 
   const std::string path = temp_file(world, "resume");
   {
     auto model = make_mlp();
     torch::optim::Adam adam(model->parameters(), torch::optim::AdamOptions(1.0));
-    nn::TrainingLoop loop(*model, adam, world, o);
+    nn::TrainingLoop loop(*model, adam, world, o, u);
     const auto status = loop.run({
         .loss_and_gradients = shard_loss(model, world, 20),
         .validate = validation(model),
         .poll =
             [&] {
-              return loop.next_epoch() == stop_after ? nn::CheckpointAction::SaveAndStop
+              return loop.next_step() == stop_after ? nn::CheckpointAction::SaveAndStop
                                                      : nn::CheckpointAction::Continue;
             },
         .save_checkpoint =
@@ -212,8 +216,8 @@ TEST_CASE("a run interrupted and resumed from HDF5 ends bit-identical to an unin
             },
     });
     CHECK(status == nn::TrainingStatus::Stopped);
-    CHECK(loop.next_epoch() == stop_after);
-    CHECK(loop.best_epoch() == 17);
+    CHECK(loop.next_step() == stop_after);
+    CHECK(loop.best_step() == 17);
   }
 
   auto resumed = make_mlp();
@@ -222,12 +226,12 @@ TEST_CASE("a run interrupted and resumed from HDF5 ends bit-identical to an unin
     for (auto& p : resumed->parameters()) p.fill_(0.25);  // nothing left of the initialisation
   }
   torch::optim::Adam adam(resumed->parameters(), torch::optim::AdamOptions(1.0));
-  nn::TrainingLoop loop(*resumed, adam, world, o);
+  nn::TrainingLoop loop(*resumed, adam, world, o, u);
   {
     h5::File f = h5::File::open_parallel(path, h5::Mode::ReadOnly, world.get());
     loop.load_state(f.open_group("/checkpoint/training"));
   }
-  CHECK(loop.next_epoch() == stop_after);
+  CHECK(loop.next_step() == stop_after);
   int polls = 0, saves = 0;
   std::vector<torch::Tensor> resumed_last;
   // A periodic Save into the same group overwrites the first checkpoint and
@@ -246,46 +250,48 @@ TEST_CASE("a run interrupted and resumed from HDF5 ends bit-identical to an unin
           },
   });
   CHECK(status == nn::TrainingStatus::Finished);
-  CHECK(polls == o.epochs - stop_after - 1);  // no poll after the last epoch
+  CHECK(polls == o.steps - stop_after - 1);  // no poll after the last epoch
   CHECK(saves == 1);
   REQUIRE(resumed_last.size() == reference_last.size());
   CHECK(max_difference(reference_last, resumed_last) == 0.0);
   // Both restored the parameters of epoch 17, the resumed one from the file.
-  CHECK(loop.best_epoch() == 17);
+  CHECK(loop.best_step() == 17);
   CHECK(loop.best_metric() == uninterrupted.best_metric());
   CHECK(max_difference(reference->parameters(), resumed->parameters()) == 0.0);
   CHECK(max_difference(reference->parameters(), reference_last) > 0.0);
   const auto& a = uninterrupted.history();
   const auto& b = loop.history();
-  CHECK(a.loss == b.loss);
-  CHECK(a.learning_rate == b.learning_rate);
-  CHECK(a.gradient_norm == b.gradient_norm);
+  CHECK(a.modules[0].loss == b.modules[0].loss);
+  CHECK(a.modules[0].learning_rate == b.modules[0].learning_rate);
+  CHECK(a.modules[0].gradient_norm == b.modules[0].gradient_norm);
   REQUIRE(a.validation.size() == b.validation.size());
   for (std::size_t i = 0; i < a.validation.size(); ++i)
     CHECK((a.validation[i] == b.validation[i] || (std::isnan(a.validation[i]) && std::isnan(b.validation[i]))));
 
   // A checkpoint for another training length is refused.
   nn::TrainingOptions longer = o;
-  longer.epochs = 31;
-  longer.schedule = schedule("one-cycle", 0.05, longer.epochs);
-  nn::TrainingLoop other(*resumed, adam, world, longer);
+  longer.steps = 31;
+  nn::UpdateOptions longer_update = u;
+  longer_update.schedule = schedule("one-cycle", 0.05, longer.steps);
+  nn::TrainingLoop other(*resumed, adam, world, longer, longer_update);
   {
     h5::File f = h5::File::open_parallel(path, h5::Mode::ReadOnly, world.get());
     CHECK_THROWS_WITH_AS(other.load_state(f.open_group("/checkpoint/training")),
-                         doctest::Contains("written for 30 epochs"), InputError);
+                         doctest::Contains("written for 30 steps"), InputError);
   }
   world.barrier();
   if (world.is_root()) std::filesystem::remove(path);
 }
 
-TEST_CASE("a NaN loss stops the training with the epoch in the message, on every rank") {
+TEST_CASE("a NaN loss stops the training with the step in the message, on every rank") {
   mpi::Comm world;
   auto model = make_mlp();
   torch::optim::Adam adam(model->parameters(), torch::optim::AdamOptions(1e-2));
   nn::TrainingOptions o;
+  nn::UpdateOptions u;
   o.name = "test training";
-  o.epochs = 10;
-  nn::TrainingLoop loop(*model, adam, world, o);
+  o.steps = 10;
+  nn::TrainingLoop loop(*model, adam, world, o, u);
   const ShardLoss loss = shard_loss(model, world);
   // Only rank 0 sees the NaN; the summed loss carries it to every rank.
   auto poisoned = [&](std::int64_t epoch) {
@@ -293,17 +299,17 @@ TEST_CASE("a NaN loss stops the training with the epoch in the message, on every
     return epoch == 6 && world.is_root() ? std::numeric_limits<double>::quiet_NaN() : value;
   };
   CHECK_THROWS_WITH_AS(loop.run({.loss_and_gradients = poisoned}),
-                       doctest::Contains("test training: the loss is nan at epoch 6"), NumericalError);
-  CHECK(loop.next_epoch() == 6);
+                       doctest::Contains("test training: the loss is nan at step 6"), NumericalError);
+  CHECK(loop.next_step() == 6);
 
   // Divergence: a loss 100 times the best so far.
   auto model2 = make_mlp();
   torch::optim::Adam adam2(model2->parameters(), torch::optim::AdamOptions(1e-3));
   o.divergence_factor = 10;
-  nn::TrainingLoop loop2(*model2, adam2, world, o);
+  nn::TrainingLoop loop2(*model2, adam2, world, o, u);
   const ShardLoss loss2 = shard_loss(model2, world);
   auto exploding = [&](std::int64_t epoch) { return loss2(epoch) * (epoch == 4 ? 100.0 : 1.0); };
-  CHECK_THROWS_WITH_AS(loop2.run({.loss_and_gradients = exploding}), doctest::Contains("diverged at epoch 4"),
+  CHECK_THROWS_WITH_AS(loop2.run({.loss_and_gradients = exploding}), doctest::Contains("diverged at step 4"),
                        NumericalError);
 }
 
@@ -359,20 +365,21 @@ TEST_CASE("gradient clipping scales the global norm to the clip value") {
     return l.item<double>();
   };
   std::vector<double> norms;
-  auto record = [&](const nn::EpochRecord& r) { norms.push_back(r.gradient_norm); };
+  auto record = [&](const nn::StepRecord& r) { norms.push_back(r.updates[0].gradient_norm); };
 
   nn::TrainingOptions o;
-  o.epochs = 1;
-  o.clip_gradient_norm = 2.0;
-  nn::TrainingLoop clipped(*model, adam, world, o);
+  nn::UpdateOptions u;
+  o.steps = 1;
+  u.clip_gradient_norm = 2.0;
+  nn::TrainingLoop clipped(*model, adam, world, o, u);
   clipped.run({.loss_and_gradients = loss, .progress = record});
   REQUIRE(norms.size() == 1);
   CHECK(norms[0] == doctest::Approx(c * std::sqrt(8.0)).epsilon(1e-14));  // the raw norm is reported
   // clip_grad_norm_ divides by (norm + 1e-6), as PyTorch does.
   CHECK(model->weight.grad().norm().item<double>() == doctest::Approx(2.0).epsilon(1e-6));
 
-  o.clip_gradient_norm = 100.0;  // above the raw norm: untouched
-  nn::TrainingLoop loose(*model, adam, world, o);
+  u.clip_gradient_norm = 100.0;  // above the raw norm: untouched
+  nn::TrainingLoop loose(*model, adam, world, o, u);
   loose.run({.loss_and_gradients = loss});
   CHECK(model->weight.grad().norm().item<double>() == doctest::Approx(c * std::sqrt(8.0)).epsilon(1e-14));
 }
@@ -382,9 +389,10 @@ TEST_CASE("best-model selection keeps the parameters of the smallest metric insi
   auto model = make_mlp();
   torch::optim::Adam adam(model->parameters(), torch::optim::AdamOptions(1e-2));
   nn::TrainingOptions o;
-  o.epochs = 20;
+  nn::UpdateOptions u;
+  o.steps = 20;
   o.selection_fraction = 0.25;  // epochs 15..19
-  nn::TrainingLoop loop(*model, adam, world, o);
+  nn::TrainingLoop loop(*model, adam, world, o, u);
   // Metric by epoch: the global minimum (epoch 3) lies outside the window,
   // the window's minimum is at epoch 17.
   auto metric = [](std::int64_t epoch) {
@@ -394,12 +402,12 @@ TEST_CASE("best-model selection keeps the parameters of the smallest metric insi
   };
   std::map<std::int64_t, std::vector<torch::Tensor>> snapshots;
   const ShardLoss loss = shard_loss(model, world);
-  loop.run({.loss_and_gradients = loss, .validate = metric, .progress = [&](const nn::EpochRecord& r) {
+  loop.run({.loss_and_gradients = loss, .validate = metric, .progress = [&](const nn::StepRecord& r) {
               std::vector<torch::Tensor> copy;
               for (const auto& p : model->parameters()) copy.push_back(p.detach().clone());
-              snapshots[r.epoch] = copy;
+              snapshots[r.step] = copy;
             }});
-  CHECK(loop.best_epoch() == 17);
+  CHECK(loop.best_step() == 17);
   CHECK(loop.best_metric() == 0.5);
   CHECK(max_difference(model->parameters(), snapshots.at(17)) == 0.0);
   CHECK(max_difference(model->parameters(), snapshots.at(19)) > 0.0);
@@ -409,9 +417,9 @@ TEST_CASE("best-model selection keeps the parameters of the smallest metric insi
   torch::optim::Adam adam2(model2->parameters(), torch::optim::AdamOptions(1e-2));
   o.validate_every = 4;
   o.selection_fraction = 1.0;
-  nn::TrainingLoop every4(*model2, adam2, world, o);
+  nn::TrainingLoop every4(*model2, adam2, world, o, u);
   every4.run({.loss_and_gradients = shard_loss(model2, world), .validate = metric});
-  CHECK(every4.best_epoch() == 3);  // the whole run is the window now
+  CHECK(every4.best_step() == 3);  // the whole run is the window now
   const auto& v = every4.history().validation;
   for (std::int64_t e = 0; e < 20; ++e) CHECK(std::isnan(v[e]) == ((e + 1) % 4 != 0));
 }

@@ -13,6 +13,7 @@
 
 #include "experiments/shared/hamiltonian_system.hpp"
 #include "experiments/kind.hpp"
+#include "experiments/shared/training_params.hpp"
 #include "experiments/sympflow/settings.hpp"
 #include "experiments/sympflow/stages.hpp"
 
@@ -41,21 +42,20 @@ Schema make_schema() {
          "what to train, side by side: residual, residual+matching, matching, mixed (matching, then residual), "
          "baseline (MLP with energy penalty), supervised, supervised-baseline (on trajectory data)",
          {}, {}, sympflow::variant_names()});
-  s.add({"training.epochs", Type::Int, std::int64_t{5000},
-         "epochs: one Adam step on fresh collocation points (unsupervised) or one pass over the data (supervised)",
-         1.0});
-  s.add({"training.batch", Type::Int, std::int64_t{700}, "collocation points per epoch (all ranks together)", 1.0});
-  s.add({"training.learning_rate", Type::Float, 5e-3, "Adam learning rate (the peak for one-cycle)", 0.0});
-  s.add({"training.schedule", Type::String, std::string("constant"), "learning-rate schedule", {}, {},
-         V{"constant", "step", "exponential", "cosine", "one-cycle"}});
-  s.add({"training.gamma", Type::Float, 0.1, "step: factor every training.step_every epochs; exponential: per epoch",
-         0.0});
-  s.add({"training.step_every", Type::Int, std::int64_t{1000}, "step schedule: epochs between decays", 1.0});
-  s.add({"training.min_learning_rate", Type::Float, 0.0, "cosine schedule: the floor", 0.0});
-  s.add({"training.pct_start", Type::Float, 0.3, "one-cycle: fraction of the training spent rising", 0.0, 1.0});
-  s.add({"training.clip", Type::Float, 1.0, "largest global gradient norm (0: no clipping)", 0.0});
-  s.add({"training.divergence_factor", Type::Float, 1e8,
-         "stop when the loss exceeds this multiple of the smallest loss so far (0: never)", 0.0});
+  TrainingTableDefaults training;  // the shared [training] table, sympflow's defaults and meanings
+  training.epochs = 5000;
+  training.epochs_meaning =
+      "epochs: one optimizer step on fresh collocation points (unsupervised) or one pass over the data (supervised)";
+  training.batch = 700;
+  training.batch_meaning = "collocation points per epoch (all ranks together)";
+  training.learning_rate = 5e-3;
+  training.step_every = 1000;
+  training.clip = 1.0;
+  training.divergence_factor = 1e8;
+  training.validate_every = 10;
+  training.selection_fraction = 0.15;
+  training.dtype = "float64";
+  add_training_params(s, "training", training);
   s.add({"training.t_min", Type::Float, -0.1, "collocation times are uniform in [t_min, t_max]"});
   s.add({"training.t_max", Type::Float, 1.0, "the training interval Delta t; longer times compose Delta t-maps",
          1e-300});
@@ -69,13 +69,6 @@ Schema make_schema() {
   s.add({"training.energy_weight", Type::Float, 1.0, "baseline: weight of the energy-conservation penalty", 0.0});
   s.add({"training.validation_points", Type::Int, std::int64_t{1000},
          "fixed held-out points for model selection (residual; data loss when supervised)", 1.0});
-  s.add({"training.validate_every", Type::Int, std::int64_t{10}, "epochs between validations", 1.0});
-  s.add({"training.selection_fraction", Type::Float, 0.15,
-         "the best validated model of the last fraction of epochs is kept (1: all epochs)", 0.0, 1.0});
-  s.add({"training.device", Type::String, std::string("cpu"), "cpu, cuda or cuda:N (libtorch)", {}, {}, {}, false});
-  s.add({"training.dtype", Type::String, std::string("float64"), "float32 or float64", {}, {},
-         V{"float32", "float64"}});
-  s.add({"training.threads", Type::Int, std::int64_t{1}, "libtorch threads per rank", 1.0, {}, {}, false});
   s.add({"data.trajectories", Type::Int, std::int64_t{100}, "supervised: initial conditions of the training data",
          1.0});
   s.add({"data.times", Type::Int, std::int64_t{50}, "supervised: times per trajectory, t_m = m t_max / M", 1.0});
@@ -116,6 +109,7 @@ bool is_whole_multiple(double t, double step) {
 
 void check(const Config& c) {
   check_system_params(c);
+  read_training(c, "training");  // the optimizer and schedule as the train stages will build them
   const std::string system = c.get_string("system.name");
   const auto variants = c.get_strings("training.variants");
   if (variants.empty()) c.fail("training.variants", "needs at least one variant");

@@ -49,10 +49,11 @@ Settings read_settings(const Config& c) {
   s.t_min = c.get_float("training.t_min");
   s.t_max = c.get_float("training.t_max");
   s.seed = static_cast<std::uint64_t>(c.get_int("experiment.seed"));
-  s.epochs = c.get_int("training.epochs");
-  s.batch = c.get_int("training.batch");
+  s.training = read_training(c, "training");
+  s.epochs = s.training.epochs;
+  s.batch = s.training.batch;
   s.validation_points = c.get_int("training.validation_points");
-  s.validate_every = c.get_int("training.validate_every");
+  s.validate_every = s.training.validate_every;
   s.mixed_switch = c.get_float("training.mixed_switch");
   s.matching_weight = c.get_float("training.matching_weight");
   s.energy_weight = c.get_float("training.energy_weight");

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "config/config.hpp"
+#include "experiments/shared/training_params.hpp"
 #include "hamiltonian/ensemble.hpp"
 #include "hamiltonian/flow_map_weights.hpp"
 
@@ -34,8 +35,9 @@ struct Settings {
   Box box;        // where initial conditions and collocation points are drawn
   double t_min;   // collocation times are uniform in [t_min, t_max]
   double t_max;   // the training interval; rollouts compose maps of this length
-  std::uint64_t seed;  // experiment.seed: weights, collocation points, data, evaluation
-  std::int64_t epochs, batch, validation_points, validate_every;
+  std::uint64_t seed;  // experiment.seed: data, evaluation
+  TrainingSettings training;  // the shared [training] table (optimizer, schedule, checks, seed, torch)
+  std::int64_t epochs, batch, validation_points, validate_every;  // training.epochs, batch, validate_every
   double mixed_switch;  // fraction of the epochs trained on matching before the residual
   double matching_weight, energy_weight;
   // Supervised data: trajectories x times in [0, t_max), noise, minibatch.

@@ -1,20 +1,23 @@
 // Stage train/<variant> of `sympflow`: data-parallel training of one variant
-// with the shared nn::TrainingLoop. Collocation points (unsupervised) and
-// minibatch orders (supervised) are drawn from the counter-based generator
-// keyed by the epoch, so a resumed or re-decomposed training sees the same
-// samples.
+// with the shared nn::TrainingLoop, set up from the shared [training] table
+// and run through the shared stage adapter (experiments/shared/). Collocation
+// points (unsupervised) and minibatch orders (supervised, nn::MinibatchSampler)
+// are drawn from the counter-based generator keyed by the step, so a resumed
+// or re-decomposed training sees the same samples.
 #include <fmt/format.h>
 
-#include <algorithm>
-#include <chrono>
-#include <numeric>
+#include <optional>
 
 #include "core/rng.hpp"
+#include "experiments/shared/training_params.hpp"
+#include "experiments/shared/training_stage.hpp"
 #include "experiments/sympflow/models.hpp"
 #include "experiments/sympflow/settings.hpp"
 #include "experiments/sympflow/stages.hpp"
 #include "hamiltonian/sympflow/losses.hpp"
 #include "nn/device.hpp"
+#include "nn/minibatch_sampler.hpp"
+#include "nn/optimizer.hpp"
 #include "nn/training_loop.hpp"
 #include "run/log.hpp"
 
@@ -76,66 +79,25 @@ Pairs read_pairs(const h5::File& file, const std::string& which, torch::Dtype dt
   return {tx0.to(dtype).clone(), tt.to(dtype).clone(), ty.to(dtype).clone()};
 }
 
-// The order of the pairs in pass `pass`: sorted by a random key per pair.
-std::vector<std::int64_t> minibatch_order(std::uint64_t seed, std::int64_t pass, std::int64_t pairs) {
-  const CounterRng rng(seed, kMinibatchOrder);
-  std::vector<std::uint64_t> key(static_cast<std::size_t>(pairs));
-  for (std::int64_t i = 0; i < pairs; ++i)
-    key[static_cast<std::size_t>(i)] = rng.bits(static_cast<std::uint64_t>(i), static_cast<std::uint64_t>(pass)).v[0];
-  std::vector<std::int64_t> order(static_cast<std::size_t>(pairs));
-  std::iota(order.begin(), order.end(), 0);
-  std::sort(order.begin(), order.end(), [&](std::int64_t a, std::int64_t b) {
-    return key[static_cast<std::size_t>(a)] != key[static_cast<std::size_t>(b)]
-               ? key[static_cast<std::size_t>(a)] < key[static_cast<std::size_t>(b)]
-               : a < b;
-  });
-  return order;
-}
-
-void write_history(h5::Group& g, const nn::TrainingHistory& h) {
-  const h5::Dims dims{static_cast<hsize_t>(h.loss.size())};
-  g.write_dataset("loss", h.loss, dims).set_attribute("meaning", "global training loss before each epoch's step");
-  g.write_dataset("learning_rate", h.learning_rate, dims);
-  g.write_dataset("gradient_norm", h.gradient_norm, dims).set_attribute("meaning", "before clipping");
-  g.write_dataset("validation", h.validation, dims)
-      .set_attribute("meaning", "validation metric after the epoch's step (NaN: not validated)");
-}
-
 }  // namespace
 
 void train(StageContext& ctx, const std::string& variant_name) {
-  const Config& c = ctx.config;
-  const Settings s = read_settings(c);
+  Settings s = read_settings(ctx.config);
+  s.seed = s.training.seed;  // training.seed (default experiment.seed) keys everything drawn here
+  const TrainingSettings& ts = s.training;
   const Variant v = parse_variant(variant_name);
-  const nn::TorchSettings torch_settings = nn::parse_torch_settings(
-      c.get_string("training.device"), c.get_string("training.dtype"), static_cast<int>(c.get_int("training.threads")),
-      "training");
+  const nn::TorchSettings torch_settings = nn::parse_torch_settings(ts.device, ts.dtype, ts.threads, "training");
   nn::apply(torch_settings);
   const torch::Dtype dtype = torch_settings.dtype;
   const torch::Device device = torch_settings.device;
 
   auto model = make_model(s, v, s.seed, dtype);
   model->to(device);
-  torch::optim::Adam optimizer(model->parameters(), torch::optim::AdamOptions(c.get_float("training.learning_rate")));
+  const auto optimizer = nn::make_optimizer(model->parameters(), ts.optimizer, "training");
 
-  const std::int64_t steps = steps_per_epoch(s, v);
-  const std::int64_t iterations = s.epochs * steps;  // optimizer steps
-  nn::ScheduleParameters sp;
-  sp.learning_rate = c.get_float("training.learning_rate");
-  sp.gamma = c.get_float("training.gamma");
-  sp.step_every = c.get_int("training.step_every") * steps;
-  sp.min_learning_rate = c.get_float("training.min_learning_rate");
-  sp.pct_start = c.get_float("training.pct_start");
-  nn::TrainingOptions options;
-  options.name = fmt::format("train/{}", v.name);
-  options.epochs = iterations;
-  options.schedule = nn::LearningRateSchedule::parse(c.get_string("training.schedule"), sp, iterations, "training");
-  options.clip_gradient_norm = c.get_float("training.clip");
-  options.divergence_factor = c.get_float("training.divergence_factor");
-  options.validate_every = s.validate_every * steps;
-  options.selection_fraction = c.get_float("training.selection_fraction");
-  nn::TrainingLoop loop(*model, optimizer, ctx.comm, options);
-  if (ctx.resuming) loop.load_state(ctx.checkpoint_group());
+  const std::int64_t steps = steps_per_epoch(s, v);  // optimizer steps per epoch
+  const nn::TrainingOptions options = ts.loop_options(fmt::format("train/{}", v.name), steps);
+  nn::TrainingLoop loop(*model, *optimizer, ctx.comm, options, ts.update_options(steps));
 
   // ---- the data this rank sees ----
   Pairs data, validation_pairs;
@@ -147,25 +109,19 @@ void train(StageContext& ctx, const std::string& variant_name) {
     validation = draw_points(s, kValidationStates, kValidationTimes, 0, ctx.comm.block(s.validation_points), dtype);
   }
   auto to_device = [&](const torch::Tensor& t) { return t.to(device); };
+  // Supervised minibatches: pass p over the pairs in the keyed order of (seed, p).
+  std::optional<nn::MinibatchSampler> sampler;
+  if (v.supervised)
+    sampler.emplace(derived_seed(s.seed, Purpose::Training), kMinibatchOrder, data.x0.size(0), s.data_batch);
 
-  std::vector<std::int64_t> order;  // the supervised pass `order_pass`'s order of the pairs
-  std::int64_t order_pass = -1;
   nn::TrainingCallbacks cb;
   cb.loss_and_gradients = [&](std::int64_t it) -> double {
     if (v.supervised) {
-      const std::int64_t pairs = data.x0.size(0), pass = it / steps, k = it % steps;
-      if (pass != order_pass) {  // one shuffle per pass, not per minibatch
-        order = minibatch_order(derived_seed(s.seed, Purpose::Training), pass, pairs);
-        order_pass = pass;
-      }
-      const std::int64_t begin = k * s.data_batch, size = std::min(s.data_batch, pairs - begin);
-      const Range mine = block_range(size, ctx.comm.size(), ctx.comm.rank());
-      torch::Tensor idx = torch::from_blob(order.data() + begin + mine.begin,
-                                           {mine.count}, torch::kInt64)
-                              .clone();
+      std::vector<std::int64_t> mine = sampler->indices(it, ctx.comm.size(), ctx.comm.rank());
+      torch::Tensor idx = torch::from_blob(mine.data(), {static_cast<std::int64_t>(mine.size())}, torch::kInt64).clone();
       torch::Tensor loss = data_loss(*model, to_device(data.x0.index_select(0, idx)),
                                      to_device(data.t.index_select(0, idx)), to_device(data.y.index_select(0, idx))) /
-                           double(size);
+                           double(sampler->batch_size(it));
       loss.backward();
       return loss.item<double>();
     }
@@ -196,45 +152,22 @@ void train(StageContext& ctx, const std::string& variant_name) {
     }
     return ctx.comm.sum(sum) / count;
   };
-  Progress progress = ctx.progress(options.name, iterations, steps > 1 ? "steps" : "epochs");
-  cb.progress = [&](const nn::EpochRecord& r) {
-    progress.update(r.epoch + 1, fmt::format("loss {:.3e}", r.loss));
-  };
-  cb.poll = [&] {
-    switch (ctx.checkpointer.poll()) {
-      case Checkpointer::Action::Continue: return nn::CheckpointAction::Continue;
-      case Checkpointer::Action::Save: return nn::CheckpointAction::Save;
-      default: return nn::CheckpointAction::SaveAndStop;
-    }
-  };
-  cb.save_checkpoint = [&] {
-    h5::Group ck = ctx.checkpoint_group();
-    loop.save_state(ck);
-    ctx.file.flush();
-    log::info("{}: checkpoint after {} of {} {}", options.name, loop.next_epoch(), iterations,
-              steps > 1 ? "steps" : "epochs");
-  };
 
-  const std::int64_t first = loop.next_epoch();
-  const auto start = std::chrono::steady_clock::now();
-  const nn::TrainingStatus status = loop.run(cb);
-  const double seconds = ctx.comm.max(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
-  if (status == nn::TrainingStatus::Stopped) throw Interrupted();
-  const double epochs_run = double(loop.next_epoch() - first) / double(steps);
-  progress.finish(fmt::format("{:.3g} s per epoch", epochs_run > 0 ? seconds / epochs_run : 0.0));
+  const TrainingRun run =
+      run_training(ctx, loop, cb, {options.name, "steps", ts.checkpoint_every_steps(steps)});
+  const double epochs_run = double(loop.next_step() - run.first_step) / double(steps);
+  const double seconds_per_epoch = epochs_run > 0 ? run.seconds / epochs_run : 0.0;
 
   h5::Group models = ctx.file.require_group("/models");
   save_model(models, s, v, *model);
   h5::Group g = ctx.fresh_group("/training/" + v.name);
-  write_history(g, loop.history());
-  g.set_attribute("seconds_per_epoch", epochs_run > 0 ? seconds / epochs_run : 0.0);
+  write_training_history(g, loop, ctx.comm.size());
+  g.set_attribute("seconds_per_epoch", seconds_per_epoch);
   g.set_attribute("epochs", s.epochs);
   g.set_attribute("steps_per_epoch", steps);
-  g.set_attribute("best_step", loop.best_epoch().value_or(-1));
-  g.set_attribute("best_validation", loop.best_metric());
-  g.set_attribute("ranks", ctx.comm.size());
-  log::info("{}: done, final loss {:.3e}, best validation {:.3e} at step {}", options.name,
-            loop.history().loss.back(), loop.best_metric(), loop.best_epoch().value_or(-1));
+  log::info("{}: done, final loss {:.3e}, best validation {:.3e} at step {}, {:.3g} s per epoch", options.name,
+            loop.history().modules.front().loss.back(), loop.best_metric(), loop.best_step().value_or(-1),
+            seconds_per_epoch);
 }
 
 }  // namespace structura::pipeline::sympflow
