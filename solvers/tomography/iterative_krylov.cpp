@@ -4,6 +4,7 @@
 #include <petscksp.h>
 
 #include <cmath>
+#include <exception>
 #include <memory>
 #include <vector>
 
@@ -89,6 +90,29 @@ PetscErrorCode record_norm(KSP, PetscInt, PetscReal rnorm, void* ctx) {
   return 0;
 }
 
+// The caller's poll (poll.hpp), called from a KSP convergence test. An
+// exception must not unwind through PETSc's C frames: it is kept here, the
+// solve ends with a "diverged" reason, and the exception is thrown again
+// once KSPSolve has returned (rethrow). Iteration 0 (the initial residual)
+// is not an iteration done, so it is not polled.
+struct PollInTest {
+  const IterationPoll& poll;
+  std::exception_ptr stopped{};
+
+  void check(PetscInt iteration, KSPConvergedReason* reason) {
+    if (!poll || iteration == 0 || *reason != KSP_CONVERGED_ITERATING) return;
+    try {
+      poll(static_cast<int>(iteration));
+    } catch (...) {
+      stopped = std::current_exception();
+      *reason = KSP_DIVERGED_BREAKDOWN;  // any reason ends the solve; this one is never reported
+    }
+  }
+  void rethrow() const {
+    if (stopped) std::rethrow_exception(stopped);
+  }
+};
+
 // The discrepancy principle as a KSP convergence test. LSQR calls it after
 // every iteration with its residual estimate and ends the solve itself with
 // KSP_DIVERGED_ITS at max_it, so nothing else is tested: in particular not
@@ -97,18 +121,41 @@ PetscErrorCode record_norm(KSP, PetscInt, PetscReal rnorm, void* ctx) {
 struct DiscrepancyTest {
   bool enabled;
   double threshold;
+  PollInTest poll;
   bool reached = false;
 };
 
-PetscErrorCode discrepancy_test(KSP, PetscInt, PetscReal rnorm, KSPConvergedReason* reason, void* ctx) {
+PetscErrorCode discrepancy_test(KSP, PetscInt iteration, PetscReal rnorm, KSPConvergedReason* reason, void* ctx) {
   auto* test = static_cast<DiscrepancyTest*>(ctx);
   *reason = KSP_CONVERGED_ITERATING;
   if (test->enabled && rnorm <= test->threshold) {
     *reason = KSP_CONVERGED_ATOL;
     test->reached = true;
   }
+  test->poll.check(iteration, reason);
   return 0;
 }
+
+// PETSc's default test (rtol, atol, divergence) followed by the poll.
+// Declared before the KSP that uses it, so that it outlives it.
+struct DefaultTest {
+  explicit DefaultTest(const IterationPoll& p) : poll{p} {
+    petsc_check(KSPConvergedDefaultCreate(&defaults), "KSPConvergedDefaultCreate");
+  }
+  DefaultTest(const DefaultTest&) = delete;
+  DefaultTest& operator=(const DefaultTest&) = delete;
+  ~DefaultTest() { KSPConvergedDefaultDestroy(defaults); }
+  void* defaults = nullptr;  // KSPConvergedDefault's own context
+  PollInTest poll;
+};
+
+PetscErrorCode default_test(KSP ksp, PetscInt iteration, PetscReal rnorm, KSPConvergedReason* reason, void* ctx) {
+  auto* test = static_cast<DefaultTest*>(ctx);
+  PetscCall(KSPConvergedDefault(ksp, iteration, rnorm, reason, test->defaults));
+  test->poll.check(iteration, reason);
+  return 0;
+}
+
 
 KSP make_ksp(Mat op, KSPType type, int max_iterations) {
   KSP ksp = nullptr;
@@ -164,10 +211,11 @@ IterationHistory lsqr(const DistributedProjector<double>& A, const Sinogram<cons
   IterationHistory history;
   KspHolder ksp{make_ksp(op->mat(), KSPLSQR, options.max_iterations)};
   Monitor monitor{&history.residual_norms};
-  DiscrepancyTest test{options.discrepancy.enabled(), options.discrepancy.threshold()};
+  DiscrepancyTest test{options.discrepancy.enabled(), options.discrepancy.threshold(), {options.poll}};
   petsc_check(KSPMonitorSet(ksp.k, record_norm, &monitor, nullptr), "KSPMonitorSet");
   petsc_check(KSPSetConvergenceTest(ksp.k, discrepancy_test, &test, nullptr), "KSPSetConvergenceTest");
   petsc_check(KSPSolve(ksp.k, b.v, v.v), "KSPSolve (LSQR)");
+  test.poll.rethrow();
 
   PetscInt its = 0;
   petsc_check(KSPGetIterationNumber(ksp.k, &its), "KSPGetIterationNumber");
@@ -210,11 +258,14 @@ IterationHistory tikhonov(const DistributedProjector<double>& A, const Sinogram<
   petsc_check(MatSetOption(N.m, MAT_SPD, PETSC_TRUE), "MatSetOption(SPD)");
 
   IterationHistory history;
+  DefaultTest test(options.poll);
   KspHolder ksp{make_ksp(N.m, KSPCG, options.max_iterations)};
   petsc_check(KSPSetTolerances(ksp.k, options.rtol, 0.0, PETSC_DEFAULT, options.max_iterations), "KSPSetTolerances");
   Monitor monitor{&history.residual_norms};
   petsc_check(KSPMonitorSet(ksp.k, record_norm, &monitor, nullptr), "KSPMonitorSet");
+  petsc_check(KSPSetConvergenceTest(ksp.k, default_test, &test, nullptr), "KSPSetConvergenceTest");
   petsc_check(KSPSolve(ksp.k, rhs.v, v.v), "KSPSolve (CG, Tikhonov)");
+  test.poll.rethrow();
 
   PetscInt its = 0;
   petsc_check(KSPGetIterationNumber(ksp.k, &its), "KSPGetIterationNumber");

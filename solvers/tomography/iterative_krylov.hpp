@@ -26,6 +26,7 @@ namespace structura::tomography {
 struct LsqrOptions {
   int max_iterations = 100;   // >= 1
   Discrepancy discrepancy{};  // off (noise_norm = 0): run max_iterations
+  IterationPoll poll{};       // after every iteration (poll.hpp)
 };
 
 // x: initial guess in, reconstruction out (every rank). History:
@@ -40,6 +41,7 @@ struct TikhonovOptions {
   double alpha = 0.0;        // > 0
   int max_iterations = 500;  // >= 1
   double rtol = 1e-10;       // CG stops at ‖Aᵀy − (AᵀA + αI) x_k‖ <= rtol ‖Aᵀy‖; in (0, 1)
+  IterationPoll poll{};      // after every iteration (poll.hpp)
 };
 
 // History: residual_norms[k] = ‖Aᵀy − (AᵀA + αI) x_k‖ (normal equations);
