@@ -89,8 +89,10 @@ int run_under_mpirun(const RunArgs& args) {
   std::fflush(stdout);
   std::fflush(stderr);
 
-  // Signals are taken synchronously (sigwaitinfo), never by a handler, so
+  // Signals are taken synchronously (sigtimedwait), never by a handler, so
   // none can be lost between "mpirun started" and "waiting for it".
+  // An inherited SIG_IGN for SIGCHLD would reap mpirun behind our back.
+  std::signal(SIGCHLD, SIG_DFL);
   sigset_t watched, original;
   sigemptyset(&watched);
   for (int s : {SIGINT, SIGTERM, SIGHUP, SIGUSR1, SIGCHLD}) sigaddset(&watched, s);
@@ -106,18 +108,23 @@ int run_under_mpirun(const RunArgs& args) {
 
   int stops = 0;  // INT/TERM/HUP received so far
   while (true) {
+    // A timeout too, so that the end of mpirun is seen even without SIGCHLD.
     siginfo_t info{};
-    const int s = sigwaitinfo(&watched, &info);
-    if (s < 0) {
-      if (errno == EINTR) continue;
-      std::fprintf(stderr, "error: sigwaitinfo: %s\n", std::strerror(errno));
+    const timespec second{1, 0};
+    const int s = sigtimedwait(&watched, &info, &second);
+    if (s < 0 && errno != EAGAIN && errno != EINTR) {
+      std::fprintf(stderr, "error: sigtimedwait: %s\n", std::strerror(errno));
       kill(child, SIGTERM);
       return 1;
     }
-    if (s == SIGCHLD) {
+    if (s < 0 || s == SIGCHLD) {
       int status = 0;
       const pid_t r = waitpid(child, &status, WNOHANG);
-      if (r != child) continue;  // another child (none expected) or a spurious SIGCHLD
+      if (r < 0) {
+        std::fprintf(stderr, "error: waitpid(mpirun): %s\n", std::strerror(errno));
+        return 1;
+      }
+      if (r != child) continue;  // still running
       if (WIFEXITED(status)) return WEXITSTATUS(status);
       if (WIFSIGNALED(status)) {
         std::fprintf(stderr, "error: mpirun was killed by signal %d (%s)\n", WTERMSIG(status),

@@ -1,10 +1,9 @@
 // `structura run`: validates the experiment file, runs itself under mpirun
 // (launcher.hpp) when asked for more ranks than it was started with, and
 // executes every run of the sweep in order.
-#include <unistd.h>
-
 #include <fmt/format.h>
 #include <fmt/ranges.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>

@@ -29,9 +29,10 @@ std::string check_slurm(const std::vector<Config>& runs) {
     if (&c == &runs.front()) first = r;
   }
   const auto or_default = [](const std::string& s) { return s.empty() ? std::string("-") : s; };
-  return fmt::format("slurm (site \"{}\"): partition {}, account {}, time {}, {} node(s), {} task(s), {} cpu(s) per task, {}\n",
-             first.site, or_default(first.partition), or_default(first.account), or_default(first.time), first.nodes,
-             first.ntasks, first.cpus_per_task, first.launcher);
+  return fmt::format(
+      "slurm (site \"{}\"): partition {}, account {}, time {}, {} node(s), {} task(s), {} cpu(s) per task, {}\n",
+      first.site, or_default(first.partition), or_default(first.account), or_default(first.time), first.nodes,
+      first.ntasks, first.cpus_per_task, first.launcher);
 }
 
 }  // namespace

@@ -102,9 +102,9 @@ void reconstruct(StageContext& ctx, const std::string& method) {
                      .discrepancy = rule,
                      .poll = poll}));
     } else if (method == "lsqr") {
-      h = from(lsqr(*A, y, x, {.max_iterations = static_cast<int>(c.get_int("lsqr.max_iterations")),
-                     .discrepancy = rule,
-                     .poll = poll}));
+      h = from(lsqr(
+          *A, y, x,
+          {.max_iterations = static_cast<int>(c.get_int("lsqr.max_iterations")), .discrepancy = rule, .poll = poll}));
       h.residual_meaning = "LSQR's estimate of ||A x_k - y||, k = 0 .. iterations";
     } else if (method == "tikhonov") {
       h = from(tikhonov(*A, y, x,

@@ -27,7 +27,8 @@ fs::path experiment_directory(const Config& config, const std::string& runs_dir_
   if (name.empty()) config.fail("experiment.name", "is empty; it names the directory of the runs");
   if (name == "." || name == "..") config.fail("experiment.name", fmt::format("{} is not a directory name", quoted));
   if (name.find('/') != std::string::npos)
-    config.fail("experiment.name", fmt::format("{} holds '/': it names one directory inside the runs directory", quoted));
+    config.fail("experiment.name",
+                fmt::format("{} holds '/': it names one directory inside the runs directory", quoted));
   return fs::path(base) / name;
 }
 

@@ -35,9 +35,9 @@ void check_directive_path(const fs::path& dir, const std::string& what, bool out
     else if (c == '"' || c == '\\') bad = fmt::format("'{}'", char(c));
     else if (c == '%' && output) bad = "'%', which sbatch reads as a file-name pattern in --output";
     if (!bad.empty())
-      throw ConfigError(fmt::format("{} {} holds {}: it cannot go into an #SBATCH line; {}", what, value_to_string(Value(s)), bad,
-                                    output ? "choose another --runs-dir or experiment.runs_dir"
-                                           : "submit from another directory"));
+      throw ConfigError(
+          fmt::format("{} {} holds {}: it cannot go into an #SBATCH line; {}", what, value_to_string(Value(s)), bad,
+                      output ? "choose another --runs-dir or experiment.runs_dir" : "submit from another directory"));
   }
 }
 

@@ -107,7 +107,8 @@ std::string as_toml(const std::string& s) { return value_to_string(Value(s)); }
 // The first character of `s` that is a control character, as text for a message.
 std::optional<std::string> control_character(const std::string& s) {
   for (unsigned char c : s)
-    if (c < 0x20 || c == 0x7f) return c == '\n' ? std::string("a line break") : fmt::format("the control character 0x{:02x}", int(c));
+    if (c < 0x20 || c == 0x7f)
+      return c == '\n' ? std::string("a line break") : fmt::format("the control character 0x{:02x}", int(c));
   return std::nullopt;
 }
 

@@ -109,9 +109,10 @@ std::string render(const std::string& text, const std::map<std::string, std::str
       for (char ch : it->second) {
         if (ch == '\n') multiline = name;
         else if (is_control(static_cast<unsigned char>(ch)))
-          throw Error(fmt::format("{}:{}: the value of {{{{{}}}}} holds the control character 0x{:02x}; refusing to "
-                                  "write it into a batch script",
-                                  where, number, name, static_cast<int>(static_cast<unsigned char>(ch))));
+          throw Error(
+              fmt::format("{}:{}: the value of {{{{{}}}}} holds the control character 0x{:02x}; refusing to "
+                          "write it into a batch script",
+                          where, number, name, static_cast<int>(static_cast<unsigned char>(ch))));
       }
       rendered += line.substr(pos, open - pos) + it->second;
       ++placeholders;
@@ -121,9 +122,10 @@ std::string render(const std::string& text, const std::map<std::string, std::str
     const bool only_placeholder = placeholders == 1 && line.find_first_not_of(" \t") == line.find("{{") &&
                                   line.find_last_not_of(" \t") == line.rfind("}}") + 1;
     if (!multiline.empty() && !(only_placeholder && is_comment_block(values.at(multiline))))
-      throw Error(fmt::format("{}:{}: the value of {{{{{}}}}} spans lines that are not all '#' lines; bash would run "
-                              "them: refusing to write it into a batch script",
-                              where, number, multiline));
+      throw Error(
+          fmt::format("{}:{}: the value of {{{{{}}}}} spans lines that are not all '#' lines; bash would run "
+                      "them: refusing to write it into a batch script",
+                      where, number, multiline));
     if (only_placeholder && all_empty) continue;
     out += rendered + "\n";
   }

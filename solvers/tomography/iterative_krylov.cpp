@@ -156,7 +156,6 @@ PetscErrorCode default_test(KSP ksp, PetscInt iteration, PetscReal rnorm, KSPCon
   return 0;
 }
 
-
 KSP make_ksp(Mat op, KSPType type, int max_iterations) {
   KSP ksp = nullptr;
   petsc_check(KSPCreate(PetscObjectComm(reinterpret_cast<PetscObject>(op)), &ksp), "KSPCreate");

@@ -29,6 +29,7 @@ trajectories = 16
 methods = ["verlet"]
 dt = 0.05
 t_end = 1.0
+output_every = 5
 [reference]
 method = "exact"
 [slurm]

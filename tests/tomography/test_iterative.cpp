@@ -437,7 +437,8 @@ TEST_CASE("(g) a poll that throws stops every solver after that many iterations,
   stops_at_7("tv", [&] { tv_pdhg(A, y, x, {.iterations = 1000, .poll = poll}); });
   stops_at_7("power iteration", [&] { operator_norm(A, PowerIteration{.tolerance = 0, .poll = poll}); });
   stops_at_7("lsqr", [&] { lsqr(A, y, x, {.max_iterations = 1000, .poll = poll}); });
-  stops_at_7("tikhonov", [&] { tikhonov(A, y, x, {.alpha = 1e-6, .max_iterations = 1000, .rtol = 1e-14, .poll = poll}); });
+  stops_at_7("tikhonov",
+             [&] { tikhonov(A, y, x, {.alpha = 1e-6, .max_iterations = 1000, .rtol = 1e-14, .poll = poll}); });
   // PETSc is left in order: the same solves without a poll still run to their ends.
   Kokkos::deep_copy(x, 0.0);
   const IterationHistory h = lsqr(A, y, x, {.max_iterations = 12});
