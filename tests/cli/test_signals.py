@@ -77,13 +77,21 @@ class Started:
         return self.out.read()
 
 
-def wait_for_log(runs_dir, text, proc, timeout=300):
-    """Until the run's log.txt holds `text` (the stage has started)."""
+def log_sizes(runs_dir):
+    return {log: log.stat().st_size for log in pathlib.Path(runs_dir).rglob("log.txt")}
+
+
+def wait_for_log(runs_dir, text, proc, since=None, timeout=300):
+    """Until the run's log.txt holds `text` (the stage has started) after the
+    `since` offsets (log.txt is appended to by every run)."""
+    since = since or {}
     start = time.monotonic()
     while time.monotonic() - start < timeout:
         for log in pathlib.Path(runs_dir).rglob("log.txt"):
-            if text in log.read_text(errors="replace"):
-                return log.parent
+            with open(log, "rb") as f:
+                f.seek(since.get(log, 0))
+                if text.encode() in f.read():
+                    return log.parent
         if proc.p.poll() is not None:
             raise AssertionError(f"the run ended ({proc.p.returncode}) before '{text}':\n{proc.text()}")
         time.sleep(0.05)
@@ -95,8 +103,9 @@ def interrupt(cmd, runs_dir, sig, tmp, after="stage %s: starting" % STAGE, delay
     """Starts cmd, waits for `after` in the log and `delay` s more, sends `sig`
     (to the process, or to the process `target(proc)` names); returns
     (exit status, output, run dir, seconds from the signal to the exit)."""
+    since = log_sizes(runs_dir)
     proc = Started(cmd, tmp, env)
-    run_dir = wait_for_log(runs_dir, after, proc)
+    run_dir = wait_for_log(runs_dir, after, proc, since)
     time.sleep(delay)
     assert proc.p.poll() is None, f"the run ended before the signal:\n{proc.text()}"
     pid = target(proc) if target else proc.p.pid
