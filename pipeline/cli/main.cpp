@@ -13,9 +13,11 @@
 using namespace structura::pipeline;
 
 int main(int argc, char** argv) {
-  CLI::App app{"structura: structure-preserving scientific ML and inverse-problem experiments on clusters.\n"
-               "Exit status: 0 success, 1 failure, 2 usage or configuration error, 3 interrupted (checkpoint "
-               "written; run again to resume)."};
+  CLI::App app{
+      "structura: structure-preserving scientific ML and inverse-problem experiments on clusters.\n"
+      "Exit status: 0 success, 1 failure, 2 usage or configuration error, 3 interrupted by a signal "
+      "(SIGINT, SIGTERM, SIGUSR1: done stages are kept, a checkpointed stage wrote its checkpoint; run "
+      "again to resume)."};
   app.require_subcommand(1);
   app.set_version_flag("--version", [] { return version_text(); });
 

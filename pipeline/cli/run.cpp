@@ -1,16 +1,15 @@
-// `structura run`: validates the experiment file, re-launches itself under
-// mpirun when asked for more ranks than it was started with, and executes
-// every run of the sweep in order.
-#include <unistd.h>
-
+// `structura run`: validates the experiment file, runs itself under mpirun
+// (launcher.hpp) when asked for more ranks than it was started with, and
+// executes every run of the sweep in order.
 #include <fmt/format.h>
 #include <fmt/ranges.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
-#include <thread>
 
 #include "cli/commands.hpp"
+#include "cli/launcher.hpp"
 #include "core/kokkos.hpp"
 #include "core/mpi.hpp"
 #include "experiments/load.hpp"
@@ -26,41 +25,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// Ranks this process was launched with by mpirun/srun, or 0 if none.
-int launched_ranks() {
-  for (const char* var : {"OMPI_COMM_WORLD_SIZE", "PMIX_SIZE", "PMI_SIZE", "MPI_LOCALNRANKS"})
-    if (const char* v = std::getenv(var)) return std::atoi(v);
-  if (std::getenv("PMIX_RANK") || std::getenv("PMI_RANK")) return -1;  // some launcher, size unknown
-  return 0;
-}
-
-[[noreturn]] void relaunch(const RunArgs& args) {
-  // --quiet: exit status 3 (interrupted) is an answer, not an accident;
-  // spare the user mpirun's banner about non-zero exit codes.
-  std::vector<std::string> cmd = {"mpirun", "--quiet", "-n", std::to_string(args.ranks)};
-  if (geteuid() == 0) cmd.push_back("--allow-run-as-root");
-  if (args.ranks > static_cast<int>(std::thread::hardware_concurrency())) cmd.push_back("--oversubscribe");
-  cmd.push_back(fs::read_symlink("/proc/self/exe").string());
-  // Everything after the executable, minus --ranks N / -n N / --ranks=N.
-  for (std::size_t i = 1; i < args.argv.size(); ++i) {
-    const std::string& a = args.argv[i];
-    if (a == "--ranks" || a == "-n") {
-      ++i;
-      continue;
-    }
-    if (a.rfind("--ranks=", 0) == 0) continue;
-    cmd.push_back(a);
-  }
-  std::vector<char*> c;
-  for (auto& s : cmd) c.push_back(s.data());
-  c.push_back(nullptr);
-  std::fflush(stdout);
-  setenv("STRUCTURA_TERMINAL", isatty(STDOUT_FILENO) ? "1" : "0", 1);
-  execvp("mpirun", c.data());
-  std::fprintf(stderr, "error: cannot start mpirun for --ranks %d: %s\n", args.ranks, std::strerror(errno));
-  std::exit(2);
-}
-
 std::string joined_command_line(const std::vector<std::string>& argv) { return fmt::format("{}", fmt::join(argv, " ")); }
 
 }  // namespace
@@ -73,7 +37,7 @@ int run_command(RunArgs args) {
   if (args.ranks > 0 && launched == 0 && args.ranks > 1) {
     // Validate before starting MPI so that a bad file fails fast, once.
     load_runs(args.file, args.overrides);
-    relaunch(args);
+    return run_under_mpirun(args);
   }
 
   int argc = 1;

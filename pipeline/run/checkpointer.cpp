@@ -14,9 +14,18 @@ Checkpointer::Checkpointer(mpi::Comm comm, double interval_seconds)
   if (const char* env = std::getenv("STRUCTURA_TEST_SIGNAL_AFTER_POLLS")) signal_after_polls_ = std::atol(env);
 }
 
-Checkpointer::Action Checkpointer::poll() {
+void Checkpointer::count_poll() {
   ++polls_;
   if (signal_after_polls_ >= 0 && polls_ == signal_after_polls_ && comm_.is_root()) std::raise(SIGUSR1);
+}
+
+bool Checkpointer::stop_requested() {
+  count_poll();
+  return comm_.any(signal_received());
+}
+
+Checkpointer::Action Checkpointer::poll() {
+  count_poll();
   const auto now = std::chrono::steady_clock::now();
   const bool due = std::chrono::duration<double>(now - last_).count() >= interval_;
   // One reduction carries both flags: 2 = stop, 1 = save, 0 = continue.

@@ -2,6 +2,10 @@
 // checkpoint now (periodic) and whether to stop afterwards (a signal arrived
 // on any rank). All ranks call poll() at the same points and get the same
 // answer, so the checkpoint that follows is collective.
+//
+// A stage that keeps no checkpoint polls stop_requested() instead and throws
+// Interrupted: the runner then drops its partial file, and the next run
+// starts that stage again.
 #pragma once
 
 #include <chrono>
@@ -21,8 +25,14 @@ public:
 
   Checkpointer(mpi::Comm comm, double interval_seconds);
   Action poll();
+  // For stages without a checkpoint: whether a signal arrived on any rank
+  // (collective, like poll). Such a stage then throws Interrupted and is
+  // started again by the next run.
+  bool stop_requested();
 
 private:
+  void count_poll();  // the test hook
+
   mpi::Comm comm_;
   double interval_;
   std::chrono::steady_clock::time_point last_;

@@ -18,9 +18,23 @@ namespace structura::pipeline {
 
 namespace fs = std::filesystem;
 
-fs::path run_directory(const Config& config, const std::string& runs_dir_override) {
+fs::path experiment_directory(const Config& config, const std::string& runs_dir_override) {
   const std::string base = runs_dir_override.empty() ? config.get_string("experiment.runs_dir") : runs_dir_override;
-  return fs::path(base) / config.name() / config.run_id();
+  const std::string name = config.name();
+  const std::string quoted = value_to_string(Value(name));  // escaped: a line break shows as \n
+  for (unsigned char c : name)
+    if (c < 0x20 || c == 0x7f)
+      config.fail("experiment.name", fmt::format("{} holds the control character 0x{:02x}", quoted, int(c)));
+  if (name.empty()) config.fail("experiment.name", "is empty; it names the directory of the runs");
+  if (name == "." || name == "..") config.fail("experiment.name", fmt::format("{} is not a directory name", quoted));
+  if (name.find('/') != std::string::npos)
+    config.fail("experiment.name",
+                fmt::format("{} holds '/': it names one directory inside the runs directory", quoted));
+  return fs::path(base) / name;
+}
+
+fs::path run_directory(const Config& config, const std::string& runs_dir_override) {
+  return experiment_directory(config, runs_dir_override) / config.run_id();
 }
 
 namespace {
@@ -131,6 +145,7 @@ RunStatus execute_run(const Config& config, const ExperimentKind& kind, const Ru
 
     const auto start = std::chrono::steady_clock::now();
     bool interrupted = false;
+    bool kept_checkpoint = false;  // an interrupted stage left /checkpoint to resume from
     {
       std::optional<h5::File> file;
       file.emplace(h5::File::open_parallel(partial.string(), h5::Mode::ReadWrite, comm.get()));
@@ -156,6 +171,7 @@ RunStatus execute_run(const Config& config, const ExperimentKind& kind, const Ru
       } catch (const std::exception& e) {
         abort_run(comm, e.what());
       }
+      if (interrupted) kept_checkpoint = file->exists("/checkpoint");
       if (!interrupted) {
         file->remove("/checkpoint");
         h5::Group g = file->require_group("/stages/" + stage.name);
@@ -175,9 +191,20 @@ RunStatus execute_run(const Config& config, const ExperimentKind& kind, const Ru
       file->set_attribute("run_id", config.run_id());
     }  // the file is closed here, on every rank, before the rename
     comm.barrier();
-    if (interrupted) {
+    if (interrupted && kept_checkpoint) {
       log::info("stage {}: interrupted by signal; checkpoint written to {} (exit status 3; run again to resume)",
                 stage.name, partial.string());
+      log::close_file();
+      return RunStatus::Interrupted;
+    }
+    if (interrupted) {
+      // A stage without a checkpoint leaves only a half-written copy: drop
+      // it, so that nothing of this stage can be mistaken for a result.
+      if (comm.is_root()) fs::remove(partial);
+      log::info(
+          "stage {}: stopped by signal before it finished; it keeps no checkpoint, so nothing of it was kept and "
+          "the next run starts it again ({} holds the stages done before it; exit status 3)",
+          stage.name, result.string());
       log::close_file();
       return RunStatus::Interrupted;
     }

@@ -31,6 +31,12 @@ struct RunOptions {
 
 enum class RunStatus { Done, Interrupted };
 
+// <runs dir>/<experiment.name>. Throws ConfigError naming experiment.name
+// unless the name is one plain directory name (not empty, ".", "..", and
+// without '/' or control characters): whatever validated it before, no name
+// reaches outside the runs directory.
+std::filesystem::path experiment_directory(const Config& config, const std::string& runs_dir_override);
+// <runs dir>/<experiment.name>/<run id>.
 std::filesystem::path run_directory(const Config& config, const std::string& runs_dir_override);
 
 RunStatus execute_run(const Config& config, const ExperimentKind& kind, const RunOptions& options,

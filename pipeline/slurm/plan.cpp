@@ -26,6 +26,23 @@ std::string directive_value(const std::string& s) {
   return s.find_first_of(" \t") == std::string::npos ? s : "\"" + s + "\"";
 }
 
+// A directory that goes into an #SBATCH line (quoted as above): refused
+// when it holds what the quotes cannot hold, a line break (the end of the
+// directive), or, in --output, '%' (sbatch's file-name patterns).
+void check_directive_path(const fs::path& dir, const std::string& what, bool output) {
+  const std::string s = dir.string();
+  for (unsigned char c : s) {
+    std::string bad;
+    if (c < 0x20 || c == 0x7f) bad = c == '\n' ? "a line break" : fmt::format("the control character 0x{:02x}", int(c));
+    else if (c == '"' || c == '\\') bad = fmt::format("'{}'", char(c));
+    else if (c == '%' && output) bad = "'%', which sbatch reads as a file-name pattern in --output";
+    if (!bad.empty())
+      throw ConfigError(
+          fmt::format("{} {} holds {}: it cannot go into an #SBATCH line; {}", what, value_to_string(Value(s)), bad,
+                      output ? "choose another --runs-dir or experiment.runs_dir" : "submit from another directory"));
+  }
+}
+
 // A file-name-safe form of a group name.
 std::string file_safe(const std::string& s) {
   std::string out;
@@ -107,7 +124,7 @@ Plan make_plan(const SubmitOptions& options) {
   }
   const std::string runs_dir = options.runs_dir.empty() ? first.get_string("experiment.runs_dir") : options.runs_dir;
   plan.runs_dir = fs::absolute(runs_dir).lexically_normal();
-  plan.experiment_dir = plan.runs_dir / plan.name;
+  plan.experiment_dir = experiment_directory(first, plan.runs_dir.string());
   plan.slurm_dir = plan.experiment_dir / "slurm";
 
   // Two runs of one sweep with one id would share a directory, and array
@@ -130,6 +147,9 @@ Plan make_plan(const SubmitOptions& options) {
           fmt::format("{}: the [slurm] settings of sweep run {} differ from those of run 0; all runs "
                       "of one submission share one job array and so one set of resources",
                       options.file, c.sweep_index));
+
+  check_directive_path(plan.slurm_dir, "the runs directory", true);
+  check_directive_path(plan.workdir, "the working directory", false);
 
   const std::size_t n = plan.runs.size();
   if (n > 1) {
@@ -157,7 +177,7 @@ Plan make_plan(const SubmitOptions& options) {
     v["ntasks"] = std::to_string(plan.resources.ntasks);
     v["cpus_per_task"] = std::to_string(plan.resources.cpus_per_task);
     v["signal_seconds"] = std::to_string(plan.resources.signal_seconds);
-    v["launcher"] = plan.resources.launcher;
+    v["launcher"] = shell_quote(plan.resources.launcher);
     v["directives"] = sbatch_lines(plan, job);
     v["site"] = plan.resources.site;
     v["runs"] = n > 1 ? fmt::format("{} runs, array task i = sweep run i", n)

@@ -5,7 +5,9 @@
 #include <toml++/toml.h>
 
 #include <algorithm>
+#include <cctype>
 #include <regex>
+#include <string_view>
 
 namespace structura::pipeline::slurm {
 
@@ -89,6 +91,27 @@ Profile read_profile(const fs::path& path, const Schema& schema) {
   return p;
 }
 
+// Characters of a Slurm name (partition, account; ',' separates a list of
+// them). Nothing else may reach an #SBATCH line: sbatch splits the line into
+// words itself, and a line break would end the directives (everything after
+// it runs as shell commands, and the #SBATCH lines below are ignored).
+bool is_slurm_name(const std::string& s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || std::string_view("._-+,:@").find(c) != std::string::npos;
+  });
+}
+
+// `s` as a TOML string, for messages: a line break shows as \n.
+std::string as_toml(const std::string& s) { return value_to_string(Value(s)); }
+
+// The first character of `s` that is a control character, as text for a message.
+std::optional<std::string> control_character(const std::string& s) {
+  for (unsigned char c : s)
+    if (c < 0x20 || c == 0x7f)
+      return c == '\n' ? std::string("a line break") : fmt::format("the control character 0x{:02x}", int(c));
+  return std::nullopt;
+}
+
 bool is_unset(const Value& v) {
   if (const auto* s = std::get_if<std::string>(&v)) return s->empty();
   if (const auto* i = std::get_if<std::int64_t>(&v)) return *i == 0;
@@ -163,27 +186,63 @@ Resources resolve_resources(const Config& config, const fs::path& data_dir) {
     if (from.rfind("site ", 0) == 0) throw ConfigError(fmt::format("{}: slurm.{}: {}", from.substr(5), key, message));
     config.fail("slurm." + key, message);
   };
+  for (const auto& [key, value] : {std::pair{"partition", &r.partition}, std::pair{"account", &r.account}})
+    if (!value->empty() && !is_slurm_name(*value))
+      fail(key, fmt::format("{} is not a Slurm name: letters, digits and . _ - + , : @ only (it goes into an "
+                            "#SBATCH line)",
+                            as_toml(*value)));
   if (r.nodes > r.ntasks) fail("nodes", fmt::format("{} nodes for {} task(s) leaves nodes idle", r.nodes, r.ntasks));
   if (r.signal_seconds > 65535) fail("signal_seconds", "Slurm accepts at most 65535 seconds");
   if (!r.time.empty()) {
     static const std::regex time_re(R"((\d+-)?\d+(:\d+){0,2}|infinite|unlimited|UNLIMITED|INFINITE)");
     if (!std::regex_match(r.time, time_re))
-      fail("time", fmt::format("\"{}\" is not a Slurm time limit (MM, MM:SS, HH:MM:SS, D-HH:MM:SS)", r.time));
+      fail("time", fmt::format("{} is not a Slurm time limit (MM, MM:SS, HH:MM:SS, D-HH:MM:SS)", as_toml(r.time)));
+    const bool unlimited = r.time.find_first_of("0123456789") == std::string::npos;
+    if (const auto t = time_limit_seconds(r.time); !unlimited && (!t || *t > 366 * 86400))
+      fail("time", fmt::format("{} is more than a year; \"infinite\" asks for no limit", as_toml(r.time)));
     if (auto limit = time_limit_seconds(r.time); limit && r.signal_seconds >= *limit)
       fail("signal_seconds",
            fmt::format("{} s before the time limit is at or before the start of a {} job ({} s): the job would be "
                        "interrupted at once",
                        r.signal_seconds, r.time, *limit));
   }
-  for (const auto& line : r.extra)
-    if (line.find('\n') != std::string::npos || line.empty()) fail("extra", "each entry must be one non-empty line");
+  const std::size_t from_site = r.extra.size() - config.get_strings("slurm.extra").size();
+  for (std::size_t i = 0; i < r.extra.size(); ++i) {
+    std::string message;
+    if (r.extra[i].empty()) message = "each entry must be one non-empty line";
+    else if (auto c = control_character(r.extra[i]))
+      message = fmt::format("{} holds {}; each entry must be one #SBATCH line", as_toml(r.extra[i]), *c);
+    if (message.empty()) continue;
+    if (i < from_site) throw ConfigError(fmt::format("{}: slurm.extra: {}", profile.where.at("extra"), message));
+    config.fail("slurm.extra", message);
+  }
+  check_name_for_slurm(config);
   return r;
+}
+
+void check_name_for_slurm(const Config& config) {
+  const std::string name = config.name();
+  if (auto c = control_character(name))
+    config.fail("experiment.name",
+                fmt::format("{} holds {}; the name goes into Slurm job names and batch scripts", as_toml(name), *c));
+  const auto bad = std::find_if(name.begin(), name.end(), [](char c) {
+    const auto u = static_cast<unsigned char>(c);
+    return u < 0x80 && !std::isalnum(u) && std::string_view(" ._-+,:@=").find(c) == std::string_view::npos;
+  });
+  if (bad != name.end())
+    config.fail("experiment.name",
+                fmt::format("{} holds '{}': a name submitted to Slurm may hold letters, digits, blanks and "
+                            ". _ - + , : @ = (it goes into #SBATCH lines and file names)",
+                            as_toml(name), *bad));
 }
 
 std::optional<std::int64_t> time_limit_seconds(const std::string& text) {
   static const std::regex re(R"((?:(\d+)-)?(\d+)(?::(\d+))?(?::(\d+))?)");
   std::smatch m;
   if (!std::regex_match(text, m, re)) return std::nullopt;
+  // Slurm's own limit is a year; longer fields (and ones stoll cannot hold) are no time limit.
+  for (int i = 1; i <= 4; ++i)
+    if (m[i].matched && m[i].length() > 9) return std::nullopt;
   auto n = [&](int i) -> std::int64_t { return m[i].matched ? std::stoll(m[i].str()) : 0; };
   if (m[1].matched) {  // D-HH[:MM[:SS]]
     return n(1) * 86400 + n(2) * 3600 + n(3) * 60 + n(4);

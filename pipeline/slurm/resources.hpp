@@ -25,8 +25,14 @@ struct Resources {
   bool operator==(const Resources&) const = default;
 };
 
-// Throws ConfigError naming the file and key of a bad value.
+// Throws ConfigError naming the file and key of a bad value, also of
+// experiment.name (check_name_for_slurm).
 Resources resolve_resources(const Config& config, const std::filesystem::path& data_dir);
+
+// experiment.name as it goes into job names, #SBATCH lines and log file
+// names: ConfigError unless it holds only letters, digits, blanks and
+// . _ - + , : @ = (and no control character).
+void check_name_for_slurm(const Config& config);
 
 // Seconds of a Slurm time limit ("MM", "MM:SS", "HH:MM:SS", "D-HH",
 // "D-HH:MM", "D-HH:MM:SS"); nullopt for "" , "infinite"/"unlimited" or

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -18,6 +19,22 @@ namespace {
 bool holds_templates(const fs::path& dir) {
   std::error_code ec;
   return fs::is_regular_file(dir / "slurm" / "group.sbatch", ec);
+}
+
+bool is_control(unsigned char c) { return c < 0x20 || c == 0x7f; }
+
+// A block of comment or directive lines, none empty.
+bool is_comment_block(const std::string& value) {
+  std::size_t start = 0;
+  while (start <= value.size()) {
+    const std::size_t end = std::min(value.find('\n', start), value.size());
+    const std::string line = value.substr(start, end - start);
+    if (line.empty() || line[0] != '#') return false;
+    for (char c : line)
+      if (is_control(static_cast<unsigned char>(c))) return false;
+    start = end + 1;
+  }
+  return true;
 }
 
 }  // namespace
@@ -71,6 +88,7 @@ std::string render(const std::string& text, const std::map<std::string, std::str
     std::size_t pos = 0;
     int placeholders = 0;
     bool all_empty = true;
+    std::string multiline;  // the placeholder whose value spans lines, if any
     while (true) {
       const std::size_t open = line.find("{{", pos);
       if (open == std::string::npos) {
@@ -88,6 +106,14 @@ std::string render(const std::string& text, const std::map<std::string, std::str
         for (const auto& [k, v] : values) known += " " + k;
         throw Error(fmt::format("{}:{}: unknown placeholder {{{{{}}}}} (known:{})", where, number, name, known));
       }
+      for (char ch : it->second) {
+        if (ch == '\n') multiline = name;
+        else if (is_control(static_cast<unsigned char>(ch)))
+          throw Error(
+              fmt::format("{}:{}: the value of {{{{{}}}}} holds the control character 0x{:02x}; refusing to "
+                          "write it into a batch script",
+                          where, number, name, static_cast<int>(static_cast<unsigned char>(ch))));
+      }
       rendered += line.substr(pos, open - pos) + it->second;
       ++placeholders;
       all_empty = all_empty && it->second.empty();
@@ -95,6 +121,11 @@ std::string render(const std::string& text, const std::map<std::string, std::str
     }
     const bool only_placeholder = placeholders == 1 && line.find_first_not_of(" \t") == line.find("{{") &&
                                   line.find_last_not_of(" \t") == line.rfind("}}") + 1;
+    if (!multiline.empty() && !(only_placeholder && is_comment_block(values.at(multiline))))
+      throw Error(
+          fmt::format("{}:{}: the value of {{{{{}}}}} spans lines that are not all '#' lines; bash would run "
+                      "them: refusing to write it into a batch script",
+                      where, number, multiline));
     if (only_placeholder && all_empty) continue;
     out += rendered + "\n";
   }

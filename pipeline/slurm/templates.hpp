@@ -18,6 +18,10 @@ std::filesystem::path data_dir();
 // nothing but one placeholder whose value is empty disappears, so optional
 // #SBATCH lines leave no gap. An unknown name is an error (a typo in a
 // template must not reach sbatch); `where` names the template in messages.
+// No value can add a line that bash would run: a value with a control
+// character is an error, except a block of lines each starting with '#'
+// (the #SBATCH directives) in a placeholder alone on its line. Callers check
+// the values first and name the key; this is the last guard.
 std::string render(const std::string& text, const std::map<std::string, std::string>& values, const std::string& where);
 
 std::string read_file(const std::filesystem::path& path);

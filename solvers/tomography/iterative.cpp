@@ -61,7 +61,7 @@ struct Weights {
 IterationHistory gradient_iterations(const char* where, const DistributedProjector<double>& A,
                                      const Sinogram<const double>& y, const Image<double>& x, int iterations,
                                      double step, const Weights& weights, bool nonnegative,
-                                     const Discrepancy& discrepancy) {
+                                     const Discrepancy& discrepancy, const IterationPoll& poll) {
   IterationHistory history;
   Sinogram<double> r = A.make_sinogram_slice();
   Image<double> g = A.make_image();
@@ -88,6 +88,7 @@ IterationHistory gradient_iterations(const char* where, const DistributedProject
     Kokkos::parallel_for("tomography::gradient_step", detail::all_of(x),
                          detail::GradientStep{x, g, weights.pixels, step, nonnegative, weighted});
     history.iterations = k + 1;
+    if (poll) poll(history.iterations);
   }
   history.final_residual_norm = history.residual_norms.back();
   // A finite residual with a NaN pixel is possible where the projection onto
@@ -123,7 +124,7 @@ IterationHistory landweber(const DistributedProjector<double>& A, const Sinogram
     step = 1.0 / (norm * norm);
   }
   return gradient_iterations("landweber", A, y, x, options.iterations, step, {}, options.nonnegative,
-                             options.discrepancy);
+                             options.discrepancy, options.poll);
 }
 
 IterationHistory sirt(const DistributedProjector<double>& A, const Sinogram<const double>& y, const Image<double>& x,
@@ -142,7 +143,7 @@ IterationHistory sirt(const DistributedProjector<double>& A, const Sinogram<cons
   Kokkos::parallel_for("tomography::sirt_r", detail::all_of(w.rows), detail::SafeReciprocal{w.rows});
   Kokkos::parallel_for("tomography::sirt_c", detail::all_of(w.pixels), detail::SafeReciprocal{w.pixels});
   return gradient_iterations("sirt", A, y, x, options.iterations, options.relaxation, w, options.nonnegative,
-                             options.discrepancy);
+                             options.discrepancy, options.poll);
 }
 
 }  // namespace structura::tomography

@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "tomography/poll.hpp"
 #include "tomography/projector.hpp"
 
 namespace structura::tomography {
@@ -51,6 +52,7 @@ struct LandweberOptions {
   double step = 0.0;     // ω; 0 chooses 1/‖A‖² (operator_norm); else 0 < ω
   bool nonnegative = false;
   Discrepancy discrepancy{};
+  IterationPoll poll{};  // after every update of x (poll.hpp)
 };
 
 struct SirtOptions {
@@ -58,6 +60,7 @@ struct SirtOptions {
   double relaxation = 1.0;  // ω in (0, 2)
   bool nonnegative = false;
   Discrepancy discrepancy{};
+  IterationPoll poll{};  // after every update of x (poll.hpp)
 };
 
 // x: the initial guess on entry (e.g. zeros from A.make_image()), the

@@ -4,6 +4,7 @@
 #include <petscksp.h>
 
 #include <cmath>
+#include <exception>
 #include <memory>
 #include <vector>
 
@@ -89,6 +90,29 @@ PetscErrorCode record_norm(KSP, PetscInt, PetscReal rnorm, void* ctx) {
   return 0;
 }
 
+// The caller's poll (poll.hpp), called from a KSP convergence test. An
+// exception must not unwind through PETSc's C frames: it is kept here, the
+// solve ends with a "diverged" reason, and the exception is thrown again
+// once KSPSolve has returned (rethrow). Iteration 0 (the initial residual)
+// is not an iteration done, so it is not polled.
+struct PollInTest {
+  const IterationPoll& poll;
+  std::exception_ptr stopped{};
+
+  void check(PetscInt iteration, KSPConvergedReason* reason) {
+    if (!poll || iteration == 0 || *reason != KSP_CONVERGED_ITERATING) return;
+    try {
+      poll(static_cast<int>(iteration));
+    } catch (...) {
+      stopped = std::current_exception();
+      *reason = KSP_DIVERGED_BREAKDOWN;  // any reason ends the solve; this one is never reported
+    }
+  }
+  void rethrow() const {
+    if (stopped) std::rethrow_exception(stopped);
+  }
+};
+
 // The discrepancy principle as a KSP convergence test, beside PETSc's own
 // default test for the solver's type with the KSP's tolerances. LSQR ends
 // the solve itself with KSP_DIVERGED_ITS at max_it. Our tolerances are
@@ -100,6 +124,7 @@ PetscErrorCode record_norm(KSP, PetscInt, PetscReal rnorm, void* ctx) {
 struct DiscrepancyTest {
   bool enabled;
   double threshold;
+  PollInTest poll;
   bool lsqr_default = true;  // KSPLSQRConvergedDefault (needs a KSPLSQR), else KSPConvergedDefault
   void* default_context = nullptr;
   bool reached = false;
@@ -113,14 +138,38 @@ PetscErrorCode discrepancy_test(KSP ksp, PetscInt n, PetscReal rnorm, KSPConverg
     test->reached = true;
     return 0;
   }
-  if (test->lsqr_default) return KSPLSQRConvergedDefault(ksp, n, rnorm, reason, test->default_context);
-  return KSPConvergedDefault(ksp, n, rnorm, reason, test->default_context);
+  if (test->lsqr_default)
+    PetscCall(KSPLSQRConvergedDefault(ksp, n, rnorm, reason, test->default_context));
+  else
+    PetscCall(KSPConvergedDefault(ksp, n, rnorm, reason, test->default_context));
+  test->poll.check(n, reason);
+  return 0;
 }
 
 PetscErrorCode destroy_discrepancy_test(void* ctx) {
   auto* test = static_cast<DiscrepancyTest*>(ctx);
   if (test->default_context != nullptr) PetscCall(KSPConvergedDefaultDestroy(test->default_context));
   test->default_context = nullptr;
+  return 0;
+}
+
+// PETSc's default test (rtol, atol, divergence) followed by the poll.
+// Declared before the KSP that uses it, so that it outlives it.
+struct DefaultTest {
+  explicit DefaultTest(const IterationPoll& p) : poll{p} {
+    petsc_check(KSPConvergedDefaultCreate(&defaults), "KSPConvergedDefaultCreate");
+  }
+  DefaultTest(const DefaultTest&) = delete;
+  DefaultTest& operator=(const DefaultTest&) = delete;
+  ~DefaultTest() { KSPConvergedDefaultDestroy(defaults); }
+  void* defaults = nullptr;  // KSPConvergedDefault's own context
+  PollInTest poll;
+};
+
+PetscErrorCode default_test(KSP ksp, PetscInt iteration, PetscReal rnorm, KSPConvergedReason* reason, void* ctx) {
+  auto* test = static_cast<DefaultTest*>(ctx);
+  PetscCall(KSPConvergedDefault(ksp, iteration, rnorm, reason, test->defaults));
+  test->poll.check(iteration, reason);
   return 0;
 }
 
@@ -218,7 +267,7 @@ IterationHistory lsqr(const DistributedProjector<double>& A, const Sinogram<cons
   // The contexts the KSP calls back into, declared before it: KSPDestroy
   // calls the test's destroy, so they must outlive it.
   Monitor monitor;
-  DiscrepancyTest test{options.discrepancy.enabled(), options.discrepancy.threshold()};
+  DiscrepancyTest test{options.discrepancy.enabled(), options.discrepancy.threshold(), {options.poll}};
   KspHolder ksp{make_ksp(op->mat(), KSPLSQR, options.max_iterations, 0.0, *options_db)};
   read_options(ksp.k, *options_db, &history.residual_norms, monitor);
   PetscBool is_lsqr = PETSC_FALSE;
@@ -228,6 +277,7 @@ IterationHistory lsqr(const DistributedProjector<double>& A, const Sinogram<cons
   petsc_check(KSPConvergedDefaultCreate(&test.default_context), "KSPConvergedDefaultCreate");
   petsc_check(KSPSetConvergenceTest(ksp.k, discrepancy_test, &test, destroy_discrepancy_test), "KSPSetConvergenceTest");
   petsc_check_options(KSPSolve(ksp.k, b.v, v.v), "KSPSolve (LSQR)", *options_db);
+  test.poll.rethrow();
 
   PetscInt its = 0;
   petsc_check(KSPGetIterationNumber(ksp.k, &its), "KSPGetIterationNumber");
@@ -276,9 +326,12 @@ IterationHistory tikhonov(const DistributedProjector<double>& A, const Sinogram<
 
   IterationHistory history;
   Monitor monitor;  // outlives the KSP
+  DefaultTest test(options.poll);
   KspHolder ksp{make_ksp(N.m, KSPCG, options.max_iterations, options.rtol, *options_db)};
   read_options(ksp.k, *options_db, &history.residual_norms, monitor);
+  petsc_check(KSPSetConvergenceTest(ksp.k, default_test, &test, nullptr), "KSPSetConvergenceTest");
   petsc_check_options(KSPSolve(ksp.k, rhs.v, v.v), "KSPSolve (CG, Tikhonov)", *options_db);
+  test.poll.rethrow();
 
   PetscInt its = 0;
   petsc_check(KSPGetIterationNumber(ksp.k, &its), "KSPGetIterationNumber");

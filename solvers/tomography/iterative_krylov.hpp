@@ -43,6 +43,7 @@ struct LsqrOptions {
   int max_iterations = 100;   // >= 1
   Discrepancy discrepancy{};  // off (noise_norm = 0): run max_iterations
   PetscSettings petsc{{}, "petsc_options", "lsqr_"};
+  IterationPoll poll{};       // after every iteration (poll.hpp)
 };
 
 // x: initial guess in, reconstruction out (every rank). History:
@@ -58,6 +59,7 @@ struct TikhonovOptions {
   int max_iterations = 500;  // >= 1
   double rtol = 1e-10;       // CG stops at ‖Aᵀy − (AᵀA + αI) x_k‖ <= rtol ‖Aᵀy‖; in (0, 1)
   PetscSettings petsc{{}, "petsc_options", "tikhonov_"};
+  IterationPoll poll{};      // after every iteration (poll.hpp)
 };
 
 // History: residual_norms[k] = ‖Aᵀy − (AᵀA + αI) x_k‖ (normal equations);

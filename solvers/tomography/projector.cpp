@@ -425,6 +425,7 @@ double operator_norm(const DistributedProjector<T>& A, const PowerIteration& opt
     if (norm == 0) break;
     Kokkos::parallel_for("tomography::scale", Policy(0, static_cast<std::int64_t>(x.size())),
                          Scale<T>{x, static_cast<T>(1 / norm)});
+    if (options.poll) options.poll(it + 1);
   }
   return sigma;
 }

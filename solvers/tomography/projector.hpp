@@ -25,6 +25,7 @@
 #include "core/mpi.hpp"
 #include "core/partition.hpp"
 #include "tomography/geometry.hpp"
+#include "tomography/poll.hpp"
 
 namespace structura::tomography {
 
@@ -119,6 +120,7 @@ private:
 struct PowerIteration {
   int max_iterations = 200;
   double tolerance = 1e-6;  // stop when the estimate changes by less (relative)
+  IterationPoll poll{};     // after every iteration (poll.hpp)
 };
 
 // ‖A‖₂ (largest singular value) by power iteration on AᵀA from the all-ones

@@ -255,6 +255,7 @@ TvPdhgHistory tv_pdhg(const DistributedProjector<double>& A, const Sinogram<cons
     history.residual_norms.push_back(std::sqrt(v[2]));
     history.iterations = k + 1;
     if (options.gap_tolerance > 0 && primal - dual <= options.gap_tolerance * std::max(primal, 1e-300)) break;
+    if (options.poll) options.poll(history.iterations);
   }
   return history;
 }

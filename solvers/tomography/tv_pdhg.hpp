@@ -50,6 +50,7 @@
 #include <limits>
 #include <vector>
 
+#include "tomography/poll.hpp"
 #include "tomography/projector.hpp"
 
 namespace structura::tomography {
@@ -71,6 +72,7 @@ struct TvPdhgOptions {
   double step_ratio = 3.0;
   // Stop when gap <= gap_tolerance * max(P(x), tiny); 0: never.
   double gap_tolerance = 0.0;
+  IterationPoll poll{};  // after every iteration (poll.hpp)
 };
 
 struct TvPdhgHistory {

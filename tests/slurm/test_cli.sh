@@ -48,6 +48,42 @@ echo '
 "run.checkpoint_interval" = [10.0, 20.0]' | cat "$file" - >"$work/same-run.toml"
 expect_status 2 "same run" "$STRUCTURA" submit "$work/same-run.toml" --dry-run
 
+echo "== values that would leave their #SBATCH line or the runs directory exit 2"
+# A line break used to end the directives: the rest ran as a command and
+# the #SBATCH lines after it (the time limit) were ignored.
+for key in slurm.account slurm.partition experiment.name; do
+  expect_status 2 "$key" "$STRUCTURA" submit "$file" "$key=\"x\\ntouch $work/pwned\"" --dry-run
+  expect_status 2 "$key" "$STRUCTURA" validate "$file" "$key=\"x\\ntouch $work/pwned\""
+done
+expect_status 2 "slurm.account" "$STRUCTURA" validate "$file" 'slurm.account="a;b"'
+expect_status 2 "experiment.name" "$STRUCTURA" submit "$file" 'experiment.name="x$(id)"' --dry-run
+expect_status 2 "slurm.extra" "$STRUCTURA" validate "$file" 'slurm.extra=["--qos=a\rb"]'
+for name in ../../x /tmp/x '""' ..; do
+  expect_status 2 "experiment.name" "$STRUCTURA" validate "$file" "experiment.name=$name"
+  expect_status 2 "experiment.name" "$STRUCTURA" run "$file" "experiment.name=$name" --runs-dir "$runs"
+done
+expect_status 2 "slurm.time" "$STRUCTURA" validate "$file" slurm.time=99999999999999999999
+expect_status 2 "slurm.time" "$STRUCTURA" validate "$file" slurm.time=soon
+[ ! -e "$work/pwned" ] || fail "a value was executed"
+[ ! -e "$runs" ] && [ ! -e "$work/x" ] || fail "a refused run wrote a directory"
+# A name with blanks and '+' renders scripts whose #SBATCH lines all come
+# before the first command (sbatch reads no further) and quote it.
+dry=$("$STRUCTURA" submit --dry-run "$file" 'experiment.name="odd name+1"' --runs-dir "$runs")
+rm -f "$work"/script*.sh
+awk -v dir="$work" '/^==> .* <==$/ {f = dir "/script" ++n ".sh"; next} /^--dry-run:/ {f = ""} f {print > f}' <<<"$dry"
+for s in "$work"/script*.sh; do
+  bash -n "$s" || fail "$s: not valid bash"
+  first_command=$(grep -nvE '^(#|$)' "$s" | head -n 1 | cut -d: -f1)
+  last_directive=$(grep -n '^#SBATCH' "$s" | tail -n 1 | cut -d: -f1)
+  [ "$last_directive" -lt "$first_command" ] || fail "$s: an #SBATCH line after the first command"
+  grep -qF '#SBATCH --job-name="structura-odd name+1-' "$s" || fail "$s: job name not quoted"
+  grep -qE '^#SBATCH --time=00:05:00$' "$s" || fail "$s: no time limit"
+done
+echo "ok: 'odd name+1' renders $(ls "$work"/script*.sh | wc -l) scripts, directives first"
+echo "== validate shows the resolved [slurm]"
+grep -q 'slurm (site "localhost"): .*time 00:05:00, 1 node(s), 2 task(s)' <<<"$("$STRUCTURA" validate "$file")" ||
+  fail "validate does not show the resolved [slurm]"
+
 echo "== no sbatch on PATH"
 mkdir -p "$work/empty-bin"
 expect_status 1 "sbatch is not on PATH" env PATH="$work/empty-bin" "$STRUCTURA" submit "$file" --runs-dir "$runs"

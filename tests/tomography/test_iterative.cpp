@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <limits>
 #include <string>
 #include <vector>
@@ -407,4 +408,40 @@ TEST_CASE("(f) bad parameters are InputErrors naming the parameter") {
                        InputError);
   Image<double> wrong("wrong", 3, 3);
   CHECK_THROWS_WITH_AS(landweber(A, y, wrong), doctest::Contains("x is 3 x 3"), InputError);
+}
+
+TEST_CASE("(g) a poll that throws stops every solver after that many iterations, through PETSc too") {
+  PetscSession petsc;
+  mpi::Comm world(MPI_COMM_WORLD);
+  const Problem p = problem(32, 20);
+  DistributedProjector<double> A(p.image, p.beam, world);
+  const Sinogram<double> y = slice(A, project(p, shepp_logan(p.image, 2)));
+  struct Stop {};
+  int calls = 0, last = 0;
+  // Counts the calls and stops at the 7th (every rank: the decision is the same).
+  const IterationPoll poll = [&](int iterations) {
+    ++calls;
+    last = iterations;
+    if (calls == 7) throw Stop{};
+  };
+  auto stops_at_7 = [&](const char* what, const std::function<void()>& solve) {
+    calls = last = 0;
+    CHECK_THROWS_AS(solve(), Stop);
+    INFO(what);
+    CHECK(calls == 7);
+    CHECK(last == 7);  // called after each iteration, with the iterations done
+  };
+  Image<double> x = A.make_image();
+  stops_at_7("landweber", [&] { landweber(A, y, x, {.iterations = 1000, .poll = poll}); });
+  stops_at_7("sirt", [&] { sirt(A, y, x, {.iterations = 1000, .poll = poll}); });
+  stops_at_7("tv", [&] { tv_pdhg(A, y, x, {.iterations = 1000, .poll = poll}); });
+  stops_at_7("power iteration", [&] { operator_norm(A, PowerIteration{.tolerance = 0, .poll = poll}); });
+  stops_at_7("lsqr", [&] { lsqr(A, y, x, {.max_iterations = 1000, .poll = poll}); });
+  stops_at_7("tikhonov",
+             [&] { tikhonov(A, y, x, {.alpha = 1e-6, .max_iterations = 1000, .rtol = 1e-14, .poll = poll}); });
+  // PETSc is left in order: the same solves without a poll still run to their ends.
+  Kokkos::deep_copy(x, 0.0);
+  const IterationHistory h = lsqr(A, y, x, {.max_iterations = 12});
+  CHECK(h.iterations == 12);
+  CHECK(tikhonov(A, y, x, {.alpha = 0.1, .max_iterations = 500}).stop_reason != "DIVERGED_BREAKDOWN");
 }

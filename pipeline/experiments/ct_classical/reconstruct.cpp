@@ -6,8 +6,10 @@
 // the exact noise norm the `sinograms` stage stored. Every image is checked
 // for NaN/Inf before anything is written: a non-finite reconstruction stops
 // the stage (NumericalError), it is never stored as a result. The PETSc
-// methods read `<method>.petsc_options` (ct_petsc.hpp), recorded as
-// attributes of their group.
+// methods read `<method>.petsc_options` (petsc.hpp), recorded as
+// attributes of their group. The stage keeps no checkpoint: on a signal it
+// stops within one iteration (any rank's signal, decided collectively) and
+// a rerun starts it again.
 #include <fmt/format.h>
 
 #include <chrono>
@@ -68,6 +70,9 @@ void reconstruct(StageContext& ctx, const std::string& method) {
   std::unique_ptr<DistributedProjector<double>> A;
   agree_on_errors(ctx.comm, [&] { A = std::make_unique<DistributedProjector<double>>(s.image, s.beam, ctx.comm); });
   const std::vector<double> deltas = ctx.file.open_dataset("/sinograms/noise_norm").read_all<double>();
+  const IterationPoll poll = [&](int) {
+    if (ctx.checkpointer.stop_requested()) throw Interrupted();
+  };
 
   // Per-method set-up, shared by all phantoms.
   std::optional<PetscSession> petsc;  // the Krylov methods run on PETSc KSP
@@ -79,13 +84,14 @@ void reconstruct(StageContext& ctx, const std::string& method) {
                                           ctx.comm, s.full_scan ? 0.0 : s.range_radians);
     });
   double norm = 0;  // ||A||, once for all phantoms (TV steps)
-  if (method == "tv") norm = operator_norm(*A);
+  if (method == "tv") norm = operator_norm(*A, PowerIteration{.poll = poll});
 
   std::vector<double> images(static_cast<std::size_t>(s.phantoms * n * n));
   std::vector<History> histories(static_cast<std::size_t>(s.phantoms));
   Progress progress = ctx.progress(method, s.phantoms, "phantoms");
   const auto start = std::chrono::steady_clock::now();
   for (std::int64_t p = 0; p < s.phantoms; ++p) {
+    poll(0);
     const Sinogram<double> y = read_rows(ctx.file, "noisy", p, A->angles(), D);
     Image<double> x = A->make_image();
     Discrepancy rule;
@@ -98,24 +104,28 @@ void reconstruct(StageContext& ctx, const std::string& method) {
                     {.iterations = static_cast<int>(c.get_int("sirt.iterations")),
                      .relaxation = c.get_float("sirt.relaxation"),
                      .nonnegative = c.get_bool("sirt.nonnegative"),
-                     .discrepancy = rule}));
+                     .discrepancy = rule,
+                     .poll = poll}));
     } else if (method == "lsqr") {
       h = from(lsqr(*A, y, x,
                     {.max_iterations = static_cast<int>(c.get_int("lsqr.max_iterations")),
                      .discrepancy = rule,
-                     .petsc = petsc_settings(c, "lsqr")}));
+                     .petsc = petsc_settings(c, "lsqr"),
+                     .poll = poll}));
       h.residual_meaning = "LSQR's estimate of ||A x_k - y||, k = 0 .. iterations";
     } else if (method == "tikhonov") {
       h = from(tikhonov(*A, y, x,
                         {.alpha = c.get_float("tikhonov.alpha"),
                          .max_iterations = static_cast<int>(c.get_int("tikhonov.iterations")),
-                         .petsc = petsc_settings(c, "tikhonov")}));
+                         .petsc = petsc_settings(c, "tikhonov"),
+                         .poll = poll}));
       h.residual_meaning = "CG residual of the normal equations ||A^T y - (A^T A + alpha I) x_k||";
     } else if (method == "tv") {
       const TvPdhgHistory t = tv_pdhg(*A, y, x,
                                       {.lambda = c.get_float("tv.lambda"),
                                        .iterations = static_cast<int>(c.get_int("tv.iterations")),
-                                       .operator_norm = norm});
+                                       .operator_norm = norm,
+                                       .poll = poll});
       h = History{t.residual_norms, t.primal, t.gap, t.iterations, "iterations", false,
                   "||A x_k - y|| after each iteration k = 1 .. iterations"};
     }

@@ -4,6 +4,8 @@
 // interval). Errors are averaged over the ensemble (sums over ranks), so they
 // do not depend on the decomposition beyond rounding. Small sets (phase-space
 // trajectories, Poincare orbits) are computed identically on every rank.
+// The stage keeps no checkpoint: on a signal it stops at the next frame (or
+// within 256 samples of a phase or Poincare run) and a rerun starts it again.
 #include <fmt/format.h>
 
 #include <chrono>
@@ -88,13 +90,18 @@ void write_series(h5::Group& g, const std::string& name, const std::vector<doubl
 
 std::string time_tag(double t) { return fmt::format("t{:g}", t); }
 
+// Every rank takes the same samples, so polling every 256th is collective.
+constexpr std::int64_t kSamplesPerPoll = 256;
+
 // Samples of `orbits` under one method: (samples, orbits, 2n) row-major, and the callback for crossings.
 std::vector<double> dense_samples(Propagator& prop, Ensemble e, double delta, std::int64_t samples,
+                                  const std::function<void()>& poll,
                                   const std::function<void(std::int64_t, const HostState&)>& also = {}) {
   const int n = e.dof();
   const std::int64_t m = e.size();
   std::vector<double> out(static_cast<std::size_t>(samples * m * 2 * n));
   prop.dense(e, delta, samples, [&](std::int64_t j, const Ensemble& x) {
+    if (j % kSamplesPerPoll == kSamplesPerPoll - 1) poll();
     const HostState h = host_state(x);
     for (std::int64_t i = 0; i < m; ++i)
       for (int c = 0; c < n; ++c) {
@@ -108,13 +115,15 @@ std::vector<double> dense_samples(Propagator& prop, Ensemble e, double delta, st
 
 // Poincare section q1 = 0, p1 > 0 of Henon-Heiles orbits: (orbit, q2, p2)
 // per upward crossing, linearly interpolated between samples.
-std::vector<double> poincare_points(Propagator& prop, const Ensemble& orbits, double delta, std::int64_t samples) {
+std::vector<double> poincare_points(Propagator& prop, const Ensemble& orbits, double delta, std::int64_t samples,
+                                    const std::function<void()>& poll) {
   Ensemble e(orbits.first, orbits.size(), orbits.dof());
   Kokkos::deep_copy(e.q, orbits.q);
   Kokkos::deep_copy(e.p, orbits.p);
   const std::int64_t m = e.size();
   std::vector<double> prev(static_cast<std::size_t>(m * 4)), points;
   prop.dense(e, delta, samples, [&](std::int64_t j, const Ensemble& x) {
+    if (j % kSamplesPerPoll == kSamplesPerPoll - 1) poll();
     const HostState h = host_state(x);
     for (std::int64_t i = 0; i < m; ++i) {
       double* pv = &prev[static_cast<std::size_t>(i * 4)];
@@ -134,6 +143,9 @@ std::vector<double> poincare_points(Propagator& prop, const Ensemble& orbits, do
 void evaluate(StageContext& ctx) {
   const Config& c = ctx.config;
   const Settings s = read_settings(c);
+  const std::function<void()> poll = [&] {
+    if (ctx.checkpointer.stop_requested()) throw Interrupted();
+  };
   const nn::TorchSettings ts = nn::parse_torch_settings("cpu", c.get_string("training.dtype"),
                                                         static_cast<int>(c.get_int("training.threads")), "training");
   nn::apply(ts);
@@ -195,6 +207,7 @@ void evaluate(StageContext& ctx) {
       accumulate(methods[m], k, s.system, states[m], ref, h0);
     }
     progress.update(static_cast<std::int64_t>(k));
+    poll();
   }
   progress.finish();
 
@@ -272,7 +285,7 @@ void evaluate(StageContext& ctx) {
     ph.write_dataset("times", pt, h5::Dims{static_cast<hsize_t>(samples)}).set_attribute("unit", "time");
     all_propagators([&](const std::string& name, Propagator& prop) {
       Ensemble e = few.clone();
-      const auto v = dense_samples(prop, e, delta, samples);
+      const auto v = dense_samples(prop, e, delta, samples, poll);
       ph.write_dataset(name, v, h5::Dims{static_cast<hsize_t>(samples), static_cast<hsize_t>(few.size()),
                                          static_cast<hsize_t>(2 * s.dof)})
           .set_attribute("meaning", "states (time, trajectory, [q, p]) of the first evaluation trajectories");
@@ -291,7 +304,7 @@ void evaluate(StageContext& ctx) {
     Progress pp = ctx.progress("poincare", static_cast<std::int64_t>(methods.size() + 1), "methods");
     std::int64_t done = 0;
     all_propagators([&](const std::string& name, Propagator& prop) {
-      const auto points = poincare_points(prop, orbits, delta, samples);
+      const auto points = poincare_points(prop, orbits, delta, samples, poll);
       pc.write_dataset(name, points, h5::Dims{points.size() / 3, 3})
           .set_attribute("meaning", "(orbit, q2, p2) at each crossing of q1 = 0 with p1 > 0");
       pp.update(++done);
