@@ -5,6 +5,7 @@
 
 #include <toml++/toml.h>
 
+#include <cctype>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -316,6 +317,14 @@ void check_nesting(const std::string& text, const std::string& path) {
           header_dots = 0;
           segment_dots = 0;
           if (i + 1 < n && text[i + 1] == '[') ++i;
+          // toml++ 3.3 asserts (release builds: assumes) that a key follows
+          // "[" and misbehaves on "[" then a line end; found by tests/fuzz.
+          std::size_t k = i + 1;
+          while (k < n && (text[k] == ' ' || text[k] == '\t')) ++k;
+          const char next = k < n ? text[k] : '\n';
+          if (!(std::isalnum(static_cast<unsigned char>(next)) || next == '_' || next == '-' || next == '"' ||
+                next == '\''))
+            throw ConfigError(fmt::format("{}:{}: TOML syntax error: a [table] header needs a name", path, line));
         } else {
           ++brackets;
           depth_check(0);

@@ -242,3 +242,12 @@ TEST_CASE("slurm.time beyond what Slurm keeps names the key (not stoll)") {
   CHECK(slurm::time_limit_seconds("90") == 5400);
   CHECK_FALSE(slurm::time_limit_seconds("99999999999999999999"));
 }
+
+TEST_CASE("inputs the fuzz target found (tests/fuzz)") {
+  // "[" then a line end: toml++ 3.3 asserts that a key follows (an
+  // assumption in release builds, so undefined behaviour).
+  for (const char* text : {"[\n", "[", "[[\n", "[ \t\n[experiment]\nkind = \"ct.classical\"\n"}) {
+    const std::string msg = error_of(text);
+    CHECK_MESSAGE(contains(msg, "TOML syntax error"), text, ": ", msg);
+  }
+}
