@@ -24,7 +24,7 @@ int list_command(const std::string& only) {
         meaning += fmt::format(" [{}]", fmt::join(shown, "|"));
       }
       // Brackets as in interval notation: "(0, 2)" excludes both ends.
-      if (const std::string range = range_text(p); !range.empty()) meaning += fmt::format(" ({})", range);
+      if (const std::string range = range_text(p); !range.empty()) meaning += fmt::format(" (values {})", range);
       fmt::print("  {:<30} {:<16} {:<26} {}\n", p.key, type_name(p.type), value_to_string(p.default_value), meaning);
     }
     fmt::print("\n");
