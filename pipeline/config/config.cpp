@@ -453,7 +453,8 @@ std::vector<Config> load_experiment_text(const std::string& text, const std::str
     kind_where = where_of(path, *kind_node);
     kind = kind_node->value_exact<std::string>();
     if (!kind)
-      throw ConfigError(fmt::format("{}: experiment.kind: expected string, found {}", kind_where, describe(*kind_node)));
+      throw ConfigError(
+          fmt::format("{}: experiment.kind: expected string, found {}", kind_where, describe(*kind_node)));
   }
   const Schema* schema = lookup(*kind);
   if (!schema) {

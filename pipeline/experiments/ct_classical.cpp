@@ -30,7 +30,8 @@ Schema make_schema() {
   add_common_params(s);
   s.add({"image.size", Type::Int, std::int64_t{128},
          "pixels per side n of the square n x n image (>= 11: the SSIM window)", 11.0, 8192.0});
-  s.add({"image.extent", Type::Float, 2.0, "physical width (= height) of the image, centred at the origin", above(0.0)});
+  s.add({"image.extent", Type::Float, 2.0, "physical width (= height) of the image, centred at the origin",
+         above(0.0)});
   s.add({"beam.kind", Type::String, std::string("parallel"), "acquisition geometry", {}, {}, V{"parallel", "fan"}});
   s.add({"beam.angles", Type::Int, std::int64_t{180}, "projection angles, uniform over beam.range_degrees", 1.0,
          100000.0});

@@ -101,7 +101,8 @@ Schema make_schema() {
   s.add({"evaluation.poincare_t_end", Type::Float, 4000.0, "henon-heiles: length of the Poincare orbits", above(0.0)});
   s.add({"evaluation.poincare_resolution", Type::Float, 0.05,
          "time between samples of the Poincare orbits (crossings are interpolated linearly)", above(0.0)});
-  s.add({"evaluation.phase_trajectories", Type::Int, std::int64_t{4}, "trajectories plotted in phase space", 0.0, 1000.0});
+  s.add({"evaluation.phase_trajectories", Type::Int, std::int64_t{4}, "trajectories plotted in phase space", 0.0,
+         1000.0});
   s.add({"evaluation.phase_t_end", Type::Float, 20.0, "length of the phase-space trajectories", above(0.0)});
   s.add({"evaluation.phase_resolution", Type::Float, 0.05, "time between their samples", above(0.0)});
   s.add({"reference.rtol", Type::Float, 1e-12, "dopri5 relative tolerance of the reference", 1e-16, 1.0});

@@ -2,7 +2,6 @@
 // case once crashed, hung or was accepted and failed mid-run. Validation must
 // refuse it with a ConfigError that names the file or override and the key.
 #include <doctest/doctest.h>
-
 #include <unistd.h>
 
 #include <chrono>
@@ -91,7 +90,8 @@ TEST_CASE("an override of experiment.kind is checked like the file's kind") {
   // The same kind as the file's is harmless.
   CHECK(error_of(oscillator, {"experiment.kind=hamiltonian.ensemble"}).empty());
   // The kind decides the schema: it cannot be swept.
-  msg = error_of(std::string(oscillator) + "[sweep]\n\"experiment.kind\" = [\"hamiltonian.ensemble\", \"ct.classical\"]\n");
+  msg = error_of(std::string(oscillator) +
+                 "[sweep]\n\"experiment.kind\" = [\"hamiltonian.ensemble\", \"ct.classical\"]\n");
   CHECK(contains(msg, "experiment.kind"));
   CHECK(contains(msg, "cannot be swept"));
 }
@@ -207,11 +207,12 @@ TEST_CASE("a sweep is counted before it is expanded") {
 }
 
 TEST_CASE("experiment.name must be one safe directory name") {
-  const std::vector<std::string> bad = {std::string(300, 'x'), "a/b", "..", ".", "/tmp/x", "../../x", "", "x\ny",
-                                        "tab\there"};
+  const std::vector<std::string> bad = {
+      std::string(300, 'x'), "a/b", "..", ".", "/tmp/x", "../../x", "", "x\ny", "tab\there"};
   for (const auto& name : bad) {
     std::string escaped;
-    for (char ch : name) escaped += ch == '\n' ? std::string("\\n") : ch == '\t' ? std::string("\\t") : std::string(1, ch);
+    for (char ch : name)
+      escaped += ch == '\n' ? std::string("\\n") : ch == '\t' ? std::string("\\t") : std::string(1, ch);
     std::string text = oscillator;
     text.insert(text.find("[system]"), "name = \"" + escaped + "\"\n");
     const std::string msg = error_of(text);

@@ -30,12 +30,18 @@ Schema make_oscillator() {
   Schema s;
   add_common_params(s);
   using V = std::vector<std::string>;
-  s.add({"system.name", Type::String, std::string("harmonic-oscillator"), "system", {}, {},
+  s.add({"system.name",
+         Type::String,
+         std::string("harmonic-oscillator"),
+         "system",
+         {},
+         {},
          V{"harmonic-oscillator", "kepler", "henon-heiles"}});
   s.add({"system.lambda", Type::Float, 1.0, "coupling"});
   s.add({"ensemble.trajectories", Type::Int, std::int64_t{1000}, "N", 1.0});
   s.add({"ensemble.q_min", Type::Float, -1.0, "q min"});
-  s.add({"integration.methods", Type::StringList, V{"verlet", "rk4"}, "methods", {}, {}, V{"verlet", "rk4", "yoshida"}});
+  s.add(
+      {"integration.methods", Type::StringList, V{"verlet", "rk4"}, "methods", {}, {}, V{"verlet", "rk4", "yoshida"}});
   s.add({"integration.dt", Type::Float, 0.01, "step", above(0.0)});
   s.add({"integration.t_end", Type::Float, 100.0, "end", above(0.0)});
   s.add({"integration.output_every", Type::Int, std::int64_t{10}, "cadence", 1.0});
