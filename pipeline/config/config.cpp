@@ -358,7 +358,14 @@ void check_nesting(const std::string& text, const std::string& path) {
         depth_check(1);
         break;
       case ',': segment_dots = 0; break;
-      default: break;
+      default:
+        // TOML 1.0 allows non-ASCII only in strings and comments; toml++ 3.3
+        // reaches TOML_UNREACHABLE (undefined behaviour) on some of them
+        // after a value (`a = 1 ²`), found by tests/fuzz.
+        if (static_cast<unsigned char>(ch) >= 0x80)
+          throw ConfigError(fmt::format("{}:{}: TOML syntax error: a non-ASCII character outside a string or comment",
+                                        path, line));
+        break;
     }
   }
 }

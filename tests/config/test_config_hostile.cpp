@@ -247,8 +247,11 @@ TEST_CASE("slurm.time beyond what Slurm keeps names the key (not stoll)") {
 TEST_CASE("inputs the fuzz target found (tests/fuzz)") {
   // "[" then a line end: toml++ 3.3 asserts that a key follows (an
   // assumption in release builds, so undefined behaviour).
-  for (const char* text : {"[\n", "[", "[[\n", "[ \t\n[experiment]\nkind = \"ct.classical\"\n"}) {
+  // A non-ASCII character after a value: toml++ reaches TOML_UNREACHABLE.
+  for (const char* text : {"[\n", "[", "[[\n", "[ \t\n[experiment]\nkind = \"ct.classical\"\n", "a = 1 \xc2\xb2\n"}) {
     const std::string msg = error_of(text);
     CHECK_MESSAGE(contains(msg, "TOML syntax error"), text, ": ", msg);
   }
+  // Non-ASCII text in strings and comments stays valid.
+  CHECK(error_of(std::string(oscillator) + "# 1024\xc2\xb2 scale, \xc2\xa7" "5\n", {"experiment.name=\"caf\xc3\xa9\""}).empty());
 }
