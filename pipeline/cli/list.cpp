@@ -23,8 +23,8 @@ int list_command(const std::string& only) {
           if (!c.empty()) shown.push_back(c);
         meaning += fmt::format(" [{}]", fmt::join(shown, "|"));
       }
-      if (p.min && p.max) meaning += fmt::format(" (range {}..{})", *p.min, *p.max);
-      else if (p.min) meaning += fmt::format(" (>= {})", *p.min);
+      // Brackets as in interval notation: "(0, 2)" excludes both ends.
+      if (const std::string range = range_text(p); !range.empty()) meaning += fmt::format(" (values {})", range);
       fmt::print("  {:<30} {:<16} {:<26} {}\n", p.key, type_name(p.type), value_to_string(p.default_value), meaning);
     }
     fmt::print("\n");

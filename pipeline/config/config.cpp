@@ -5,9 +5,12 @@
 
 #include <toml++/toml.h>
 
+#include <cctype>
 #include <cmath>
 #include <filesystem>
+#include <fstream>
 #include <set>
+#include <sstream>
 
 namespace structura::pipeline {
 
@@ -111,18 +114,17 @@ std::string where_of(const std::string& file, const toml::node& n) {
   return file;
 }
 
-std::string range_text(const Param& p) {
-  if (p.min && p.max) return fmt::format(" in [{}, {}]", *p.min, *p.max);
-  if (p.min) return fmt::format(" >= {}", *p.min);
-  if (p.max) return fmt::format(" <= {}", *p.max);
-  return "";
-}
-
 // Checks ranges and choices; returns an error message or "".
 std::string check_bounds(const Param& p, const Value& v) {
+  const auto lo = p.min, hi = effective_max(p);
   auto number_ok = [&](double x) {
-    return !std::isnan(x) && (!p.min || x >= *p.min) && (!p.max || x <= *p.max);
+    if (std::isnan(x) || (std::isinf(x) && !p.allow_infinite)) return false;
+    if (lo && (lo->exclusive ? !(x > lo->value) : !(x >= lo->value))) return false;
+    if (hi && (hi->exclusive ? !(x < hi->value) : !(x <= hi->value))) return false;
+    return true;
   };
+  const std::string range = range_text(p).empty() ? "" : " " + range_text(p);
+  const char* finite = p.allow_infinite ? "" : " finite";
   auto choice_ok = [&](const std::string& s) {
     return p.choices.empty() || std::find(p.choices.begin(), p.choices.end(), s) != p.choices.end();
   };
@@ -132,9 +134,9 @@ std::string check_bounds(const Param& p, const Value& v) {
     return fmt::format("{}", fmt::join(q, ", "));
   };
   if (auto* i = std::get_if<std::int64_t>(&v); i && !number_ok(static_cast<double>(*i)))
-    return fmt::format("expected an integer{}, found {}", range_text(p), *i);
+    return fmt::format("expected an integer{}, found {}", range, *i);
   if (auto* d = std::get_if<double>(&v); d && !number_ok(*d))
-    return fmt::format("expected a float{}, found {}", range_text(p), *d);
+    return fmt::format("expected a{} float{}, found {}", finite, range, *d);
   if (auto* s = std::get_if<std::string>(&v); s && !choice_ok(*s)) {
     auto hint = did_you_mean(*s, p.choices);
     return fmt::format("expected one of {}, found \"{}\"{}", choices_text(), *s,
@@ -150,12 +152,12 @@ std::string check_bounds(const Param& p, const Value& v) {
   }
   if (auto* l = std::get_if<std::vector<double>>(&v)) {
     for (double x : *l)
-      if (!number_ok(x)) return fmt::format("every element must be a float{}, found {}", range_text(p), x);
+      if (!number_ok(x)) return fmt::format("every element must be a{} float{}, found {}", finite, range, x);
   }
   if (auto* l = std::get_if<std::vector<std::int64_t>>(&v)) {
     for (auto x : *l)
       if (!number_ok(static_cast<double>(x)))
-        return fmt::format("every element must be an integer{}, found {}", range_text(p), x);
+        return fmt::format("every element must be an integer{}, found {}", range, x);
   }
   return "";
 }
@@ -238,6 +240,136 @@ void flatten(const toml::table& t, const std::string& prefix, std::vector<std::p
   }
 }
 
+const Param& kind_param() {
+  static const Param p{"experiment.kind", Type::String, std::string(), "experiment kind"};
+  return p;
+}
+
+// toml++ recurses once per level of nesting while it parses and frees a
+// document, and a key 40 000 levels deep (a.a.a...) overflows the stack, so
+// the depth is bounded on the text before parsing. The count is conservative:
+// the dots of the current [table] header, plus the dots of every key on the
+// line (inline tables are one line in TOML), plus the open brackets. Strings
+// and comments do not count.
+void check_nesting(const std::string& text, const std::string& path) {
+  const std::size_t n = text.size();
+  int line = 1, brackets = 0, header_dots = 0, line_key_dots = 0, segment_dots = 0;
+  bool line_start = true, in_header = false;
+  auto fail = [&] {
+    throw ConfigError(fmt::format("{}:{}: nesting deeper than {} levels (tables, dotted keys and arrays); "
+                                  "experiment files are not nested this deep",
+                                  path, line, kMaxNesting));
+  };
+  auto depth_check = [&](int extra) {
+    if (header_dots + line_key_dots + brackets + extra > kMaxNesting) fail();
+  };
+  for (std::size_t i = 0; i < n; ++i) {
+    const char ch = text[i];
+    if (ch == '\n') {
+      ++line;
+      line_start = true;
+      line_key_dots = segment_dots = 0;
+      in_header = false;
+      continue;
+    }
+    if (ch == '#') {
+      while (i + 1 < n && text[i + 1] != '\n') ++i;
+      continue;
+    }
+    if (ch == '"' || ch == '\'') {
+      const bool multi = i + 2 < n && text[i + 1] == ch && text[i + 2] == ch;
+      const bool escapes = ch == '"';
+      i += multi ? 3 : 1;
+      for (; i < n; ++i) {
+        if (text[i] == '\n') {
+          if (!multi) break;  // unterminated: the parser reports it
+          ++line;
+        }
+        if (escapes && text[i] == '\\') {
+          if (i + 1 < n && text[i + 1] == '\n') ++line;
+          ++i;
+          continue;
+        }
+        if (text[i] == ch && (!multi || (i + 2 < n && text[i + 1] == ch && text[i + 2] == ch))) {
+          if (multi) {
+            i += 2;
+            // A closing """ may follow up to two quotes that belong to the string.
+            for (int extra = 0; extra < 2 && i + 1 < n && text[i + 1] == ch; ++extra) ++i;
+          }
+          break;
+        }
+      }
+      if (i < n && text[i] == '\n') --i;  // let the newline be counted above
+      line_start = false;
+      continue;
+    }
+    if (ch == ' ' || ch == '\t' || ch == '\r') continue;
+    const bool first = line_start;
+    line_start = false;
+    switch (ch) {
+      case '.':
+        ++segment_dots;
+        depth_check(segment_dots);
+        break;
+      case '[':
+        if (first && brackets == 0) {
+          in_header = true;
+          header_dots = 0;
+          segment_dots = 0;
+          if (i + 1 < n && text[i + 1] == '[') ++i;
+          // toml++ 3.3 asserts (release builds: assumes) that a key follows
+          // "[" and misbehaves on "[" then a line end; found by tests/fuzz.
+          std::size_t k = i + 1;
+          while (k < n && (text[k] == ' ' || text[k] == '\t')) ++k;
+          const char next = k < n ? text[k] : '\n';
+          if (!(std::isalnum(static_cast<unsigned char>(next)) || next == '_' || next == '-' || next == '"' ||
+                next == '\''))
+            throw ConfigError(fmt::format("{}:{}: TOML syntax error: a [table] header needs a name", path, line));
+        } else {
+          ++brackets;
+          depth_check(0);
+          segment_dots = 0;
+        }
+        break;
+      case ']':
+        if (in_header) {
+          header_dots = segment_dots;
+          segment_dots = 0;
+          in_header = false;
+          if (i + 1 < n && text[i + 1] == ']') ++i;
+          depth_check(1);
+        } else {
+          brackets = std::max(0, brackets - 1);
+          segment_dots = 0;
+        }
+        break;
+      case '{':
+        ++brackets;
+        depth_check(0);
+        segment_dots = 0;
+        break;
+      case '}':
+        brackets = std::max(0, brackets - 1);
+        segment_dots = 0;
+        break;
+      case '=':
+        line_key_dots += segment_dots;
+        segment_dots = 0;
+        depth_check(1);
+        break;
+      case ',': segment_dots = 0; break;
+      default:
+        // TOML 1.0 allows non-ASCII only in strings and comments; toml++ 3.3
+        // reaches TOML_UNREACHABLE (undefined behaviour) on some of them
+        // after a value (`a = 1 ²`), found by tests/fuzz.
+        if (static_cast<unsigned char>(ch) >= 0x80)
+          throw ConfigError(fmt::format("{}:{}: TOML syntax error: a non-ASCII character outside a string or comment",
+                                        path, line));
+        break;
+    }
+  }
+}
+
 struct SweepAxis {
   std::string key;
   std::vector<Value> values;
@@ -245,6 +377,23 @@ struct SweepAxis {
 };
 
 }  // namespace
+
+void check_common(const Config& c) {
+  // experiment.name becomes a directory (<runs_dir>/<name>/) and a Slurm job
+  // name: one plain path component of printable characters.
+  const std::string name = c.name();
+  if (name.empty()) c.fail("experiment.name", "must not be empty (it names the runs' directory)");
+  if (name.size() > kMaxNameBytes)
+    c.fail("experiment.name", fmt::format("is {} bytes long; at most {} (it names a directory)", name.size(),
+                                          kMaxNameBytes));
+  if (name == "." || name == "..") c.fail("experiment.name", fmt::format("\"{}\" is not a directory name", name));
+  for (unsigned char ch : name) {
+    if (ch == '/' || ch == '\\')
+      c.fail("experiment.name", "must not contain '/' or '\\' (it is one directory name, not a path)");
+    if (ch < 0x20 || ch == 0x7f)
+      c.fail("experiment.name", fmt::format("must not contain control characters (found byte 0x{:02x})", ch));
+  }
+}
 
 Value parse_override_value(const std::string& text, const Param& param, const std::string& where) {
   toml::table doc;
@@ -276,26 +425,50 @@ std::vector<Config> load_experiment(const std::string& path, const SchemaLookup&
   namespace fs = std::filesystem;
   if (!fs::exists(path)) throw ConfigError(fmt::format("{}: no such experiment file", path));
   if (fs::is_directory(path)) throw ConfigError(fmt::format("{}: is a directory, not an experiment file", path));
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (!in && !in.eof()) throw ConfigError(fmt::format("{}: cannot read the experiment file", path));
+  return load_experiment_text(text.str(), path, lookup, options);
+}
+
+std::vector<Config> load_experiment_text(const std::string& text, const std::string& path, const SchemaLookup& lookup,
+                                         const LoadOptions& options) {
+  namespace fs = std::filesystem;
+  check_nesting(text, path);
   toml::table doc;
   try {
-    doc = toml::parse_file(path);
+    doc = toml::parse(text, path);
   } catch (const toml::parse_error& e) {
     throw ConfigError(fmt::format("{}:{}:{}: TOML syntax error: {}", path, e.source().begin.line,
                                   e.source().begin.column, e.description()));
   }
 
-  // The kind decides the schema, so it comes first.
+  // The kind decides the schema, so it comes first; an override of it picks
+  // the schema the file is then checked against.
   const toml::node* kind_node = doc.at_path("experiment.kind").node();
-  if (!kind_node) throw ConfigError(fmt::format("{}: experiment.kind: missing; add [experiment] kind = \"...\"", path));
-  auto kind = kind_node->value_exact<std::string>();
-  if (!kind)
-    throw ConfigError(fmt::format("{}: experiment.kind: expected string, found {}", where_of(path, *kind_node),
-                                  describe(*kind_node)));
+  std::optional<std::string> kind;
+  std::string kind_where;
+  for (const auto& o : options.overrides)
+    if (o.rfind("experiment.kind=", 0) == 0) {
+      kind_where = fmt::format("command-line override '{}'", o);
+      kind = std::get<std::string>(parse_override_value(o.substr(o.find('=') + 1), kind_param(), kind_where));
+    }
+  if (!kind) {
+    if (!kind_node)
+      throw ConfigError(fmt::format("{}: experiment.kind: missing; add [experiment] kind = \"...\"", path));
+    kind_where = where_of(path, *kind_node);
+    kind = kind_node->value_exact<std::string>();
+    if (!kind)
+      throw ConfigError(
+          fmt::format("{}: experiment.kind: expected string, found {}", kind_where, describe(*kind_node)));
+  }
   const Schema* schema = lookup(*kind);
   if (!schema) {
     auto hint = did_you_mean(*kind, options.known_kinds);
-    throw ConfigError(fmt::format("{}: experiment.kind: unknown experiment kind \"{}\"{}", where_of(path, *kind_node),
-                                  *kind, hint ? fmt::format(" (did you mean \"{}\"?)", *hint) : ""));
+    throw ConfigError(fmt::format("{}: experiment.kind: unknown experiment kind \"{}\"{}", kind_where, *kind,
+                                  hint ? fmt::format(" (did you mean \"{}\"?)", *hint)
+                                       : fmt::format(" (known: {})", fmt::join(options.known_kinds, ", "))));
   }
 
   Config base(schema, path);
@@ -326,9 +499,16 @@ std::vector<Config> load_experiment(const std::string& path, const SchemaLookup&
           throw ConfigError(fmt::format("{}: [{}] sweeps unknown key '{}'{}", where, table_name, key,
                                         hint ? fmt::format(" (did you mean '{}'?)", *hint) : ""));
         }
+        if (key == "experiment.kind")
+          throw ConfigError(fmt::format("{}: [{}] experiment.kind: the kind cannot be swept (it decides which keys "
+                                        "exist); write one file per kind",
+                                        where, table_name));
         const toml::array* a = v.as_array();
         if (!a || a->empty())
           throw ConfigError(fmt::format("{}: [{}] {}: expected a non-empty array of values", where, table_name, key));
+        if (a->size() > kMaxSweepRuns)
+          throw ConfigError(fmt::format("{}: [{}] {}: {} values, more than the {} runs a file may expand to", where,
+                                        table_name, key, a->size(), kMaxSweepRuns));
         SweepAxis axis{key, {}, where};
         for (std::size_t i = 0; i < a->size(); ++i) axis.values.push_back(convert(*a->get(i), *p, where));
         axes.push_back(std::move(axis));
@@ -370,8 +550,18 @@ std::vector<Config> load_experiment(const std::string& path, const SchemaLookup&
   std::vector<std::size_t> radix;
   for (const auto& a : product) radix.push_back(a.values.size());
   if (!zipped.empty()) radix.push_back(zipped.front().values.size());
+  // Counted before expanding (saturating), so a huge product is refused
+  // without first building its runs.
   std::size_t total = 1;
-  for (auto r : radix) total *= r;
+  for (auto r : radix) total = total > kMaxSweepRuns / r ? kMaxSweepRuns + 1 : total * r;
+  if (total > kMaxSweepRuns) {
+    std::vector<std::string> sizes;
+    for (const auto& a : product) sizes.push_back(fmt::format("{} ({})", a.key, a.values.size()));
+    if (!zipped.empty()) sizes.push_back(fmt::format("[sweep.zip] ({})", zipped.front().values.size()));
+    throw ConfigError(fmt::format("{}: [sweep]: expands to more than {} runs ({}); split it into several files or "
+                                  "sweep fewer values",
+                                  path, kMaxSweepRuns, fmt::join(sizes, " x ")));
+  }
   std::vector<Config> runs;
   for (std::size_t index = 0; index < total; ++index) {
     Config c = base;
@@ -386,6 +576,7 @@ std::vector<Config> load_experiment(const std::string& path, const SchemaLookup&
     for (const auto& a : zipped) c.set(a.key, a.values[digit.back()], a.where + " (sweep.zip)");
     c.sweep_index = static_cast<int>(index);
     c.sweep_size = static_cast<int>(total);
+    check_common(c);
     runs.push_back(std::move(c));
   }
   return runs;

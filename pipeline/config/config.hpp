@@ -70,9 +70,21 @@ struct LoadOptions {
   std::vector<std::string> known_kinds;    // for did-you-mean on experiment.kind
 };
 
+// Limits on what a file may ask for, checked before the work they would cost.
+inline constexpr std::size_t kMaxSweepRuns = 10000;  // runs one file expands to
+inline constexpr int kMaxNesting = 128;              // levels of tables, dotted keys and arrays
+inline constexpr std::size_t kMaxNameBytes = 128;    // experiment.name (a directory name)
+
 // Parses and validates an experiment file and expands its [sweep] into one
 // Config per run, in a fixed order (documented in the README).
 std::vector<Config> load_experiment(const std::string& path, const SchemaLookup& lookup, const LoadOptions& options);
+// The same for a document already in memory; `path` names it in messages.
+std::vector<Config> load_experiment_text(const std::string& text, const std::string& path, const SchemaLookup& lookup,
+                                         const LoadOptions& options);
+
+// Checks every kind shares (experiment.name is a safe directory name);
+// throws ConfigError via Config::fail.
+void check_common(const Config& c);
 
 // Parses one value of a TOML document fragment, e.g. "0.5", "[1, 2]", "\"x\"".
 // Bare words that are not TOML (e.g. verlet) are taken as strings.

@@ -67,6 +67,29 @@ std::string value_to_string(const Value& v) {
   return std::visit(Writer{}, v);
 }
 
+std::optional<Bound> effective_max(const Param& p) {
+  if (p.max || (p.type != Type::Int && p.type != Type::IntList)) return p.max;
+  return Bound(kDefaultIntMax);
+}
+
+std::string range_text(const Param& p) {
+  const bool integer = p.type == Type::Int || p.type == Type::IntList;
+  auto number = [&](double x) {
+    // Integer bounds as integers (2^63 stands for the largest int64).
+    if (integer && std::fabs(x) < 9.3e18)
+      return x >= 9223372036854775807.0 ? std::string("9223372036854775807")
+                                        : fmt::format("{}", static_cast<std::int64_t>(x));
+    return fmt::format("{}", x);
+  };
+  const auto lo = p.min, hi = effective_max(p);
+  if (lo && hi)
+    return fmt::format("in {}{}, {}{}", lo->exclusive ? "(" : "[", number(lo->value), number(hi->value),
+                       hi->exclusive ? ")" : "]");
+  if (lo) return fmt::format("{} {}", lo->exclusive ? ">" : ">=", number(lo->value));
+  if (hi) return fmt::format("{} {}", hi->exclusive ? "<" : "<=", number(hi->value));
+  return "";
+}
+
 Schema& Schema::add(Param p) {
   params_.push_back(std::move(p));
   return *this;
@@ -92,13 +115,14 @@ void add_common_params(Schema& s) {
   s.add({"experiment.kind", Type::String, std::string(), "experiment kind (see `structura list`)", {}, {}, {}, true});
   s.add({"experiment.name", Type::String, std::string(),
          "name of the experiment: runs go to <runs_dir>/<name>/<run-id>/ (default: the file's stem)", {}, {}, {}, false});
-  s.add({"experiment.seed", Type::Int, std::int64_t{1}, "seed of the counter-based random generator", 0.0, {}, {}, true});
+  s.add({"experiment.seed", Type::Int, std::int64_t{1}, "seed of the counter-based random generator", 0.0,
+         9223372036854775807.0, {}, true});
   s.add({"experiment.runs_dir", Type::String, std::string("runs"),
          "directory holding the runs (relative to the working directory)", {}, {}, {}, false});
-  s.add({"run.checkpoint_interval", Type::Float, 300.0, "seconds between periodic checkpoints of long stages", 1.0, {},
+  s.add({"run.checkpoint_interval", Type::Float, 300.0, "seconds between periodic checkpoints of long stages", 1.0, 1e9,
          {}, false});
   s.add({"run.progress_interval", Type::Float, 10.0,
-         "seconds between progress lines when the output is not a terminal", 0.1, {}, {}, false});
+         "seconds between progress lines when the output is not a terminal", 0.1, 1e9, {}, false});
   s.add({"slurm.site", Type::String, std::string("default"), "site profile jobs/sites/<site>.toml giving defaults below",
          {}, {}, {}, false});
   s.add({"slurm.partition", Type::String, std::string(), "partition (empty: the site's or Slurm's default)", {}, {}, {},

@@ -13,7 +13,11 @@ std::vector<Config> load_runs(const std::string& file, const std::vector<std::st
     return k ? &k->schema : nullptr;
   };
   std::vector<Config> runs = load_experiment(file, lookup, options);
-  for (const Config& c : runs) find_kind(c.kind())->check(c);
+  for (const Config& c : runs) {
+    const ExperimentKind* kind = find_kind(c.kind());
+    if (!kind) c.fail("experiment.kind", fmt::format("unknown experiment kind \"{}\"", c.kind()));
+    kind->check(c);
+  }
   // Runs that differ only in keys outside the run identity (resources,
   // output compression) would share one directory.
   std::map<std::string, int> seen;

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 #include <regex>
 #include <string_view>
 
@@ -198,8 +199,10 @@ Resources resolve_resources(const Config& config, const fs::path& data_dir) {
     if (!std::regex_match(r.time, time_re))
       fail("time", fmt::format("{} is not a Slurm time limit (MM, MM:SS, HH:MM:SS, D-HH:MM:SS)", as_toml(r.time)));
     const bool unlimited = r.time.find_first_of("0123456789") == std::string::npos;
-    if (const auto t = time_limit_seconds(r.time); !unlimited && (!t || *t > 366 * 86400))
-      fail("time", fmt::format("{} is more than a year; \"infinite\" asks for no limit", as_toml(r.time)));
+    if (!unlimited && !time_limit_seconds(r.time))
+      fail("time", fmt::format("{} is longer than any time limit Slurm keeps (at most {} days; use "
+                               "\"infinite\" for none)",
+                               as_toml(r.time), kMaxTimeLimitSeconds / 86400));
     if (auto limit = time_limit_seconds(r.time); limit && r.signal_seconds >= *limit)
       fail("signal_seconds",
            fmt::format("{} s before the time limit is at or before the start of a {} job ({} s): the job would be "
@@ -240,16 +243,22 @@ std::optional<std::int64_t> time_limit_seconds(const std::string& text) {
   static const std::regex re(R"((?:(\d+)-)?(\d+)(?::(\d+))?(?::(\d+))?)");
   std::smatch m;
   if (!std::regex_match(text, m, re)) return std::nullopt;
-  // Slurm's own limit is a year; longer fields (and ones stoll cannot hold) are no time limit.
-  for (int i = 1; i <= 4; ++i)
-    if (m[i].matched && m[i].length() > 9) return std::nullopt;
-  auto n = [&](int i) -> std::int64_t { return m[i].matched ? std::stoll(m[i].str()) : 0; };
-  if (m[1].matched) {  // D-HH[:MM[:SS]]
-    return n(1) * 86400 + n(2) * 3600 + n(3) * 60 + n(4);
+  // Fields beyond this many digits (or a total beyond kMaxTimeLimitSeconds)
+  // are no time limit Slurm keeps: the caller reports the key.
+  std::int64_t v[5] = {0, 0, 0, 0, 0};
+  for (int i = 1; i <= 4; ++i) {
+    if (!m[i].matched) continue;
+    const std::string digits = m[i].str();
+    if (digits.size() > 9) return std::nullopt;
+    std::from_chars(digits.data(), digits.data() + digits.size(), v[i]);
   }
-  if (m[4].matched) return n(2) * 3600 + n(3) * 60 + n(4);  // HH:MM:SS
-  if (m[3].matched) return n(2) * 60 + n(3);                // MM:SS
-  return n(2) * 60;                                         // MM
+  std::int64_t seconds;
+  if (m[1].matched) seconds = v[1] * 86400 + v[2] * 3600 + v[3] * 60 + v[4];  // D-HH[:MM[:SS]]
+  else if (m[4].matched) seconds = v[2] * 3600 + v[3] * 60 + v[4];            // HH:MM:SS
+  else if (m[3].matched) seconds = v[2] * 60 + v[3];                          // MM:SS
+  else seconds = v[2] * 60;                                                   // MM
+  if (seconds > kMaxTimeLimitSeconds) return std::nullopt;
+  return seconds;
 }
 
 std::string format_time_limit(std::int64_t seconds) {

@@ -36,7 +36,8 @@ void check_name_for_slurm(const Config& config);
 
 // Seconds of a Slurm time limit ("MM", "MM:SS", "HH:MM:SS", "D-HH",
 // "D-HH:MM", "D-HH:MM:SS"); nullopt for "" , "infinite"/"unlimited" or
-// text that is not a time.
+// text that is not a time, and for a limit above kMaxTimeLimitSeconds.
+inline constexpr std::int64_t kMaxTimeLimitSeconds = 36500LL * 86400;  // 100 years
 std::optional<std::int64_t> time_limit_seconds(const std::string& text);
 std::string format_time_limit(std::int64_t seconds);
 

@@ -298,7 +298,7 @@ void run_fixed(const S& sys, Ensemble& e, double h, std::int64_t steps) {
   Kokkos::fence();
   if (read_flag(failed))
     throw NumericalError(fmt::format(
-        "implicit midpoint: fixed-point iteration did not converge with step size {} (reduce time.dt)", h));
+        "implicit midpoint: fixed-point iteration did not converge with step size {} (the step is too large)", h));
 }
 
 }  // namespace

@@ -199,6 +199,59 @@ def case_list_validate(tmp):
     assert "structura" in run("--version").stdout
 
 
+def case_hostile_inputs(tmp):
+    """Inputs that once crashed, hung or failed mid-run (issue 9): the real
+    binary refuses them with exit 2 naming the key; messages name real keys."""
+    text = SMALL.read_text()
+    cases = [
+        (["experiment.kind=nonsense"], "experiment.kind"),
+        (["experiment.kind=ct.classical"], "unknown key"),
+        (["ensemble.trajectories=9223372036854775807"], "ensemble.trajectories"),
+        (["integration.t_end=1e19", "integration.output_every=1"], "integration.t_end"),
+        (["ensemble.q_min=-inf"], "ensemble.q_min"),
+        (["experiment.name=../../x"], "experiment.name"),
+        (["experiment.name=" + "n" * 300], "experiment.name"),
+    ]
+    deep = tmp / "deep.toml"
+    deep.write_text(text + "\n" + "a." * 40000 + "a = 1\n")
+    sweep = tmp / "sweep.toml"
+    sweep.write_text(text + "\n[sweep]\n" + "".join(
+        f'"{key}" = [{", ".join(str(i + 1) for i in range(n))}]\n'
+        for key, n in (("experiment.seed", 50), ("ensemble.q_max", 20), ("ensemble.p_max", 20),
+                       ("ensemble.trajectories", 20), ("system.lambda", 30), ("ensemble.energy", 2))))
+    for overrides, key in cases:
+        p = run("validate", SMALL, *overrides, expect=2)
+        assert key in p.stderr, f"{overrides}: {p.stderr}"
+        assert "internal" not in p.stderr and "terminate called" not in p.stderr, p.stderr
+    p = run("validate", deep, expect=2)
+    assert "deep.toml:" in p.stderr and "nesting" in p.stderr, p.stderr
+    p = run("validate", sweep, expect=2)
+    assert "10000 runs" in p.stderr, p.stderr
+    # `list` shows exclusive bounds as validation applies them.
+    p = run("list", "ct.classical")
+    line = next(l for l in p.stdout.splitlines() if "sirt.relaxation" in l)
+    assert "(values in (0, 2))" in line, line
+    # A non-converging implicit midpoint names the key that sets its step.
+    damped = tmp / "damped.toml"
+    damped.write_text("""[experiment]
+kind = "hamiltonian.ensemble"
+[system]
+name = "damped-oscillator"
+[ensemble]
+trajectories = 4
+[integration]
+methods = ["implicit-midpoint"]
+dt = 5.0
+t_end = 50.0
+output_every = 1
+[reference]
+method = "none"
+""")
+    p = run("run", damped, "--runs-dir", tmp / "runs", "--no-plots", expect=1)
+    assert "integration.dt" in p.stderr and "time.dt" not in p.stderr, p.stderr
+    print(f"{len(cases) + 1} hostile inputs refused; list and the implicit-midpoint message checked")
+
+
 CASES = {name[5:]: fn for name, fn in globals().items() if name.startswith("case_")}
 
 if __name__ == "__main__":

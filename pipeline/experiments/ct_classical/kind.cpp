@@ -32,7 +32,8 @@ Schema make_schema() {
   add_common_params(s);
   s.add({"image.size", Type::Int, std::int64_t{128},
          "pixels per side n of the square n x n image (>= 11: the SSIM window)", 11.0, 8192.0});
-  s.add({"image.extent", Type::Float, 2.0, "physical width (= height) of the image, centred at the origin", 1e-300});
+  s.add({"image.extent", Type::Float, 2.0, "physical width (= height) of the image, centred at the origin",
+         above(0.0)});
   s.add({"beam.kind", Type::String, std::string("parallel"), "acquisition geometry", {}, {}, V{"parallel", "fan"}});
   s.add({"beam.angles", Type::Int, std::int64_t{180}, "projection angles, uniform over beam.range_degrees", 1.0,
          100000.0});
@@ -56,19 +57,19 @@ Schema make_schema() {
   s.add({"noise.kind", Type::String, std::string("gaussian"), "measurement noise", {}, {},
          V{"none", "gaussian", "poisson"}});
   s.add({"noise.level", Type::Float, 0.01, "gaussian: standard deviation relative to the mean |sinogram|", 0.0});
-  s.add({"noise.photons", Type::Float, 1e4, "poisson: incident photons I0 per ray", 1e-300});
+  s.add({"noise.photons", Type::Float, 1e4, "poisson: incident photons I0 per ray", above(0.0)});
   s.add({"reconstruction.methods", Type::StringList, V{"fbp", "sirt", "lsqr", "tv"}, "methods compared, in order",
          {}, {}, kMethods});
   s.add({"fbp.filter", Type::String, std::string("ramp"), "FBP filter (ramp window times the named one)", {}, {},
          V{"ramp", "shepp-logan", "cosine", "hamming", "hann"}});
   s.add({"sirt.iterations", Type::Int, std::int64_t{200}, "SIRT: most iterations", 1.0});
-  s.add({"sirt.relaxation", Type::Float, 1.0, "SIRT: relaxation omega in (0, 2)", 1e-300, 2.0});
+  s.add({"sirt.relaxation", Type::Float, 1.0, "SIRT: relaxation omega in (0, 2)", above(0.0), below(2.0)});
   s.add({"sirt.nonnegative", Type::Bool, true, "SIRT: project onto x >= 0 after each step"});
   s.add({"lsqr.max_iterations", Type::Int, std::int64_t{100}, "LSQR: most iterations", 1.0});
   s.add({"lsqr.petsc_options", Type::StringList, V{},
          "LSQR: PETSc options for its KSP/PC/Mat/Vec, \"name=value\" or \"name\" without '-' (e.g. "
          "\"ksp_rtol=1e-8\", \"ksp_monitor_true_residual\"), read under the prefix ct_lsqr_ from a private database"});
-  s.add({"tikhonov.alpha", Type::Float, 1e-2, "Tikhonov: weight alpha of ||x||^2", 1e-300});
+  s.add({"tikhonov.alpha", Type::Float, 1e-2, "Tikhonov: weight alpha of ||x||^2", above(0.0)});
   s.add({"tikhonov.iterations", Type::Int, std::int64_t{200}, "Tikhonov: most CG iterations", 1.0});
   s.add({"tikhonov.petsc_options", Type::StringList, V{},
          "Tikhonov: PETSc options for its CG KSP/PC/Mat/Vec, as lsqr.petsc_options, under the prefix ct_tikhonov_"});

@@ -39,8 +39,8 @@ Schema make_schema() {
   s.add({"ensemble.p_max", Type::Float, 1.0, "box sampling: upper bound of every momentum p_i"});
   s.add({"integration.methods", Type::StringList, V{"verlet", "triple-jump4", "rk4"},
          "fixed-step integrators to run side by side", {}, {}, method_names});
-  s.add({"integration.dt", Type::Float, 0.01, "step size (time units)", 1e-300});
-  s.add({"integration.t_end", Type::Float, 100.0, "final time; must be a whole number of steps", 1e-300});
+  s.add({"integration.dt", Type::Float, 0.01, "step size (time units)", above(0.0)});
+  s.add({"integration.t_end", Type::Float, 100.0, "final time; must be a whole number of steps", above(0.0)});
   // A frame of an ensemble is 16 n bytes per trajectory: every 1000 steps
   // keeps writing under 10% of a run at ~2e9 trajectory-steps/s per core
   // (tests/benchmarks/run_pipeline_output.sh); ask for more where needed.
@@ -50,7 +50,7 @@ Schema make_schema() {
          "accuracy reference: exact (harmonic oscillator, Kepler), dopri5 (adaptive), auto (exact where known), none",
          {}, {}, V{"auto", "exact", "dopri5", "none"}});
   s.add({"reference.rtol", Type::Float, 1e-12, "dopri5 relative tolerance", 1e-16, 1.0});
-  s.add({"reference.atol", Type::Float, 1e-12, "dopri5 absolute tolerance", 1e-300, 1.0});
+  s.add({"reference.atol", Type::Float, 1e-12, "dopri5 absolute tolerance", above(0.0), 1.0});
   // Off by default: trajectories in float64 compress to ~96% only, at ~36 MB/s
   // (tests/benchmarks), which would dominate a fast integration.
   s.add({"output.deflate", Type::Int, std::int64_t{0},
@@ -74,6 +74,9 @@ void check(const Config& c) {
   if (c.get_strings("integration.methods").empty()) c.fail("integration.methods", "needs at least one method");
   const double dt = c.get_float("integration.dt"), t_end = c.get_float("integration.t_end");
   const double steps = std::round(t_end / dt);
+  // Steps are counted in int64 and checked as whole numbers in double, exact to 2^53.
+  if (!(steps <= 9007199254740992.0))
+    c.fail("integration.t_end", fmt::format("t_end / dt = {:.3g} steps, more than 2^53 a run can count", t_end / dt));
   if (steps < 1 || std::fabs(steps * dt - t_end) > 1e-9 * t_end)
     c.fail("integration.t_end", fmt::format("{} is not a whole number of steps of integration.dt = {}", t_end, dt));
   const auto every = c.get_int("integration.output_every");

@@ -398,7 +398,13 @@ void integrate(StageContext& ctx, const std::string& method_name) {
   const Layout l = layout(ctx);
   const System sys = make_system(ctx.config);
   const Method m = parse_method(method_name);
-  Advance advance = [&](Ensemble& e, std::int64_t) { advance_fixed(sys, m, e, l.dt, l.every); };
+  Advance advance = [&](Ensemble& e, std::int64_t) {
+    try {
+      advance_fixed(sys, m, e, l.dt, l.every);
+    } catch (const NumericalError& err) {  // the solver does not know which key set the step
+      throw NumericalError(fmt::format("{}; reduce integration.dt", err.what()));
+    }
+  };
   const std::string group = "/timeseries/" + method_name;
   const double seconds = run_frames(ctx, group, "integrate/" + method_name, advance);
   h5::Group g = ctx.file.open_group(group);

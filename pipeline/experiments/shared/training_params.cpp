@@ -44,10 +44,10 @@ void add_optimizer_params(Schema& s, const std::string& t, double learning_rate)
   s.add({key(t, "optimizer"), Type::String, std::string("adam"),
          "optimizer, with PyTorch's update rules: adam, adamw (decoupled weight decay), rmsprop, sgd", {}, {},
          nn::optimizer_kind_names()});
-  s.add({key(t, "learning_rate"), Type::Float, learning_rate, "learning rate (the peak for one-cycle)", 1e-300});
+  s.add({key(t, "learning_rate"), Type::Float, learning_rate, "learning rate (the peak for one-cycle)", above(0.0)});
   s.add({key(t, "betas"), Type::FloatList, std::vector<double>{0.9, 0.999},
          "adam, adamw: [beta1, beta2], decay rates of the gradient's first and second moments", 0.0, 1.0});
-  s.add({key(t, "eps"), Type::Float, 1e-8, "adam, adamw, rmsprop: added to the denominator", 1e-300});
+  s.add({key(t, "eps"), Type::Float, 1e-8, "adam, adamw, rmsprop: added to the denominator", above(0.0)});
   s.add({key(t, "weight_decay"), Type::Float, 0.0,
          "L2 penalty added to the gradient (adam, rmsprop, sgd); decoupled decay for adamw", 0.0});
   s.add({key(t, "amsgrad"), Type::Bool, false, "adam, adamw: the AMSGrad variant"});
@@ -86,7 +86,7 @@ void add_training_params(Schema& s, const std::string& t, const TrainingTableDef
   s.add({key(t, "schedule"), Type::String, std::string("constant"), "learning-rate schedule", {}, {},
          V{"constant", "step", "exponential", "cosine", "one-cycle"}});
   s.add({key(t, "gamma"), Type::Float, 0.1,
-         fmt::format("step: factor every {}.step_every epochs; exponential: per optimizer step", t), 1e-300, 1.0});
+         fmt::format("step: factor every {}.step_every epochs; exponential: per optimizer step", t), above(0.0), 1.0});
   s.add({key(t, "step_every"), Type::Int, d.step_every, "step schedule: epochs between decays", 1.0});
   s.add({key(t, "min_learning_rate"), Type::Float, 0.0, "cosine schedule: the floor", 0.0});
   s.add({key(t, "pct_start"), Type::Float, 0.3, "one-cycle: fraction of the training spent rising", 0.0, 1.0});
@@ -95,7 +95,7 @@ void add_training_params(Schema& s, const std::string& t, const TrainingTableDef
          "stop when the loss exceeds this multiple of the smallest loss so far (0: never)", 0.0});
   s.add({key(t, "validate_every"), Type::Int, d.validate_every, "epochs between validations", 1.0});
   s.add({key(t, "selection_fraction"), Type::Float, d.selection_fraction,
-         "the best validated model of the last fraction of epochs is kept (1: all epochs)", 1e-300, 1.0});
+         "the best validated model of the last fraction of epochs is kept (1: all epochs)", above(0.0), 1.0});
   s.add({key(t, "seed"), Type::Int, std::int64_t{-1},
          "seed of the initial weights and of the samples and minibatch orders drawn in training (-1: experiment.seed)",
          -1.0});

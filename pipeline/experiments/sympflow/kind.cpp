@@ -58,7 +58,7 @@ Schema make_schema() {
   add_training_params(s, "training", training);
   s.add({"training.t_min", Type::Float, -0.1, "collocation times are uniform in [t_min, t_max]"});
   s.add({"training.t_max", Type::Float, 1.0, "the training interval Delta t; longer times compose Delta t-maps",
-         1e-300});
+         above(0.0)});
   s.add({"training.q_min", Type::Float, -1.2, "box of initial conditions and collocation points: lower q"});
   s.add({"training.q_max", Type::Float, 1.2, "box: upper q"});
   s.add({"training.p_min", Type::Float, -1.2, "box: lower p"});
@@ -89,16 +89,17 @@ Schema make_schema() {
          "one SympFlow map, counted in floating-point operations",
          0.0});
   s.add({"evaluation.poincare_orbits", Type::Int, std::int64_t{10},
-         "henon-heiles: orbits of the Poincare section q1 = 0, p1 > 0 (0: none)", 0.0});
-  s.add({"evaluation.poincare_energy", Type::Float, 0.1, "henon-heiles: energy of the Poincare orbits", 1e-300});
-  s.add({"evaluation.poincare_t_end", Type::Float, 4000.0, "henon-heiles: length of the Poincare orbits", 1e-300});
+         "henon-heiles: orbits of the Poincare section q1 = 0, p1 > 0 (0: none)", 0.0, 10000.0});
+  s.add({"evaluation.poincare_energy", Type::Float, 0.1, "henon-heiles: energy of the Poincare orbits", above(0.0)});
+  s.add({"evaluation.poincare_t_end", Type::Float, 4000.0, "henon-heiles: length of the Poincare orbits", above(0.0)});
   s.add({"evaluation.poincare_resolution", Type::Float, 0.05,
-         "time between samples of the Poincare orbits (crossings are interpolated linearly)", 1e-300});
-  s.add({"evaluation.phase_trajectories", Type::Int, std::int64_t{4}, "trajectories plotted in phase space", 0.0});
-  s.add({"evaluation.phase_t_end", Type::Float, 20.0, "length of the phase-space trajectories", 1e-300});
-  s.add({"evaluation.phase_resolution", Type::Float, 0.05, "time between their samples", 1e-300});
+         "time between samples of the Poincare orbits (crossings are interpolated linearly)", above(0.0)});
+  s.add({"evaluation.phase_trajectories", Type::Int, std::int64_t{4}, "trajectories plotted in phase space", 0.0,
+         1000.0});
+  s.add({"evaluation.phase_t_end", Type::Float, 20.0, "length of the phase-space trajectories", above(0.0)});
+  s.add({"evaluation.phase_resolution", Type::Float, 0.05, "time between their samples", above(0.0)});
   s.add({"reference.rtol", Type::Float, 1e-12, "dopri5 relative tolerance of the reference", 1e-16, 1.0});
-  s.add({"reference.atol", Type::Float, 1e-12, "dopri5 absolute tolerance of the reference", 1e-300, 1.0});
+  s.add({"reference.atol", Type::Float, 1e-12, "dopri5 absolute tolerance of the reference", above(0.0), 1.0});
   return s;
 }
 
@@ -133,6 +134,22 @@ void check(const Config& c) {
   const double verlet = c.get_float("evaluation.verlet_dt");
   if (verlet > 0 && !is_whole_multiple(dt, verlet))
     c.fail("evaluation.verlet_dt", fmt::format("must divide training.t_max = {}", dt));
+  // Step and sample counts the evaluation allocates or loops over, computed
+  // as the stage does, must be counts a run can hold (the stage converts them
+  // to integers; 1e19 would wrap).
+  auto count_ok = [&](const std::string& key, double count, double limit, const std::string& what) {
+    if (!(count <= limit))
+      c.fail(key, fmt::format("gives {:.3g} {}, more than the {:.3g} a run can do", count, what, limit));
+  };
+  count_ok("evaluation.times", times.back() / dt, 1e7, "Delta t-maps (frames of the evaluation)");
+  if (verlet > 0) count_ok("evaluation.verlet_dt", times.back() / verlet, 1e12, "classical steps");
+  const double phase_delta = dt / std::max(1.0, std::round(dt / c.get_float("evaluation.phase_resolution")));
+  count_ok("evaluation.phase_t_end",
+           c.get_float("evaluation.phase_t_end") / phase_delta * double(c.get_int("evaluation.phase_trajectories")),
+           1e8, "phase-space samples (samples x trajectories)");
+  const double poincare_delta = dt / std::max(1.0, std::round(dt / c.get_float("evaluation.poincare_resolution")));
+  count_ok("evaluation.poincare_t_end", c.get_float("evaluation.poincare_t_end") / poincare_delta, 1e10,
+           "Poincare samples per orbit");
 }
 
 std::vector<Stage> stages(const Config& c) {
