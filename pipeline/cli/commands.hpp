@@ -16,6 +16,7 @@ struct RunArgs {
   bool plots = true;
   std::vector<std::string> groups;
   int sweep_index = -1;  // -1: every run of the sweep
+  bool data_sets_only = false;  // make the runs' shared data sets, nothing else (a Slurm job of its own)
   std::vector<std::string> argv;  // the original command line, for relaunching and provenance
 };
 

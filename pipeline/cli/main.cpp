@@ -31,6 +31,8 @@ int main(int argc, char** argv) {
   run_cmd->add_flag("--force", run.force, "redo stages that are already done");
   run_cmd->add_flag("--verbose,-v", run.verbose, "print the messages of all ranks, not only rank 0");
   run_cmd->add_flag("!--no-plots", run.plots, "do not draw the run's plots at the end");
+  run_cmd->add_flag("--data-sets", run.data_sets_only,
+                    "only make the shared data sets these runs use (the first Slurm job of a submission)");
   run_cmd->add_option("--group", run.groups, "only stages of this group (repeatable; used by Slurm jobs)");
   run_cmd->add_option("--sweep-index", run.sweep_index, "only this run of the sweep (0-based; Slurm array task)")
       ->check(CLI::NonNegativeNumber);

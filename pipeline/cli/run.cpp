@@ -16,6 +16,7 @@
 #include "core/mpi.hpp"
 #include "experiments/load.hpp"
 #include "report/report.hpp"
+#include "run/data_sets.hpp"
 #include "run/log.hpp"
 #include "run/runner.hpp"
 #include "run/signals.hpp"
@@ -122,6 +123,7 @@ int run_command(RunArgs args) {
   }
 
   RunOptions options{args.runs_dir, args.force, args.groups, joined_command_line(args.argv)};
+  options.data_sets_only = args.data_sets_only;
   std::vector<fs::path> finished;
   for (const Config& config : runs) {
     const ExperimentKind& kind = *find_kind(config.kind());
@@ -140,6 +142,15 @@ int run_command(RunArgs args) {
       return 1;
     }
     finished.push_back(run_directory(config, args.runs_dir));
+  }
+
+  if (args.data_sets_only) {  // no run has results yet: name the data sets made
+    if (comm.is_root())
+      for (const Config& config : runs)
+        for (const DataSet& set : data_sets_of(config, *find_kind(config.kind())))
+          std::printf("data set %s: %s\n", set.name.c_str(),
+                      data_set_directory(config, set, args.runs_dir).string().c_str());
+    return 0;
   }
 
   if (comm.is_root()) {

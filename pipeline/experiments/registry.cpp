@@ -1,15 +1,23 @@
+// The kinds of this build, from the list CMake generates (structura/kinds.inc,
+// one STRUCTURA_KIND(<folder>) per structura_add_kind): each folder's
+// namespace has a make_kind().
 #include "experiments/kind.hpp"
+
+#define STRUCTURA_KIND(folder)            \
+  namespace structura::pipeline::folder { \
+  ExperimentKind make_kind();             \
+  }
+#include "structura/kinds.inc"
+#undef STRUCTURA_KIND
 
 namespace structura::pipeline {
 
 const std::vector<ExperimentKind>& experiment_kinds() {
   static const std::vector<ExperimentKind> kinds = [] {
     std::vector<ExperimentKind> k;
-    k.push_back(make_hamiltonian_ensemble_kind());
-    k.push_back(make_ct_classical_kind());
-#ifdef STRUCTURA_HAVE_SYMPFLOW
-    k.push_back(make_sympflow_kind());
-#endif
+#define STRUCTURA_KIND(folder) k.push_back(folder::make_kind());
+#include "structura/kinds.inc"
+#undef STRUCTURA_KIND
     return k;
   }();
   return kinds;

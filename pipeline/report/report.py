@@ -9,9 +9,11 @@ Every file written is printed as a line "wrote PATH" on stdout. Exit status:
 0 success, 1 failure, 2 usage error, 3 a needed Python module is missing
 (the caller may try another interpreter).
 
-Plots are organised per experiment kind: a module plots_<kind with dots as
-underscores>.py in this directory provides plot_run(run, out_dir) and,
-optionally, SWEEP_KEYS, SWEEP_METRICS and order_methods(run, names).
+Plots are organised per experiment kind: the kind's folder (its name with
+dots as underscores) holds a module plots.py that provides plot_run(run,
+out_dir) and, optionally, SWEEP_KEYS, SWEEP_METRICS and order_methods(run,
+names). It is found in kinds/<folder>/ beside this script (an installed
+tree) or in ../experiments/<folder>/ (the source tree).
 """
 
 import sys
@@ -30,6 +32,7 @@ except ImportError as e:  # reported on stdout, which the caller reads
 import argparse
 import csv
 import importlib
+import importlib.util
 import io
 import json
 import math
@@ -42,12 +45,25 @@ import plotting
 from plotting import plt
 
 
+_kind_modules = {}
+
+
 def kind_module(kind):
     """The plotting module of an experiment kind, or None if it has none."""
-    name = "plots_" + kind.replace(".", "_").replace("-", "_")
-    if not os.path.exists(os.path.join(os.path.dirname(os.path.abspath(__file__)), name + ".py")):
-        return None
-    return importlib.import_module(name)
+    folder = kind.replace(".", "_").replace("-", "_")
+    if folder in _kind_modules:
+        return _kind_modules[folder]
+    here = os.path.dirname(os.path.abspath(__file__))
+    module = None
+    for path in (os.path.join(here, "kinds", folder, "plots.py"),
+                 os.path.join(here, "..", "experiments", folder, "plots.py")):
+        if os.path.exists(path):
+            spec = importlib.util.spec_from_file_location("plots_" + folder, path)
+            module = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(module)
+            break
+    _kind_modules[folder] = module
+    return module
 
 
 def wrote(path):

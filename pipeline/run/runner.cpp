@@ -11,6 +11,7 @@
 #include "core/h5.hpp"
 #include "run/checkpointer.hpp"
 #include "run/collective_errors.hpp"
+#include "run/data_sets.hpp"
 #include "run/files.hpp"
 #include "run/log.hpp"
 #include "run/provenance.hpp"
@@ -119,9 +120,9 @@ std::vector<std::string> done_stages(const fs::path& result_file) {
 
 RunStatus execute_run(const Config& config, const ExperimentKind& kind, const RunOptions& options,
                       const mpi::Comm& comm) {
-  const fs::path dir = run_directory(config, options.runs_dir);
-  const fs::path result = dir / "result.h5";
-  const fs::path partial = dir / "result.h5.partial";
+  const fs::path dir = options.directory.empty() ? run_directory(config, options.runs_dir) : fs::path(options.directory);
+  const fs::path result = dir / options.result_name;
+  const fs::path partial = dir / (options.result_name + ".partial");
 
   // Everything rank 0 does alone goes through on_root: a failure there
   // (a name too long, a read-only or full disk, a locked directory) reaches
@@ -134,6 +135,11 @@ RunStatus execute_run(const Config& config, const ExperimentKind& kind, const Ru
     if (!fs::exists(dir / "config.toml") || read_text_file(dir / "config.toml") != canonical)
       write_file_atomically(dir / "config.toml", canonical);
   });
+  // The shared data sets first: each is a run of its own (own log.txt).
+  // (Not when this invocation runs other stage groups only: under Slurm the
+  // data sets are a job of their own that the runs' jobs wait for.)
+  if (!make_data_sets(config, kind, options, comm)) return RunStatus::Interrupted;
+  if (options.data_sets_only) return RunStatus::Done;
   log::open_file((dir / "log.txt").string());
   log::info("run {} of {} ({} of {}), {} rank(s): {}", config.run_id(), config.name(), config.sweep_index + 1,
             config.sweep_size, comm.size(), dir.string());
@@ -145,11 +151,13 @@ RunStatus execute_run(const Config& config, const ExperimentKind& kind, const Ru
 
   const std::string started = now_iso8601();
   std::vector<Stage> stages = kind.stages(config);
+  const std::vector<std::string> imported = import_data_sets(config, kind, options, dir, comm);
   Checkpointer checkpointer(comm, config.get_float("run.checkpoint_interval"));
   for (Stage& stage : stages) {
     if (!options.groups.empty() &&
         std::find(options.groups.begin(), options.groups.end(), stage.group) == options.groups.end())
       continue;
+    if (std::find(imported.begin(), imported.end(), stage.name) != imported.end()) continue;  // from a data set
     const std::int64_t done = on_root_value<std::int64_t>(comm, [&] {
       if (!fs::exists(result)) return std::int64_t{0};
       h5::File f = h5::File::open(result.string(), h5::Mode::ReadOnly);

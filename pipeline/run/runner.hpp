@@ -24,6 +24,9 @@ struct RunOptions {
   bool force = false;                   // redo stages already done
   std::vector<std::string> groups;      // only stages of these groups (empty: all)
   std::string command_line;
+  std::string directory;                // the run's directory, instead of run_directory() (data sets)
+  bool data_sets_only = false;          // make the shared data sets, then stop
+  std::string result_name = "result.h5";  // data sets write data.h5, so that no run listing mistakes them for runs
 };
 
 enum class RunStatus { Done, Interrupted };

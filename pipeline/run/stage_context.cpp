@@ -8,6 +8,11 @@ h5::Group StageContext::checkpoint_group() {
   return g;
 }
 
+h5::Group StageContext::fresh_group(const std::string& path) {
+  if (file.exists(path)) file.remove(path);
+  return file.require_group(path);
+}
+
 Progress StageContext::progress(const std::string& label, std::int64_t total, const std::string& unit) const {
   return Progress(label, total, unit, config.get_float("run.progress_interval"), true);
 }

@@ -24,6 +24,10 @@ struct StageContext {
 
   // /checkpoint, tagged with this stage's name (collective).
   h5::Group checkpoint_group();
+  // The stage's output group `path`, empty: what an earlier, interrupted
+  // attempt left there is removed first, so a rerun never mixes the two
+  // (collective).
+  h5::Group fresh_group(const std::string& path);
   Progress progress(const std::string& label, std::int64_t total, const std::string& unit) const;
 };
 

@@ -5,9 +5,11 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 
 #include "experiments/kind.hpp"
 #include "experiments/load.hpp"
+#include "run/data_sets.hpp"
 #include "run/runner.hpp"
 #include "slurm/process.hpp"
 #include "slurm/templates.hpp"
@@ -71,7 +73,7 @@ std::string sbatch_lines(const Plan& plan, const PlannedJob& job) {
   } else if (!r.time.empty()) {
     lines.push_back("#SBATCH --time=" + r.time);
   }
-  if (job.array) lines.push_back("#SBATCH --array=" + plan.array_spec);
+  if (job.array) lines.push_back("#SBATCH --array=" + (job.array_spec.empty() ? plan.array_spec : job.array_spec));
   for (const auto& e : r.extra) lines.push_back(e.rfind("#SBATCH", 0) == 0 ? e : "#SBATCH " + e);
   return fmt::format("{}", fmt::join(lines, "\n"));
 }
@@ -163,6 +165,41 @@ Plan make_plan(const SubmitOptions& options) {
     return v;
   };
 
+  // The shared data sets first: one array task per distinct data set (run
+  // by the first sweep run that uses it), which every stage-group job waits
+  // for; the runs then copy them (run/data_sets.hpp).
+  {
+    std::set<std::string> seen;
+    for (const Config& c : plan.runs) {
+      std::string identity;
+      for (const DataSet& set : data_sets_of(c, *find_kind(c.kind())))
+        identity += data_set_directory(c, set, plan.runs_dir.string()).string() + "\n";
+      if (!identity.empty() && seen.insert(identity).second) plan.data_set_runs.push_back(c.sweep_index);
+    }
+  }
+  if (!plan.data_set_runs.empty()) {
+    PlannedJob job;
+    job.group = "data-sets";
+    job.array = n > 1;
+    job.array_spec = fmt::format("{}", fmt::join(plan.data_set_runs, ","));
+    job.job_name = fmt::format("structura-{}-data-sets", plan.name);
+    job.script_path = plan.slurm_dir / "0-data-sets.sbatch";
+    std::vector<std::string> words = run_words;
+    words.push_back("--data-sets");
+    job.stages = {"the shared data sets"};
+    const std::string command = quoted_words(words) + " --sweep-index " +
+                                (job.array ? "\"$SLURM_ARRAY_TASK_ID\"" : "0") + " --no-plots --runs-dir " +
+                                shell_quote(plan.runs_dir.string());
+    auto values = common_values(job);
+    values["group"] = job.group;
+    values["stages"] = fmt::format("{} data set(s)", plan.data_set_runs.size());
+    values["command"] = command;
+    values["template"] = (plan.data_dir / "slurm" / "group.sbatch").string();
+    job.script = render(group_template, values, values["template"]);
+    plan.jobs.push_back(std::move(job));
+  }
+  const std::size_t first_group = plan.jobs.size();
+
   const std::vector<GroupInfo> groups = stage_groups(plan.runs);
   for (std::size_t g = 0; g < groups.size(); ++g) {
     PlannedJob job;
@@ -173,8 +210,11 @@ Plan make_plan(const SubmitOptions& options) {
     job.job_name = fmt::format("structura-{}-{}", plan.name, job.group);
     job.script_path = plan.slurm_dir / fmt::format("{}-{}.sbatch", g + 1, file_safe(job.group));
     if (g > 0) {
-      job.after = static_cast<int>(g) - 1;
+      job.after = static_cast<int>(first_group + g) - 1;
       job.dependency_type = job.array ? "aftercorr" : "afterok";
+    } else if (first_group > 0) {  // every data set made, whichever task made it
+      job.after = 0;
+      job.dependency_type = "afterok";
     }
     std::vector<std::string> words = run_words;
     words.insert(words.end(), {"--group", job.group});
@@ -253,7 +293,8 @@ std::string describe(const Plan& plan) {
     const PlannedJob& j = plan.jobs[i];
     s += fmt::format(
         "  {}. {}  {}\n", i + 1, j.job_name,
-        j.array ? fmt::format("job array {} (task i runs sweep run i)", plan.array_spec) : std::string("single job"));
+        j.array ? fmt::format("job array {} (task i runs sweep run i)", j.array_spec.empty() ? plan.array_spec : j.array_spec)
+                : std::string("single job"));
     if (j.report) s += fmt::format("     runs: structura report {}\n", plan.experiment_dir.string());
     else s += fmt::format("     stages: {}\n", fmt::join(j.stages, ", "));
     if (j.after >= 0)

@@ -19,6 +19,7 @@ struct PlannedJob {
   std::vector<std::string> stages;  // the group's stages (over all runs), in order
   bool checkpointed = false;        // a stage polls checkpoints: --signal, --requeue, trap
   bool array = false;
+  std::string array_spec;  // this job's --array (empty: the plan's)
   std::string job_name;
   std::filesystem::path script_path;
   std::string script;           // rendered sbatch script
@@ -35,6 +36,9 @@ struct Plan {
   std::filesystem::path runs_dir, experiment_dir, slurm_dir, workdir, executable, data_dir;
   Resources resources;
   std::string array_spec;  // "0-3%2"; empty for a single run
+  // One sweep index per distinct shared data set (the first run that uses
+  // it): the data-sets job's array tasks. Empty when the kind shares none.
+  std::vector<int> data_set_runs;
   std::vector<PlannedJob> jobs;
 };
 

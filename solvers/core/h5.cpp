@@ -327,6 +327,14 @@ void Group::remove(const std::string& path) {
   if (exists(path)) check(H5Ldelete(id(), path.c_str(), H5P_DEFAULT), "delete '" + path + "'");
 }
 
+void Group::copy_to(const std::string& path, Group& destination, const std::string& destination_path) const {
+  // H5Ocopy creates missing parents only with this property.
+  Handle lcpl = make_plist(H5P_LINK_CREATE, "H5Pcreate(LINK_CREATE)");
+  check(H5Pset_create_intermediate_group(lcpl.id(), 1), "H5Pset_create_intermediate_group");
+  check(H5Ocopy(id(), path.c_str(), destination.id(), destination_path.c_str(), H5P_DEFAULT, lcpl.id()),
+        "copy '" + path + "' to '" + destination_path + "'");
+}
+
 std::vector<std::string> Group::children() const {
   std::vector<std::string> names;
   auto cb = [](hid_t, const char* n, const H5L_info_t*, void* data) -> herr_t {

@@ -142,6 +142,10 @@ public:
   Group require_group(const std::string& path);
   Group open_group(const std::string& path) const;
   void remove(const std::string& path);
+  // Copies the object at `path` (a group with everything below it, or a
+  // dataset) to `destination_path` in `destination`, which may be another
+  // file; missing parents are created. Serial files.
+  void copy_to(const std::string& path, Group& destination, const std::string& destination_path) const;
   std::vector<std::string> children() const;
 
   template <class T>

@@ -31,7 +31,7 @@ RANK_TOLERANCE = {"fbp": 1e-10, "sirt": 1e-10, "lsqr": 1e-8, "tikhonov": 1e-10, 
 
 
 def result_file(runs_dir):
-    files = list(pathlib.Path(runs_dir).rglob("result.h5"))
+    files = list(pathlib.Path(runs_dir).rglob("result.h5"))  # runs only: data sets write data.h5
     assert len(files) == 1, files
     return files[0]
 
@@ -184,8 +184,49 @@ PLOTS = ["reconstructions.png", "convergence.png", "metrics.png"]
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
+def case_shared_data_set():
+    """A sweep over a solver parameter (tikhonov.alpha) makes its phantoms
+    and sinograms once, in data-sets/, and every run copies them: the same
+    bytes as a run alone in another directory makes. A sweep over a key the
+    data depend on (noise.level) makes one data set per value."""
+    with tempfile.TemporaryDirectory() as d, tempfile.TemporaryDirectory() as alone:
+        sweep = pathlib.Path(d) / "sweep.toml"
+        sweep.write_text(SMALL.read_text() + '\n[sweep]\n"tikhonov.alpha" = [0.01, 0.1]\n"noise.level" = [0.01, 0.02]\n')
+        run("run", sweep, "--ranks", 2, "--no-plots", f"experiment.runs_dir={d}/runs",
+            "reconstruction.methods=[\"fbp\", \"tikhonov\"]")
+        runs = sorted(pathlib.Path(d, "runs").rglob("result.h5"))
+        sets = sorted(pathlib.Path(d, "runs").rglob("data.h5"))
+        assert len(runs) == 4 and len(sets) == 2, (runs, sets)
+        made = sum(p.read_text().count("stage phantoms: starting") for p in pathlib.Path(d, "runs").rglob("log.txt"))
+        assert made == 2, f"phantoms made {made} times, expected once per data set"
+        by_noise = {}
+        for r in runs:
+            with h5py.File(r, "r") as f:
+                link = f["stages/sinograms"].attrs["data_set"]
+                assert (r.parent / link / "data.h5").exists(), link
+                assert (r.parent / "truth.xdmf").exists()
+                by_noise.setdefault(link, []).append((f["sinograms/noisy"][()], f["fields/truth"][()],
+                                                      f["reconstructions/tikhonov/images"][()]))
+        assert len(by_noise) == 2, list(by_noise)
+        noisy = []
+        for link, entries in by_noise.items():
+            assert len(entries) == 2, (link, len(entries))
+            (y0, t0, x0), (y1, t1, x1) = entries
+            assert np.array_equal(y0, y1) and np.array_equal(t0, t1), f"{link}: runs differ in their shared data"
+            assert not np.array_equal(x0, x1), f"{link}: both alphas gave the same Tikhonov image"
+            noisy.append(y0)
+        assert not np.array_equal(noisy[0], noisy[1]), "two noise levels gave the same noisy sinograms"
+        # The same run alone, elsewhere: its own data set, the same bytes.
+        run("run", SMALL, "--ranks", 1, "--no-plots", f"experiment.runs_dir={alone}", "noise.level=0.02",
+            "tikhonov.alpha=0.1", "reconstruction.methods=[\"fbp\"]")
+        with h5py.File(result_file(alone), "r") as f:
+            y = f["sinograms/noisy"][()]
+        assert any(np.array_equal(y, n) for n in noisy), "a run alone made other data than the sweep's data set"
+    print("shared_data_set: 4 runs, 2 data sets made once each, copied bit for bit; a run alone agrees")
+
+
 def case_plots():
-    """A run draws the plots of pipeline/report/plots_ct_classical.py into
+    """A run draws the plots of pipeline/experiments/ct_classical/plots.py into
     its plots/ directory: every expected file a real PNG of a plausible size
     (header and IHDR dimensions), and no "no plots" warning."""
     with tempfile.TemporaryDirectory() as d:

@@ -1,0 +1,44 @@
+// The `ct.classical` configuration turned into CT library objects once, so
+// every stage builds the same geometry from the same keys.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "config/config.hpp"
+#include "tomography/geometry.hpp"
+
+namespace structura::pipeline::ct_classical {
+
+struct Settings {
+  tomography::ImageGeometry image;
+  tomography::BeamGeometry beam;
+  // The span the angles cover (full scan: pi parallel, 2 pi fan; a fan short
+  // scan, pi + 2 gamma_max <= range < 2 pi, is FBP with Parker weights). The
+  // angles are uniform_angles(beam.angles, range_radians): n angles spaced by
+  // range / n from 0, the endpoint excluded, the convention of parker.hpp.
+  double range_radians = 0;
+  // FBP takes its range from the geometry (angle_range 0): parallel range >=
+  // pi; fan always, as fan_scan() tells a full turn from a short scan by the
+  // angles themselves.
+  bool full_scan = true;
+  std::string phantom_kind;
+  std::int64_t phantoms = 1;
+  int supersample = 1;
+  std::string noise_kind;
+  double noise_level = 0, photons = 0;
+  std::uint64_t seed = 1;
+  std::vector<std::string> methods;
+  double tau = 0;  // discrepancy principle; 0: off
+};
+
+Settings read_settings(const Config& c);
+
+// The fan-beam source distance: beam.source_origin, or 2 x extent when 0.
+double source_origin(const Config& c);
+
+// Noise draws get their own stream, apart from the phantoms' (experiment.seed).
+inline std::uint64_t noise_seed(std::uint64_t seed) { return seed * 16 + 1; }
+
+}  // namespace structura::pipeline::ct_classical

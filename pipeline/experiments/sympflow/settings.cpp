@@ -1,0 +1,140 @@
+#include "experiments/sympflow/settings.hpp"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <cmath>
+#include <limits>
+
+#include "core/error.hpp"
+#include "core/rng.hpp"
+#include "experiments/shared/hamiltonian_system.hpp"
+
+namespace structura::pipeline::sympflow {
+
+const std::vector<std::string>& variant_names() {
+  static const std::vector<std::string> names = {"residual", "residual+matching", "matching", "mixed",
+                                                 "baseline", "supervised",        "supervised-baseline"};
+  return names;
+}
+
+Variant parse_variant(const std::string& name) {
+  const auto& names = variant_names();
+  if (std::find(names.begin(), names.end(), name) == names.end())
+    throw InputError(fmt::format("training.variants: unknown variant '{}' (expected one of {})", name,
+                                 fmt::join(names, ", ")));
+  Variant v;
+  v.name = name;
+  v.baseline = name == "baseline" || name == "supervised-baseline";
+  v.supervised = name == "supervised" || name == "supervised-baseline";
+  return v;
+}
+
+Settings read_settings(const Config& c) {
+  Settings s;
+  s.system = make_system(c);
+  s.dof = hamiltonian::dof(s.system);
+  auto& a = s.architecture;
+  a.dof = s.dof;
+  a.layers = static_cast<int>(c.get_int("model.layers"));
+  a.width = static_cast<int>(c.get_int("model.width"));
+  a.depth = static_cast<int>(c.get_int("model.depth"));
+  a.activation = hamiltonian::parse_activation(c.get_string("model.activation"));
+  a.order = hamiltonian::parse_layer_order(c.get_string("model.order"));
+  s.baseline_width = static_cast<int>(c.get_int("baseline.width"));
+  s.baseline_depth = static_cast<int>(c.get_int("baseline.depth"));
+  s.variants = c.get_strings("training.variants");
+  s.box = {c.get_float("training.q_min"), c.get_float("training.q_max"), c.get_float("training.p_min"),
+           c.get_float("training.p_max")};
+  s.t_min = c.get_float("training.t_min");
+  s.t_max = c.get_float("training.t_max");
+  s.seed = static_cast<std::uint64_t>(c.get_int("experiment.seed"));
+  s.epochs = c.get_int("training.epochs");
+  s.batch = c.get_int("training.batch");
+  s.validation_points = c.get_int("training.validation_points");
+  s.validate_every = c.get_int("training.validate_every");
+  s.mixed_switch = c.get_float("training.mixed_switch");
+  s.matching_weight = c.get_float("training.matching_weight");
+  s.energy_weight = c.get_float("training.energy_weight");
+  s.data_trajectories = c.get_int("data.trajectories");
+  s.data_times = c.get_int("data.times");
+  s.data_validation_trajectories = c.get_int("data.validation_trajectories");
+  s.data_batch = c.get_int("data.batch");
+  s.data_noise = c.get_float("data.noise");
+  s.eval_trajectories = c.get_int("evaluation.trajectories");
+  s.eval_times = c.get_floats("evaluation.times");
+  s.eval_max_energy = c.get_float("evaluation.max_energy");
+  if (s.eval_max_energy == 0) {
+    const auto* hh = std::get_if<hamiltonian::HenonHeiles>(&s.system);
+    s.eval_max_energy = hh != nullptr && hh->lambda != 0 ? 1.0 / (6.0 * hh->lambda * hh->lambda)
+                                                         : std::numeric_limits<double>::infinity();
+  }
+  s.verlet_dt = c.get_float("evaluation.verlet_dt");
+  s.poincare_orbits = std::holds_alternative<hamiltonian::HenonHeiles>(s.system) ? c.get_int("evaluation.poincare_orbits") : 0;
+  s.poincare_energy = c.get_float("evaluation.poincare_energy");
+  s.poincare_t_end = c.get_float("evaluation.poincare_t_end");
+  s.poincare_resolution = c.get_float("evaluation.poincare_resolution");
+  s.phase_trajectories = c.get_int("evaluation.phase_trajectories");
+  s.phase_t_end = c.get_float("evaluation.phase_t_end");
+  s.phase_resolution = c.get_float("evaluation.phase_resolution");
+  s.rtol = c.get_float("reference.rtol");
+  s.atol = c.get_float("reference.atol");
+  return s;
+}
+
+std::int64_t steps_per_epoch(const Settings& s, const Variant& v) {
+  if (!v.supervised) return 1;
+  const std::int64_t samples = s.data_trajectories * s.data_times;
+  return (samples + s.data_batch - 1) / s.data_batch;
+}
+
+namespace {
+
+// Henon-Heiles orbits below the escape energy 1/(6 lambda^2) are bounded
+// only inside the triangle whose corners are the three saddles, (0, 1/lambda)
+// and (+-sqrt(3)/2, -1/2)/lambda; just beyond a saddle V is lower again and
+// the orbit escapes. Other systems: no condition.
+bool inside_well(const hamiltonian::System& system, const double* q) {
+  const auto* hh = std::get_if<hamiltonian::HenonHeiles>(&system);
+  if (hh == nullptr || hh->lambda == 0) return true;
+  const double a = q[0] * hh->lambda, b = q[1] * hh->lambda, r3 = std::sqrt(3.0);
+  return b > -0.5 && b < 1.0 - r3 * a && b < 1.0 + r3 * a;
+}
+
+}  // namespace
+
+void sample_below_energy(const Settings& s, std::uint64_t key, hamiltonian::Ensemble& e) {
+  const int n = s.dof;
+  auto q = Kokkos::create_mirror_view(e.q);
+  auto p = Kokkos::create_mirror_view(e.p);
+  std::vector<double> x(static_cast<std::size_t>(2 * n));
+  constexpr int kAttempts = 100000;
+  for (std::int64_t i = 0; i < e.size(); ++i) {
+    const auto item = static_cast<std::uint64_t>(e.first + i);
+    int a = 0;
+    for (; a < kAttempts; ++a) {
+      draw_in_box(s.box, n, key, static_cast<std::uint64_t>(a), item, x.data());
+      const double h = std::visit([&](const auto& sys) { return sys.energy(x.data(), x.data() + n); }, s.system);
+      if (h < s.eval_max_energy && inside_well(s.system, x.data())) break;
+    }
+    if (a == kAttempts)
+      throw InputError(fmt::format("evaluation.max_energy: no point of the training box has H below {:g} in {} "
+                                   "draws; raise it or widen the box",
+                                   s.eval_max_energy, kAttempts));
+    for (int c = 0; c < n; ++c) q(i, c) = x[c], p(i, c) = x[n + c];
+  }
+  Kokkos::deep_copy(e.q, q);
+  Kokkos::deep_copy(e.p, p);
+}
+
+void draw_in_box(const Box& box, int dof, std::uint64_t seed, std::uint64_t stream, std::uint64_t item, double* out) {
+  const CounterRng rng(seed, stream);
+  for (int k = 0; k < 2 * dof; ++k) {
+    const Uniform4 u = rng.uniform4(item, static_cast<std::uint64_t>(k / 4));
+    const bool position = k < dof;
+    const double lo = position ? box.q_min : box.p_min, hi = position ? box.q_max : box.p_max;
+    out[k] = lo + (hi - lo) * u.u[k % 4];
+  }
+}
+
+}  // namespace structura::pipeline::sympflow
