@@ -5,6 +5,7 @@
 #include <fmt/ranges.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 
@@ -27,6 +28,20 @@ namespace {
 
 std::string joined_command_line(const std::vector<std::string>& argv) { return fmt::format("{}", fmt::join(argv, " ")); }
 
+// --group names a stage group of the experiment; anything else is a usage
+// error (status 2), found before a run directory is touched.
+void check_groups(const std::vector<Config>& runs, const std::vector<std::string>& groups) {
+  for (const std::string& group : groups) {
+    std::vector<std::string> known;
+    for (const Config& config : runs)
+      for (const Stage& stage : find_kind(config.kind())->stages(config))
+        if (std::find(known.begin(), known.end(), stage.group) == known.end()) known.push_back(stage.group);
+    if (std::find(known.begin(), known.end(), group) == known.end())
+      throw ConfigError(fmt::format("--group {}: no stage of this experiment belongs to it (its groups: {})", group,
+                                    fmt::join(known, ", ")));
+  }
+}
+
 }  // namespace
 
 int run_command(RunArgs args) {
@@ -36,7 +51,7 @@ int run_command(RunArgs args) {
   const int launched = launched_ranks();
   if (args.ranks > 0 && launched == 0 && args.ranks > 1) {
     // Validate before starting MPI so that a bad file fails fast, once.
-    load_runs(args.file, args.overrides);
+    check_groups(load_runs(args.file, args.overrides), args.groups);
     return run_under_mpirun(args);
   }
 
@@ -56,6 +71,7 @@ int run_command(RunArgs args) {
   std::vector<Config> runs;
   try {
     runs = load_runs(args.file, args.overrides);
+    check_groups(runs, args.groups);
   } catch (const ConfigError& e) {
     if (comm.is_root()) std::fprintf(stderr, "error: %s\n", e.what());
     return 2;
@@ -83,6 +99,10 @@ int run_command(RunArgs args) {
     } catch (const NumericalError& e) {
       log::error("{}", e.what());
       log::error("stage failed; nothing was marked done for it and result.h5 holds only completed stages");
+      return 1;
+    } catch (const structura::Error& e) {
+      // Raised on every rank together (the runner's on_root): each stops.
+      log::error("{}", e.what());
       return 1;
     }
     finished.push_back(run_directory(config, args.runs_dir));

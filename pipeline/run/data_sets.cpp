@@ -8,6 +8,7 @@
 #include "run/collective_errors.hpp"
 #include "run/files.hpp"
 #include "run/log.hpp"
+#include "run/result_trust.hpp"
 #include "run/runner.hpp"
 
 namespace structura::pipeline {
@@ -46,9 +47,12 @@ bool stage_done(const h5::Group& root, const std::string& stage) {
          root.open_group(path).string_attribute("status") == "done";
 }
 
-// Whether `file` exists and has every stage of `set` done.
-bool complete(const fs::path& file, const DataSet& set) {
+// Whether `file` exists, passes its checksums, belongs to `config` and has
+// every stage of `set` done. (One that fails is made again, and making it
+// moves the bad file aside first.)
+bool complete(const fs::path& file, const DataSet& set, const Config& config) {
   if (!fs::exists(file)) return false;
+  if (!check_result_file(file, config, "/").reason.empty()) return false;
   try {
     h5::File f = h5::File::open(file.string(), h5::Mode::ReadOnly);
     return std::all_of(set.stages.begin(), set.stages.end(), [&](const std::string& s) { return stage_done(f, s); });
@@ -111,7 +115,7 @@ bool make_data_sets(const Config& run, const ExperimentKind& kind, const RunOpti
     // Made already: read only, so that the runs of a Slurm array can share
     // it at once (only the data-sets job, or the first run, writes it).
     std::int64_t made_already = 0;
-    if (comm.is_root()) made_already = complete(directory / kDataFile, set) ? 1 : 0;
+    if (comm.is_root()) made_already = complete(directory / kDataFile, set, data_set_config(run, set)) ? 1 : 0;
     comm.broadcast(made_already);
     if (made_already) continue;
     RunOptions made = options;
@@ -153,9 +157,7 @@ std::vector<std::string> import_data_sets(const Config& run, const ExperimentKin
             to.open_group("/stages/" + s).set_attribute("data_set", relative);
           }
           to.write_string_dataset("/config", run.canonical_toml());
-          to.set_attribute("experiment_kind", kind.name);
-          to.set_attribute("experiment_name", run.name());
-          to.set_attribute("run_id", run.run_id());
+          write_identity(to, run);
         }
         for (const std::string& file : set.sidecars)
           if (fs::exists(source_dir / file))

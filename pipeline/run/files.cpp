@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 
@@ -28,7 +30,7 @@ void write_file_atomically(const fs::path& path, const std::string& text) {
     std::ofstream out(tmp, std::ios::trunc);
     out << text;
     out.flush();
-    if (!out) throw Error(fmt::format("cannot write {}", tmp.string()));
+    if (!out) throw Error(fmt::format("cannot write {}: {}", tmp.string(), std::strerror(errno)));
   }
   fsync_file(tmp);
   fs::rename(tmp, path);

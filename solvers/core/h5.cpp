@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <cerrno>
+#include <cstring>
 #include <mutex>
 #include <sstream>
 
@@ -9,26 +11,63 @@ namespace structura::h5 {
 
 namespace {
 
-// Collects HDF5's error stack into one line, innermost message last.
-std::string error_stack() {
-  std::ostringstream out;
+struct ErrorStack {
+  std::string text;       // one line, innermost message last
+  bool io_error = false;  // some entry is a failed read, write, seek or close
+};
+
+ErrorStack error_stack() {
+  ErrorStack out;
+  std::ostringstream os;
+  struct Walk {
+    std::ostringstream* os;
+    ErrorStack* stack;
+  } walk{&os, &out};
   auto walker = [](unsigned n, const H5E_error2_t* e, void* data) -> herr_t {
-    auto* os = static_cast<std::ostringstream*>(data);
-    if (n > 0) *os << "; ";
-    *os << (e->desc ? e->desc : "") << " (" << (e->func_name ? e->func_name : "?") << ")";
+    auto* w = static_cast<Walk*>(data);
+    if (n > 0) *w->os << "; ";
+    *w->os << (e->desc ? e->desc : "") << " (" << (e->func_name ? e->func_name : "?") << ")";
+    if (e->maj_num == H5E_IO || e->min_num == H5E_WRITEERROR || e->min_num == H5E_READERROR ||
+        e->min_num == H5E_SEEKERROR || e->min_num == H5E_CLOSEERROR || e->min_num == H5E_CANTFLUSH)
+      w->stack->io_error = true;
     return 0;
   };
-  H5Ewalk2(H5E_DEFAULT, H5E_WALK_DOWNWARD, walker, &out);
+  H5Ewalk2(H5E_DEFAULT, H5E_WALK_DOWNWARD, walker, &walk);
   H5Eclear2(H5E_DEFAULT);
-  return out.str();
+  out.text = os.str();
+  return out;
+}
+
+// The system's reason for a failed read or write. HDF5's MPI-IO driver
+// reports a short write only as "file write failed" (the MPI library saw
+// ENOSPC and said nothing), so the one fact a user needs, "No space left on
+// device", would be lost. errno is reset after every successful call
+// (check()), and only the errors a storage device gives are taken, so a
+// stale, unrelated errno is not blamed.
+std::string system_reason(int err, bool io_error) {
+  if (!io_error) return "";
+  switch (err) {
+    case ENOSPC:
+    case EDQUOT:
+    case EFBIG:
+    case EROFS:
+    case EIO:
+    case EACCES:
+      return fmt::format("{} (errno {}); ", std::strerror(err), err);
+    default:
+      return "";
+  }
 }
 
 [[noreturn]] void fail(const std::string& what) {
-  throw Error(fmt::format("HDF5: {} failed: {}", what, error_stack()));
+  const int err = errno;
+  const ErrorStack stack = error_stack();
+  throw Error(fmt::format("HDF5: {} failed: {}{}", what, system_reason(err, stack.io_error), stack.text));
 }
 
 herr_t check(herr_t rc, const std::string& what) {
   if (rc < 0) fail(what);
+  errno = 0;  // see system_reason
   return rc;
 }
 
@@ -51,6 +90,21 @@ std::size_t element_count(const Dims& d) {
   return n;
 }
 
+// Chunks for a dataset whose writer did not choose any: the whole array when
+// it fits in 1 MiB, else the leading dimensions halved until it does (the
+// trailing ones stay whole, so a chunk is a run of contiguous rows).
+Dims default_chunk(const Dims& dims, std::size_t element_size) {
+  constexpr std::size_t limit = std::size_t{1} << 20;
+  Dims chunk = dims;
+  for (std::size_t d = 0; d < chunk.size(); ++d)
+    while (element_count(chunk) * element_size > limit && chunk[d] > 1) chunk[d] = (chunk[d] + 1) / 2;
+  return chunk;
+}
+
+// A compact dataset lives in its object header (at most 64 KiB, checksummed
+// with it); larger text goes to contiguous storage.
+constexpr std::size_t compact_limit = 60000;
+
 }  // namespace
 
 void silence_error_printing() {
@@ -60,6 +114,14 @@ void silence_error_printing() {
 
 Handle::Handle(hid_t id, Closer closer, const std::string& what) : id_(id), closer_(closer) {
   if (id_ < 0) fail(what);
+  errno = 0;  // see system_reason
+}
+
+void Handle::close_checked(const std::string& what) {
+  if (id_ < 0 || !closer_) return;
+  const hid_t id = id_;
+  id_ = H5I_INVALID_HID;
+  check(closer_(id), what);
 }
 
 Handle& Handle::operator=(Handle&& o) noexcept {
@@ -289,13 +351,19 @@ Dataset Group::create_raw(const std::string& path, const Dims& dims, hid_t type,
   Handle space(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr), H5Sclose,
                "H5Screate_simple");
   Handle dcpl = make_plist(H5P_DATASET_CREATE, "H5Pcreate(DATASET_CREATE)");
-  if (!opt.chunk.empty() && element_count(dims) > 0) {
-    if (opt.chunk.size() != dims.size())
+  // Every non-empty array is chunked so that it can carry a checksum (HDF5
+  // filters need chunks); an empty one has no data to protect. Parallel
+  // writes through filters are collective, which Dataset::write is.
+  if (!dims.empty() && element_count(dims) > 0) {
+    if (!opt.chunk.empty() && opt.chunk.size() != dims.size())
       throw Error(fmt::format("HDF5: chunk rank {} differs from dataset rank {} for '{}'", opt.chunk.size(),
                               dims.size(), path));
-    check(H5Pset_chunk(dcpl.id(), static_cast<int>(opt.chunk.size()), opt.chunk.data()), "H5Pset_chunk");
+    const Dims chunk = opt.chunk.empty() ? default_chunk(dims, H5Tget_size(type)) : opt.chunk;
+    check(H5Pset_chunk(dcpl.id(), static_cast<int>(chunk.size()), chunk.data()), "H5Pset_chunk");
     if (opt.deflate_level > 0) check(H5Pset_deflate(dcpl.id(), static_cast<unsigned>(opt.deflate_level)),
                                      "H5Pset_deflate");
+    // Last in the pipeline: the checksum covers the bytes as stored.
+    check(H5Pset_fletcher32(dcpl.id()), "H5Pset_fletcher32");
   }
   // Parallel HDF5 requires early allocation; it also makes the layout of a
   // half-written file predictable. No fill values: every element is written
@@ -325,11 +393,20 @@ void Group::write_string_dataset(const std::string& path, const std::string& tex
   Handle space(H5Screate(H5S_SCALAR), H5Sclose, "H5Screate");
   Handle lcpl = make_plist(H5P_LINK_CREATE, "H5Pcreate(LINK_CREATE)");
   check(H5Pset_create_intermediate_group(lcpl.id(), 1), "H5Pset_create_intermediate_group");
-  Handle d(H5Dcreate2(id(), path.c_str(), type.id(), space.id(), lcpl.id(), H5P_DEFAULT, H5P_DEFAULT),
+  // A scalar cannot be chunked, so it cannot carry a Fletcher32 checksum;
+  // compact storage puts the text inside the object header, whose checksum
+  // covers it.
+  const bool compact = text.size() <= compact_limit;
+  Handle dcpl = make_plist(H5P_DATASET_CREATE, "H5Pcreate(DATASET_CREATE)");
+  if (compact) check(H5Pset_layout(dcpl.id(), H5D_COMPACT), "H5Pset_layout(COMPACT)");
+  Handle d(H5Dcreate2(id(), path.c_str(), type.id(), space.id(), lcpl.id(), dcpl.id(), H5P_DEFAULT),
            H5Dclose, "create dataset '" + path + "'");
   Handle x = transfer_plist(collective_);
   std::string padded = text.empty() ? std::string(1, '\0') : text;
-  if (collective_ && rank_ != 0) check(H5Sselect_none(space.id()), "H5Sselect_none");
+  // Compact data is metadata: every rank holds a copy of the header, so
+  // every rank writes the same text (the callers pass the same text on all
+  // ranks, as for attributes). Contiguous data is written by rank 0 alone.
+  if (collective_ && rank_ != 0 && !compact) check(H5Sselect_none(space.id()), "H5Sselect_none");
   check(H5Dwrite(d.id(), type.id(), space.id(), space.id(), x.id(), padded.data()), "write " + path);
 }
 
@@ -397,5 +474,7 @@ File File::open_parallel(const std::string& path, Mode mode, MPI_Comm comm) {
 }
 
 void File::flush() { check(H5Fflush(id(), H5F_SCOPE_GLOBAL), "H5Fflush " + path_); }
+
+void File::close() { handle_.close_checked("close file '" + path_ + "'"); }
 
 }  // namespace structura::h5

@@ -2,7 +2,14 @@
 // files opened serially or collectively over MPI-IO, groups, chunked and
 // compressed datasets written by hyperslab (collectively when the file is
 // parallel), and scalar/string/vector attributes. Every call is checked; a
-// failure throws h5::Error carrying HDF5's own error stack.
+// failure throws h5::Error carrying HDF5's own error stack (and the system's
+// message, e.g. "No space left on device", when a read or write failed).
+//
+// Corruption is detectable: every non-empty array dataset is chunked and
+// carries a Fletcher32 checksum of each stored chunk, the text datasets are
+// compact (inside their object header), and the file format's metadata
+// (object headers, B-trees, heaps, superblock) has checksums of its own.
+// verify_readable() reads a whole file through all of them.
 //
 // Parallel HDF5 rule the callers must follow: on a file opened with a
 // communicator, every metadata operation (create a group, dataset or
@@ -43,7 +50,10 @@ public:
   Handle& operator=(const Handle&) = delete;
   hid_t id() const { return id_; }
   bool valid() const { return id_ >= 0; }
-  void reset();
+  void reset();  // closes, ignoring errors (destructors, error paths)
+  // Closes and throws h5::Error if the close fails (a file's close writes
+  // its cached metadata: a full disk shows up here).
+  void close_checked(const std::string& what);
 
 private:
   hid_t id_ = H5I_INVALID_HID;
@@ -118,7 +128,7 @@ private:
 };
 
 struct DatasetOptions {
-  Dims chunk;               // empty: contiguous storage
+  Dims chunk;               // empty: chunks of up to 1 MiB chosen by create_dataset
   int deflate_level = 0;    // 0: no compression; needs chunk
   std::string unit;         // written as attribute "unit" when not empty
 };
@@ -168,6 +178,9 @@ public:
   // Collective access over MPI-IO: every rank of comm calls this.
   static File open_parallel(const std::string& path, Mode mode, MPI_Comm comm);
   void flush();
+  // Closes the file now and throws if that fails; the destructor closes too,
+  // but cannot report a failure. Collective on a parallel file.
+  void close();
   const std::string& path() const { return path_; }
 
 private:
@@ -175,6 +188,13 @@ private:
       : Group(std::move(h), collective, rank), path_(std::move(path)) {}
   std::string path_;
 };
+
+// Reads every object of a serially opened file: each attribute of each
+// group and dataset, and the data of each dataset whose path starts with
+// `data_prefix` ("/" for all, "" for none), through HDF5's filters. Throws
+// h5::Error naming the first object whose metadata or data checksum does not
+// match, or that cannot be read at all. Memory: one slab of at most 16 MiB.
+void verify_readable(const File& file, const std::string& data_prefix = "/");
 
 // Silences HDF5's automatic error printing; errors are reported through
 // exceptions instead. Called once by every File::open*.

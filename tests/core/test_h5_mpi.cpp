@@ -14,6 +14,7 @@
 
 using namespace structura;
 using h5::Dims;
+using h5::Handle;
 
 namespace {
 double fill(std::size_t k, std::size_t i, std::size_t d) { return 1e6 * double(k) + 10.0 * double(i) + double(d) + 0.25; }
@@ -83,5 +84,59 @@ TEST_CASE("HDF5 failures become exceptions that name the object") {
     } catch (const h5::Error& e) {
       CHECK(std::string(e.what()).find("/nonexistent/dir/file.h5") != std::string::npos);
     }
+  }
+}
+
+TEST_CASE("every dataset carries a checksum that verify_readable checks, also after parallel writes") {
+  mpi::Comm comm;
+  const std::string path = temp_path(comm, "checksums.h5");
+  const std::size_t N = 301;  // not a multiple of the rank count
+  const Range mine = comm.block(N);
+  {
+    h5::File f = h5::File::open_parallel(path, h5::Mode::Create, comm.get());
+    // No chunks chosen: create_dataset chunks it itself, with Fletcher32.
+    h5::Dataset d = f.create_dataset<double>("/data/x", Dims{N, 4});
+    std::vector<double> buf;
+    for (std::int64_t i = mine.begin; i < mine.end(); ++i)
+      for (int c = 0; c < 4; ++c) buf.push_back(fill(0, std::size_t(i), std::size_t(c)));
+    d.write(Dims{hsize_t(mine.begin), 0}, Dims{hsize_t(mine.count), 4}, buf.data());
+    f.write_string_dataset("/config", "[a]\nb = 1\n");  // compact: every rank writes the same text
+    f.close();
+  }
+  comm.barrier();
+  if (comm.is_root()) {
+    std::uint64_t offset = 0;
+    {
+      h5::File f = h5::File::open(path, h5::Mode::ReadOnly);
+      CHECK_NOTHROW(h5::verify_readable(f));
+      CHECK(f.read_string_dataset("/config") == "[a]\nb = 1\n");
+      const h5::Dataset d = f.open_dataset("/data/x");
+      Handle dcpl(H5Dget_create_plist(d.id()), H5Pclose, "H5Dget_create_plist");
+      CHECK(H5Pget_nfilters(dcpl.id()) == 1);
+      CHECK(H5Pget_layout(dcpl.id()) == H5D_CHUNKED);
+      haddr_t addr = 0;
+      hsize_t size = 0;
+      Handle space(H5Dget_space(d.id()), H5Sclose, "H5Dget_space");
+      REQUIRE(H5Dget_chunk_info(d.id(), space.id(), 0, nullptr, nullptr, &addr, &size) >= 0);
+      offset = addr + size / 2;
+    }
+    {  // one flipped byte in the stored data
+      std::FILE* raw = std::fopen(path.c_str(), "r+b");
+      REQUIRE(raw);
+      std::fseek(raw, long(offset), SEEK_SET);
+      const int c = std::fgetc(raw);
+      std::fseek(raw, long(offset), SEEK_SET);
+      std::fputc(c ^ 0x5a, raw);
+      std::fclose(raw);
+    }
+    h5::File f = h5::File::open(path, h5::Mode::ReadOnly);
+    try {
+      h5::verify_readable(f);
+      FAIL("a corrupted chunk passed verify_readable");
+    } catch (const h5::Error& e) {
+      CHECK(std::string(e.what()).find("/data/x") != std::string::npos);
+    }
+    CHECK_NOTHROW(h5::verify_readable(f, ""));  // metadata only: intact
+    std::filesystem::remove_all(std::filesystem::path(path).parent_path());
   }
 }
