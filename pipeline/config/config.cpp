@@ -260,6 +260,17 @@ void check_nesting(const std::string& text, const std::string& path) {
                                   "experiment files are not nested this deep",
                                   path, line, kMaxNesting));
   };
+  // Open arrays and inline tables: a close that matches none is a syntax
+  // error on which toml++ 3.3 trips an assertion in parse_value (`-=[}`,
+  // found by tests/fuzz), so it is reported here.
+  std::string open;
+  auto close = [&](char opener) {
+    if (open.empty() || open.back() != opener)
+      throw ConfigError(fmt::format("{}:{}: TOML syntax error: '{}' closes no '{}'", path, line,
+                                    opener == '[' ? ']' : '}', opener));
+    open.pop_back();
+    --brackets;
+  };
   auto depth_check = [&](int extra) {
     if (header_dots + line_key_dots + brackets + extra > kMaxNesting) fail();
   };
@@ -327,6 +338,7 @@ void check_nesting(const std::string& text, const std::string& path) {
             throw ConfigError(fmt::format("{}:{}: TOML syntax error: a [table] header needs a name", path, line));
         } else {
           ++brackets;
+          open.push_back('[');
           depth_check(0);
           segment_dots = 0;
         }
@@ -339,17 +351,18 @@ void check_nesting(const std::string& text, const std::string& path) {
           if (i + 1 < n && text[i + 1] == ']') ++i;
           depth_check(1);
         } else {
-          brackets = std::max(0, brackets - 1);
+          close('[');
           segment_dots = 0;
         }
         break;
       case '{':
         ++brackets;
+        open.push_back('{');
         depth_check(0);
         segment_dots = 0;
         break;
       case '}':
-        brackets = std::max(0, brackets - 1);
+        close('{');
         segment_dots = 0;
         break;
       case '=':

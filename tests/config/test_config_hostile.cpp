@@ -248,10 +248,13 @@ TEST_CASE("inputs the fuzz target found (tests/fuzz)") {
   // "[" then a line end: toml++ 3.3 asserts that a key follows (an
   // assumption in release builds, so undefined behaviour).
   // A non-ASCII character after a value: toml++ reaches TOML_UNREACHABLE.
-  for (const char* text : {"[\n", "[", "[[\n", "[ \t\n[experiment]\nkind = \"ct.classical\"\n", "a = 1 \xc2\xb2\n"}) {
+  for (const char* text : {"[\n", "[", "[[\n", "[ \t\n[experiment]\nkind = \"ct.classical\"\n", "a = 1 \xc2\xb2\n",
+                           "-=[}", "x = {a = [1}", "x = ]\n"}) {
     const std::string msg = error_of(text);
     CHECK_MESSAGE(contains(msg, "TOML syntax error"), text, ": ", msg);
   }
+  // Brackets in strings and comments, and nested ones, are no mismatch.
+  CHECK(error_of(std::string(oscillator) + "# ] } [\n[slurm]\nextra = [\"--comment=]}\"]\n").empty());
   // Non-ASCII text in strings and comments stays valid.
   CHECK(error_of(std::string(oscillator) + "# 1024\xc2\xb2 scale, \xc2\xa7" "5\n", {"experiment.name=\"caf\xc3\xa9\""}).empty());
 }
