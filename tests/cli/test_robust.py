@@ -97,9 +97,17 @@ class Tmpfs:
 def case_rank0_failures(tmp):
     """Failures only rank 0 sees, outside any stage, end both ranks with its message."""
     runs = tmp / "runs"
-    # A name the file system refuses: an input error (2), on both ranks.
+    # A 300-byte name: refused by validation (exit 2, naming the key) before
+    # any rank starts, so it cannot hang.
     p = small(runs, "experiment.name=" + "n" * 300, expect=2)
-    both_ranks_say(p, "experiment.name")
+    assert "experiment.name" in p.stderr and "300 bytes" in p.stderr, p.stderr
+    # A run directory rank 0 cannot make (a file where the experiment's
+    # directory goes): both ranks stop with its message.
+    blocked = tmp / "blocked"
+    blocked.mkdir()
+    (blocked / "small").write_text("in the way")
+    p = small(blocked, expect=1)
+    both_ranks_say(p, "cannot create the run directory")
     # A finished result.h5, truncated: moved aside and redone, not a hang.
     small(tmp / "straight")
     small(runs)
@@ -216,7 +224,7 @@ def case_full_disk(tmp):
 def case_lock(tmp):
     """Two runs of one command in one run directory: the second stops at once and names the first."""
     runs = tmp / "runs"
-    args = [STRUCTURA, "run", str(SMALL), "integration.t_end=400", "--ranks", "2", "--runs-dir", str(runs),
+    args = [STRUCTURA, "run", str(SMALL), "integration.t_end=4000", "--ranks", "2", "--runs-dir", str(runs),
             "--no-plots"]
     first = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:

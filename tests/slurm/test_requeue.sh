@@ -53,5 +53,5 @@ status=$("$STRUCTURA" status "$run_dir")
 echo "$status"
 grep -qE 'integrate +[0-9]+ +COMPLETED, requeued [0-9]+x' <<<"$status" || fail "status does not show the requeued job"
 grep -q "1 run(s), 1 with every stage done" <<<"$status" || fail "status summary"
-rm -f "$run_dir/result.h5" "$work"/local/requeue/*/result.h5  # 2 x 75 MB, kept only when the test fails
+rm -f "$run_dir/result.h5" "$work"/local/requeue/*/result.h5  # 2 x ~190 MB, kept only when the test fails
 echo "PASS"
