@@ -7,7 +7,8 @@
 // for NaN/Inf before anything is written: a non-finite reconstruction stops
 // the stage (NumericalError), it is never stored as a result. The PETSc
 // methods read `<method>.petsc_options` (petsc.hpp), recorded as
-// attributes of their group. The stage keeps no checkpoint: on a signal it
+// attributes of their group. The methods themselves are a table
+// (methods.hpp). The stage keeps no checkpoint: on a signal it
 // stops within one iteration (any rank's signal, decided collectively) and
 // a rerun starts it again.
 #include <fmt/format.h>
@@ -17,16 +18,11 @@
 #include <optional>
 
 #include "experiments/ct_classical/data_io.hpp"
-#include "experiments/ct_classical/petsc.hpp"
+#include "experiments/ct_classical/methods.hpp"
 #include "experiments/ct_classical/settings.hpp"
 #include "experiments/ct_classical/stages.hpp"
 #include "run/collective_errors.hpp"
 #include "run/log.hpp"
-#include "tomography/fbp.hpp"
-#include "tomography/iterative.hpp"
-#include "tomography/iterative_krylov.hpp"
-#include "tomography/petsc_operator.hpp"
-#include "tomography/tv_pdhg.hpp"
 
 namespace structura::pipeline::ct_classical {
 
@@ -35,19 +31,6 @@ using namespace tomography;
 namespace {
 
 hsize_t H(std::int64_t x) { return static_cast<hsize_t>(x); }
-
-// What one method reports per phantom; empty series are not written.
-struct History {
-  std::vector<double> residual, objective, gap;
-  int iterations = 0;
-  std::string stop_reason;
-  bool discrepancy_reached = false;
-  std::string residual_meaning = "||A x_k - y||, k = 0 .. iterations";
-};
-
-History from(const IterationHistory& h) {
-  return {h.residual_norms, {}, {}, h.iterations, h.stop_reason, h.discrepancy_reached};
-}
 
 void write_history(h5::Group g, const History& h) {
   auto series = [&](const char* name, const std::vector<double>& v, const std::string& meaning) {
@@ -63,9 +46,8 @@ void write_history(h5::Group g, const History& h) {
 
 }  // namespace
 
-void reconstruct(StageContext& ctx, const std::string& method) {
-  const Config& c = ctx.config;
-  const Settings s = read_settings(c);
+void reconstruct(StageContext& ctx, const std::string& name) {
+  const Settings s = read_settings(ctx.config);
   const int n = s.image.nx, D = s.beam.detectors;
   std::unique_ptr<DistributedProjector<double>> A;
   agree_on_errors(ctx.comm, [&] { A = std::make_unique<DistributedProjector<double>>(s.image, s.beam, ctx.comm); });
@@ -73,22 +55,12 @@ void reconstruct(StageContext& ctx, const std::string& method) {
   const IterationPoll poll = [&](int) {
     if (ctx.checkpointer.stop_requested()) throw Interrupted();
   };
-
-  // Per-method set-up, shared by all phantoms.
-  std::optional<PetscSession> petsc;  // the Krylov methods run on PETSc KSP
-  if (method == "lsqr" || method == "tikhonov") petsc.emplace();
-  std::unique_ptr<Fbp<double>> fbp;
-  if (method == "fbp")
-    agree_on_errors(ctx.comm, [&] {
-      fbp = std::make_unique<Fbp<double>>(s.image, s.beam, parse_filter(c.get_string("fbp.filter"), "fbp.filter"),
-                                          ctx.comm, s.full_scan ? 0.0 : s.range_radians);
-    });
-  double norm = 0;  // ||A||, once for all phantoms (TV steps)
-  if (method == "tv") norm = operator_norm(*A, PowerIteration{.poll = poll});
+  // The method's set-up, shared by all phantoms.
+  const std::unique_ptr<Method> method = find_method(name).make(MethodInput{s, *A, ctx.comm, poll});
 
   std::vector<double> images(static_cast<std::size_t>(s.phantoms * n * n));
   std::vector<History> histories(static_cast<std::size_t>(s.phantoms));
-  Progress progress = ctx.progress(method, s.phantoms, "phantoms");
+  Progress progress = ctx.progress(name, s.phantoms, "phantoms");
   const auto start = std::chrono::steady_clock::now();
   for (std::int64_t p = 0; p < s.phantoms; ++p) {
     poll(0);
@@ -96,66 +68,27 @@ void reconstruct(StageContext& ctx, const std::string& method) {
     Image<double> x = A->make_image();
     Discrepancy rule;
     if (s.tau > 0) rule = Discrepancy{deltas[p], s.tau};
-    History& h = histories[p];
-    if (method == "fbp") {
-      fbp->reconstruct(y, x);
-    } else if (method == "sirt") {
-      h = from(sirt(*A, y, x,
-                    {.iterations = static_cast<int>(c.get_int("sirt.iterations")),
-                     .relaxation = c.get_float("sirt.relaxation"),
-                     .nonnegative = c.get_bool("sirt.nonnegative"),
-                     .discrepancy = rule,
-                     .poll = poll}));
-    } else if (method == "lsqr") {
-      h = from(lsqr(*A, y, x,
-                    {.max_iterations = static_cast<int>(c.get_int("lsqr.max_iterations")),
-                     .discrepancy = rule,
-                     .petsc = petsc_settings(c, "lsqr"),
-                     .poll = poll}));
-      h.residual_meaning = "LSQR's estimate of ||A x_k - y||, k = 0 .. iterations";
-    } else if (method == "tikhonov") {
-      h = from(tikhonov(*A, y, x,
-                        {.alpha = c.get_float("tikhonov.alpha"),
-                         .max_iterations = static_cast<int>(c.get_int("tikhonov.iterations")),
-                         .petsc = petsc_settings(c, "tikhonov"),
-                         .poll = poll}));
-      h.residual_meaning = "CG residual of the normal equations ||A^T y - (A^T A + alpha I) x_k||";
-    } else if (method == "tv") {
-      const TvPdhgHistory t = tv_pdhg(*A, y, x,
-                                      {.lambda = c.get_float("tv.lambda"),
-                                       .iterations = static_cast<int>(c.get_int("tv.iterations")),
-                                       .operator_norm = norm,
-                                       .poll = poll});
-      h = History{t.residual_norms, t.primal, t.gap, t.iterations, "iterations", false,
-                  "||A x_k - y|| after each iteration k = 1 .. iterations"};
-    }
+    histories[p] = method->reconstruct(y, x, rule);
     if (!all_finite(x))
       throw NumericalError(fmt::format(
-          "reconstruct/{}: the reconstruction of phantom {} has NaN or Inf pixels; nothing is stored", method, p));
+          "reconstruct/{}: the reconstruction of phantom {} has NaN or Inf pixels; nothing is stored", name, p));
     to_host(x, images.data() + p * n * n);
     progress.update(p + 1);
   }
   progress.finish();
   const double seconds = ctx.comm.max(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
 
-  const std::string path = "/reconstructions/" + method;
-  h5::Group g = ctx.fresh_group(path);
+  h5::Group g = ctx.fresh_group("/reconstructions/" + name);
   h5::Dataset d = g.write_dataset("images", images, h5::Dims{H(s.phantoms), H(n), H(n)});
   d.set_attribute("meaning", "reconstructions (phantom, row, column), as /fields/truth");
   d.set_attribute("extent", s.image.width);
   g.set_attribute("seconds", seconds);
-  if (method == "fbp") g.set_attribute("filter", c.get_string("fbp.filter"));
-  if (method == "tv") g.set_attribute("operator_norm", norm);
-  for (const std::string& m : petsc_methods())
-    if (method == m) {
-      const PetscSettings petsc_options = petsc_settings(c, m);
-      g.set_attribute("petsc_options", fmt::format("{}", fmt::join(petsc_options.options, " ")));
-      g.set_attribute("petsc_options_prefix", petsc_options.prefix);
-    }
-  if (method != "fbp")
+  method->describe(g);
+  if (method->has_history())
     for (std::int64_t p = 0; p < s.phantoms; ++p)
       write_history(g.require_group(fmt::format("history/{}", p)), histories[p]);
-  log::info("reconstruct/{}: {} phantoms in {:.2f} s", method, s.phantoms, seconds);
+  log::info("reconstruct/{}: {} in {:.2f} s", name,
+            s.phantoms == 1 ? std::string("1 phantom") : fmt::format("{} phantoms", s.phantoms), seconds);
 }
 
 }  // namespace structura::pipeline::ct_classical

@@ -2,6 +2,8 @@
 // one place that calls Config::get_* for this kind.
 #include "experiments/ct_classical/settings.hpp"
 
+#include "experiments/ct_classical/petsc.hpp"
+
 #include <cmath>
 #include <numbers>
 
@@ -56,6 +58,18 @@ Settings read_settings(const Config& c) {
   s.seed = static_cast<std::uint64_t>(c.get_int("experiment.seed"));
   s.methods = c.get_strings("reconstruction.methods");
   s.tau = c.get_float("discrepancy.tau");
+  MethodSettings& m = s.method;
+  m.fbp_filter = c.get_string("fbp.filter");
+  m.sirt_iterations = static_cast<int>(c.get_int("sirt.iterations"));
+  m.sirt_relaxation = c.get_float("sirt.relaxation");
+  m.sirt_nonnegative = c.get_bool("sirt.nonnegative");
+  m.lsqr_max_iterations = static_cast<int>(c.get_int("lsqr.max_iterations"));
+  m.lsqr_petsc = petsc_settings(c, "lsqr");
+  m.tikhonov_alpha = c.get_float("tikhonov.alpha");
+  m.tikhonov_iterations = static_cast<int>(c.get_int("tikhonov.iterations"));
+  m.tikhonov_petsc = petsc_settings(c, "tikhonov");
+  m.tv_lambda = c.get_float("tv.lambda");
+  m.tv_iterations = static_cast<int>(c.get_int("tv.iterations"));
   return s;
 }
 

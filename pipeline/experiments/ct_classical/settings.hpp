@@ -8,8 +8,24 @@
 
 #include "config/config.hpp"
 #include "tomography/geometry.hpp"
+#include "tomography/petsc_settings.hpp"
 
 namespace structura::pipeline::ct_classical {
+
+// Every method's own keys (fbp.*, sirt.*, lsqr.*, tikhonov.*, tv.*).
+struct MethodSettings {
+  std::string fbp_filter;
+  int sirt_iterations = 0;
+  double sirt_relaxation = 1;
+  bool sirt_nonnegative = true;
+  int lsqr_max_iterations = 0;
+  tomography::PetscSettings lsqr_petsc;
+  double tikhonov_alpha = 0;
+  int tikhonov_iterations = 0;
+  tomography::PetscSettings tikhonov_petsc;
+  double tv_lambda = 0;
+  int tv_iterations = 0;
+};
 
 struct Settings {
   tomography::ImageGeometry image;
@@ -31,6 +47,7 @@ struct Settings {
   std::uint64_t seed = 1;
   std::vector<std::string> methods;
   double tau = 0;  // discrepancy principle; 0: off
+  MethodSettings method;
 };
 
 Settings read_settings(const Config& c);
