@@ -13,11 +13,11 @@ can read the page as well as a person.
 import base64
 import datetime
 import html
-import json
 import os
 import urllib.parse
 
 import plotting
+from formats import cell_text, raw_value
 
 
 class Experiment:
@@ -79,32 +79,6 @@ window.addEventListener("load", () => {
 
 def esc(value):
     return html.escape(str(value), quote=True)
-
-
-def cell_text(v):
-    """A value as the tables show it (4 significant digits, like report.md)."""
-    if v is None:
-        return ""
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, float):
-        return f"{v:.4g}"
-    if isinstance(v, list):
-        return ", ".join(str(x) for x in v)
-    return str(v)
-
-
-def raw_value(v):
-    """A value for data-value: numbers in full precision (repr), lists as JSON."""
-    if v is None:
-        return ""
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, float):
-        return repr(v)
-    if isinstance(v, list):
-        return json.dumps(v)
-    return str(v)
 
 
 def href(target, out_dir):

@@ -44,6 +44,7 @@ import traceback
 import matplotlib.ticker  # noqa: E402
 
 import html_page
+from formats import cell_text, raw_value
 import plotting
 from plotting import plt
 
@@ -156,27 +157,7 @@ def sort_value(v):
 
 
 def fmt_md(v):
-    if v is None:
-        return ""
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, float):
-        return f"{v:.4g}"
-    if isinstance(v, list):
-        return ", ".join(str(x) for x in v)
-    return str(v).replace("|", "\\|")
-
-
-def fmt_csv(v):
-    if v is None:
-        return ""
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, float):
-        return repr(v)
-    if isinstance(v, list):
-        return json.dumps(v)
-    return str(v)
+    return cell_text(v).replace("|", "\\|")
 
 
 def build_table(records):
@@ -356,7 +337,7 @@ def report(out_dir, dirs):
 
     header, rows, keys, _ = build_table(records)
     buf = io.StringIO()
-    csv.writer(buf, lineterminator="\n").writerows([header] + [[fmt_csv(v) for v in row] for row in rows])
+    csv.writer(buf, lineterminator="\n").writerows([header] + [[raw_value(v) for v in row] for row in rows])
     write_text(os.path.join(out_dir, "report.csv"), buf.getvalue())
 
     plots, failed = {}, 0
