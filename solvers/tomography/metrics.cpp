@@ -1,6 +1,7 @@
 #include "tomography/metrics.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <limits>
 #include <string>
@@ -37,33 +38,58 @@ double psnr(const std::vector<double>& truth, const std::vector<double>& test) {
 
 namespace {
 
-// scipy.ndimage's 'reflect' mode: the edge sample is repeated, period 2n.
-int reflect(int i, int n) {
-  const int period = 2 * n;
-  i %= period;
-  if (i < 0) i += period;
-  return i < n ? i : period - 1 - i;
-}
+// The five local moments (means of x, y, x², y², xy under the window) of one
+// output row, filtered along axis 0 then axis 1 as scipy.ndimage's separable
+// gaussian_filter does (same order of summation). Only rows and columns at
+// least `radius` from the border are ever needed (the mean is cropped there),
+// so the window never leaves the image and scipy's 'reflect' padding never
+// applies. Working one row at a time keeps SSIM's memory at a few rows
+// instead of ten whole images (80 MiB at 1024²).
+class SsimRow {
+public:
+  SsimRow(const double* x, const double* y, int cols, const std::vector<double>& w)
+      : x_(x), y_(y), cols_(cols), w_(w), column_(5 * static_cast<std::size_t>(cols)) {}
 
-// Separable correlation with `w` (odd length, symmetric), axis 0 then axis 1
-// as scipy.ndimage.gaussian_filter does.
-std::vector<double> gaussian_filter(const std::vector<double>& in, int rows, int cols, const std::vector<double>& w) {
-  const int r = static_cast<int>(w.size()) / 2;
-  std::vector<double> tmp(in.size()), out(in.size());
-  for (int i = 0; i < rows; ++i)
-    for (int j = 0; j < cols; ++j) {
-      double s = 0.0;
-      for (int k = -r; k <= r; ++k) s += w[k + r] * in[static_cast<long>(reflect(i + k, rows)) * cols + j];
-      tmp[static_cast<long>(i) * cols + j] = s;
+  // Axis 0 for every column of output row i (radius <= i < rows - radius).
+  void filter_columns(int i) {
+    const int r = static_cast<int>(w_.size()) / 2;
+    double* ux = column_.data();
+    double *uy = ux + cols_, *uxx = uy + cols_, *uyy = uxx + cols_, *uxy = uyy + cols_;
+    std::fill(column_.begin(), column_.end(), 0.0);
+    for (int k = -r; k <= r; ++k) {
+      const double wk = w_[k + r];
+      const double* xr = x_ + static_cast<long>(i + k) * cols_;
+      const double* yr = y_ + static_cast<long>(i + k) * cols_;
+      for (int j = 0; j < cols_; ++j) {
+        ux[j] += wk * xr[j];
+        uy[j] += wk * yr[j];
+        uxx[j] += wk * (xr[j] * xr[j]);
+        uyy[j] += wk * (yr[j] * yr[j]);
+        uxy[j] += wk * (xr[j] * yr[j]);
+      }
     }
-  for (int i = 0; i < rows; ++i)
-    for (int j = 0; j < cols; ++j) {
+  }
+
+  // Axis 1 at column j (radius <= j < cols - radius): the five moments.
+  std::array<double, 5> moments(int j) const {
+    const int r = static_cast<int>(w_.size()) / 2;
+    std::array<double, 5> m{};
+    for (int q = 0; q < 5; ++q) {
+      const double* row = column_.data() + static_cast<std::size_t>(q) * cols_;
       double s = 0.0;
-      for (int k = -r; k <= r; ++k) s += w[k + r] * tmp[static_cast<long>(i) * cols + reflect(j + k, cols)];
-      out[static_cast<long>(i) * cols + j] = s;
+      for (int k = -r; k <= r; ++k) s += w_[k + r] * row[j + k];
+      m[q] = s;
     }
-  return out;
-}
+    return m;
+  }
+
+private:
+  const double* x_;
+  const double* y_;
+  int cols_;
+  const std::vector<double>& w_;
+  std::vector<double> column_;  // ux, uy, uxx, uyy, uxy of the row, each `cols` long
+};
 
 }  // namespace
 
@@ -83,28 +109,21 @@ double ssim(const double* truth, const double* test, int rows, int cols, double 
     wsum += (w[k + radius] = std::exp(-0.5 * k * k / (options.sigma * options.sigma)));
   for (auto& v : w) v /= wsum;
 
-  const long n = static_cast<long>(rows) * cols;
-  std::vector<double> x(truth, truth + n), y(test, test + n), xx(n), yy(n), xy(n);
-  for (long i = 0; i < n; ++i) {
-    xx[i] = x[i] * x[i];
-    yy[i] = y[i] * y[i];
-    xy[i] = x[i] * y[i];
-  }
-  const auto ux = gaussian_filter(x, rows, cols, w), uy = gaussian_filter(y, rows, cols, w);
-  const auto uxx = gaussian_filter(xx, rows, cols, w), uyy = gaussian_filter(yy, rows, cols, w);
-  const auto uxy = gaussian_filter(xy, rows, cols, w);
   const double c1 = (options.k1 * data_range) * (options.k1 * data_range);
   const double c2 = (options.k2 * data_range) * (options.k2 * data_range);
   // Mean over the map with `radius` pixels cropped at every border.
+  SsimRow row(truth, test, cols, w);
   double sum = 0.0;
-  for (int i = radius; i < rows - radius; ++i)
+  for (int i = radius; i < rows - radius; ++i) {
+    row.filter_columns(i);
     for (int j = radius; j < cols - radius; ++j) {
-      const long p = static_cast<long>(i) * cols + j;
-      const double vx = uxx[p] - ux[p] * ux[p], vy = uyy[p] - uy[p] * uy[p], vxy = uxy[p] - ux[p] * uy[p];
-      const double a1 = 2.0 * ux[p] * uy[p] + c1, a2 = 2.0 * vxy + c2;
-      const double b1 = ux[p] * ux[p] + uy[p] * uy[p] + c1, b2 = vx + vy + c2;
+      const auto [ux, uy, uxx, uyy, uxy] = row.moments(j);
+      const double vx = uxx - ux * ux, vy = uyy - uy * uy, vxy = uxy - ux * uy;
+      const double a1 = 2.0 * ux * uy + c1, a2 = 2.0 * vxy + c2;
+      const double b1 = ux * ux + uy * uy + c1, b2 = vx + vy + c2;
       sum += a1 * a2 / (b1 * b2);
     }
+  }
   return sum / (static_cast<double>(rows - 2 * radius) * (cols - 2 * radius));
 }
 
