@@ -4,11 +4,13 @@
 //   -|x|^2 and sum sin(3 x): not convex, violations of both inequalities;
 //   -(1/2)|x|^2: exactly 1-weakly convex: passes at rho = 1 and rho = 1.05,
 //   fails at rho = 0.9, and the modulus the pairs need is 1 to rounding;
-//   a function independent of x (zero gradient) is handled.
+//   a function independent of x (zero gradient) is handled;
+//   the Hessian's extreme eigenvalues of a quadratic with known spectrum.
 #include "torch_doctest.hpp"
 
 #include "core/error.hpp"
 #include "regularisers/convexity.hpp"
+#include "regularisers/hessian.hpp"
 
 using namespace structura;
 using namespace structura::regularisers;
@@ -79,4 +81,19 @@ TEST_CASE("the checker evaluates in batches and rejects bad input") {
                   NumericalError);
   // The same seed gives the same pairs.
   CHECK(torch::equal(random_pairs(3, {2}, 1.0, 5).first, random_pairs(3, {2}, 1.0, 5).first));
+}
+
+TEST_CASE("the Hessian's extreme eigenvalues of a quadratic with a known spectrum") {
+  // f(x) = 1/2 sum_j c_j x_j^2 with c from -3 to 5: lambda_min = -3, radius 5.
+  const torch::Tensor c = torch::linspace(-3, 5, 12, torch::kFloat64).view({1, 1, 3, 4});
+  const ScalarFunction f = [&](const torch::Tensor& v) { return 0.5 * (c * v.square()).flatten(1).sum(1); };
+  auto [x, unused] = random_pairs(6, {1, 3, 4}, 1.0, 15);
+  const CurvatureEstimate e = hessian_extreme_eigenvalues(f, x, 300, 16);
+  CHECK(e.smallest.min().item<double>() == doctest::Approx(-3).epsilon(1e-6));
+  CHECK(e.smallest.max().item<double>() == doctest::Approx(-3).epsilon(1e-6));
+  CHECK(e.largest.min().item<double>() == doctest::Approx(5).epsilon(1e-6));
+  // An affine function: no curvature at all.
+  const CurvatureEstimate flat =
+      hessian_extreme_eigenvalues([](const torch::Tensor& v) { return v.flatten(1).sum(1); }, x, 5, 16);
+  CHECK(flat.smallest.abs().max().item<double>() == 0);
 }

@@ -16,6 +16,7 @@
 #include "gradient_check.hpp"
 #include "regularisers/cnc.hpp"
 #include "regularisers/convexity.hpp"
+#include "regularisers/hessian.hpp"
 #include "regularisers/iwcnn.hpp"
 #include "regularisers/lipschitz.hpp"
 
@@ -121,6 +122,13 @@ TEST_CASE("an untrained IWCNN is not convex, but rho-weakly convex with the comp
   const ConvexityReport weak = check_convexity(of(iwcnn), x, y, {.modulus = rho});
   CHECK(weak.passed());
   CHECK(plain.needed_modulus <= rho);
+  // The most negative curvature at the points, a sharper lower bound of the
+  // true modulus than random pairs: still below rho.
+  const CurvatureEstimate curvature = hessian_extreme_eigenvalues(of(iwcnn), x.narrow(0, 0, 64), 100, 36);
+  const double local = -curvature.smallest.min().item<double>();
+  MESSAGE("IWCNN: most negative Hessian eigenvalue -", local, " at 64 points; rho / observed = ", rho / local);
+  CHECK(local > 0);
+  CHECK(local <= rho);
   // Its gradient is autograd's too (the smooth part included).
   CHECK(testing::gradient_error(iwcnn, x.narrow(0, 0, 2), 36) < 1e-6);
 }
