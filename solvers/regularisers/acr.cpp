@@ -11,8 +11,8 @@ namespace structura::regularisers {
 void AcrOptions::validate(const std::string& where) const {
   icnn.validate(where + ".icnn");
   if (icnn.in_channels != 1)
-    throw InputError(fmt::format("{}.icnn.in_channels = {}: the ACR acts on single-channel images", where,
-                                 icnn.in_channels));
+    throw InputError(
+        fmt::format("{}.icnn.in_channels = {}: the ACR acts on single-channel images", where, icnn.in_channels));
   if (banks < 0) throw InputError(fmt::format("{}.banks = {}: expected >= 0", where, banks));
   if (filters < 1) throw InputError(fmt::format("{}.filters = {}: expected >= 1", where, filters));
   if (filter_size < 1 || filter_size % 2 == 0)
@@ -27,11 +27,10 @@ Acr::Acr(const AcrOptions& options, const std::string& where) : options_(options
   options_.validate(where);
   icnn_ = register_module("icnn", std::make_shared<Icnn>(options_.icnn, where + ".icnn"));
   for (std::int64_t b = 0; b < options_.banks; ++b)
-    sfb_.push_back(register_module(
-        "sfb" + std::to_string(b),
-        torch::nn::Conv2d(torch::nn::Conv2dOptions(1, options_.filters, options_.filter_size)
-                              .padding(options_.filter_size / 2)
-                              .bias(false))));
+    sfb_.push_back(register_module("sfb" + std::to_string(b),
+                                   torch::nn::Conv2d(torch::nn::Conv2dOptions(1, options_.filters, options_.filter_size)
+                                                         .padding(options_.filter_size / 2)
+                                                         .bias(false))));
   sfb_weight_ = register_parameter("sfb_weight", torch::full({1}, options_.sfb_weight_init));
   l2_weight_ = register_parameter("l2_weight", torch::full({1}, options_.l2_weight_init));
 }

@@ -26,12 +26,12 @@
 namespace structura::regularisers {
 
 struct AcrOptions {
-  IcnnOptions icnn = {};        // in_channels must stay 1
-  std::int64_t banks = 10;      // SFB filter banks (reference: 10)
-  std::int64_t filters = 32;    // filters per bank (reference: 32)
-  std::int64_t filter_size = 7; // odd (reference: 7)
-  double sfb_weight_init = -12; // p at start: softplus(-12) = 6.1e-6 (reference)
-  double l2_weight_init = -9;   // q at start: softplus(-9) = 1.23e-4 (reference)
+  IcnnOptions icnn = {};         // in_channels must stay 1
+  std::int64_t banks = 10;       // SFB filter banks (reference: 10)
+  std::int64_t filters = 32;     // filters per bank (reference: 32)
+  std::int64_t filter_size = 7;  // odd (reference: 7)
+  double sfb_weight_init = -12;  // p at start: softplus(-12) = 6.1e-6 (reference)
+  double l2_weight_init = -9;    // q at start: softplus(-9) = 1.23e-4 (reference)
 
   void validate(const std::string& where) const;  // InputError naming where.<field>
 };
@@ -55,9 +55,9 @@ public:
 
 private:
   AcrOptions options_;
-  std::shared_ptr<Icnn> icnn_;           // "icnn"
-  std::vector<torch::nn::Conv2d> sfb_;   // "sfb0".."sfb<banks-1>"
-  torch::Tensor sfb_weight_, l2_weight_; // "sfb_weight" (p), "l2_weight" (q)
+  std::shared_ptr<Icnn> icnn_;            // "icnn"
+  std::vector<torch::nn::Conv2d> sfb_;    // "sfb0".."sfb<banks-1>"
+  torch::Tensor sfb_weight_, l2_weight_;  // "sfb_weight" (p), "l2_weight" (q)
 };
 
 }  // namespace structura::regularisers

@@ -22,11 +22,12 @@ constexpr std::int64_t kDownsampling = 16;  // four stride-2 layers
 void ArCriticOptions::validate(const std::string& where) const {
   for (auto [key, value] : {std::pair{"height", height}, std::pair{"width", width}})
     if (value < kDownsampling || value % kDownsampling != 0)
-      throw InputError(fmt::format("{}.{} = {}: the AR critic's four stride-2 convolutions need a multiple of {} "
-                                   "(e.g. {} or {})",
-                                   where, key, value, kDownsampling,
-                                   std::max<std::int64_t>(kDownsampling, value / kDownsampling * kDownsampling),
-                                   (value / kDownsampling + 1) * kDownsampling));
+      throw InputError(
+          fmt::format("{}.{} = {}: the AR critic's four stride-2 convolutions need a multiple of {} "
+                      "(e.g. {} or {})",
+                      where, key, value, kDownsampling,
+                      std::max<std::int64_t>(kDownsampling, value / kDownsampling * kDownsampling),
+                      (value / kDownsampling + 1) * kDownsampling));
   if (!(leaky_slope >= 0 && leaky_slope < 1))
     throw InputError(fmt::format("{}.leaky_slope = {}: expected a slope in [0, 1)", where, leaky_slope));
   if (dense < 1) throw InputError(fmt::format("{}.dense = {}: expected at least 1", where, dense));
@@ -36,9 +37,9 @@ ArCritic::ArCritic(const ArCriticOptions& options, const std::string& where) : o
   options_.validate(where);
   int index = 0;
   for (const ConvSpec& c : kConvs)
-    convs_.push_back(register_module(
-        "conv" + std::to_string(index++),
-        torch::nn::Conv2d(torch::nn::Conv2dOptions(c.in, c.out, 5).stride(c.stride).padding(2))));
+    convs_.push_back(
+        register_module("conv" + std::to_string(index++),
+                        torch::nn::Conv2d(torch::nn::Conv2dOptions(c.in, c.out, 5).stride(c.stride).padding(2))));
   const std::int64_t features = 128 * (options_.height / kDownsampling) * (options_.width / kDownsampling);
   dense_ = register_module("dense", torch::nn::Linear(features, options_.dense));
   head_ = register_module("head", torch::nn::Linear(options_.dense, 1));

@@ -42,7 +42,7 @@ public:
 
 private:
   ArCriticOptions options_;
-  std::vector<torch::nn::Conv2d> convs_;  // "conv0".."conv5"
+  std::vector<torch::nn::Conv2d> convs_;              // "conv0".."conv5"
   torch::nn::Linear dense_{nullptr}, head_{nullptr};  // "dense", "head"
 };
 

@@ -13,8 +13,8 @@ void CncOptions::validate(const std::string& where) const {
   convex.validate(where + ".convex");
   weak.validate(where + ".weak");
   if (!(data_curvature >= 0 && std::isfinite(data_curvature)))
-    throw InputError(fmt::format("{}.data_curvature = {}: expected mu / lambda, a finite number >= 0", where,
-                                 data_curvature));
+    throw InputError(
+        fmt::format("{}.data_curvature = {}: expected mu / lambda, a finite number >= 0", where, data_curvature));
 }
 
 Cnc::Cnc(const CncOptions& options, const std::string& where) : options_(options) {

@@ -51,13 +51,13 @@ ConvexityReport check_convexity(const ScalarFunction& f, const torch::Tensor& x,
     const torch::Tensor fm = per_image(f((0.5 * (xs + ys)).detach())).detach().to(torch::kFloat64);
     for (const torch::Tensor* t : {&fx.value, &fy.value, &fm, &fx.gradient, &fy.gradient})
       if (!torch::isfinite(*t).all().item<bool>())
-        throw NumericalError(fmt::format(
-            "check_convexity: the function or its gradient is not finite on pairs {}..{}", begin, begin + n - 1));
+        throw NumericalError(fmt::format("check_convexity: the function or its gradient is not finite on pairs {}..{}",
+                                         begin, begin + n - 1));
     const torch::Tensor d = (xs - ys).detach().flatten(1).to(torch::kFloat64);
     const torch::Tensor d2 = d.square().sum(1);
     const torch::Tensor gxd = (fx.gradient * d).sum(1), gyd = (fy.gradient * d).sum(1);
     const torch::Tensor mid = fm - 0.5 * (fx.value + fy.value);  // <= 0 for convex f
-    const torch::Tensor mono = -(gxd - gyd);                      // <= 0 for convex f
+    const torch::Tensor mono = -(gxd - gyd);                     // <= 0 for convex f
     const torch::Tensor mid_slack = mid - rho / 8 * d2, mono_slack = mono - rho * d2;
     const torch::Tensor mid_scale = fx.value.abs() + fy.value.abs() + 2 * fm.abs();
     const torch::Tensor mono_scale = gxd.abs() + gyd.abs();
@@ -66,8 +66,8 @@ ConvexityReport check_convexity(const ScalarFunction& f, const torch::Tensor& x,
     r.worst_midpoint = std::max(r.worst_midpoint, mid_slack.max().item<double>());
     r.worst_monotonicity = std::max(r.worst_monotonicity, mono_slack.max().item<double>());
     const torch::Tensor safe = d2.clamp_min(std::numeric_limits<double>::min());
-    r.needed_modulus = std::max({r.needed_modulus, (8 * mid / safe).max().item<double>(),
-                                 (mono / safe).max().item<double>()});
+    r.needed_modulus =
+        std::max({r.needed_modulus, (8 * mid / safe).max().item<double>(), (mono / safe).max().item<double>()});
   }
   if (r.pairs == 0) r.worst_midpoint = r.worst_monotonicity = 0;
   return r;

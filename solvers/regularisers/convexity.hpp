@@ -22,9 +22,9 @@ namespace structura::regularisers {
 using ScalarFunction = std::function<torch::Tensor(const torch::Tensor&)>;
 
 struct ConvexityCheckOptions {
-  double modulus = 0;               // rho: check f + (rho/2)|x|^2
-  double relative_tolerance = 1e-9; // float64; ~1e-4 for float32
-  std::int64_t batch = 32;          // pairs evaluated per call of f
+  double modulus = 0;                // rho: check f + (rho/2)|x|^2
+  double relative_tolerance = 1e-9;  // float64; ~1e-4 for float32
+  std::int64_t batch = 32;           // pairs evaluated per call of f
 };
 
 struct ConvexityReport {
@@ -48,8 +48,7 @@ ConvexityReport check_convexity(const ScalarFunction& f, const torch::Tensor& x,
 // `count` pairs of standard normal tensors of `shape` per item, times
 // `scale`, from a generator seeded with `seed` (the same pairs on every call).
 std::pair<torch::Tensor, torch::Tensor> random_pairs(std::int64_t count, torch::IntArrayRef shape, double scale,
-                                                     std::uint64_t seed,
-                                                     torch::ScalarType dtype = torch::kFloat64);
+                                                     std::uint64_t seed, torch::ScalarType dtype = torch::kFloat64);
 // Pairs close together: x standard normal times `scale`, y = x + `distance`
 // times another standard normal draw. Independent pairs straddle the whole
 // range of a network and see mostly its large-scale (convex-looking) shape;

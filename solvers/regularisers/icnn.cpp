@@ -19,8 +19,8 @@ void IcnnOptions::validate(const std::string& where) const {
   if (kernel < 1 || kernel % 2 == 0)
     throw InputError(fmt::format("{}.kernel = {}: expected an odd size >= 1 (same padding)", where, kernel));
   if (!(leaky_slope >= 0 && leaky_slope <= 1))
-    throw InputError(fmt::format("{}.leaky_slope = {}: expected a slope in [0, 1] (convex and non-decreasing)",
-                                 where, leaky_slope));
+    throw InputError(
+        fmt::format("{}.leaky_slope = {}: expected a slope in [0, 1] (convex and non-decreasing)", where, leaky_slope));
   if (!(init_scale >= 0 && std::isfinite(init_scale)))
     throw InputError(fmt::format("{}.init_scale = {}: expected a finite number >= 0", where, init_scale));
 }
@@ -49,12 +49,11 @@ std::vector<torch::Tensor> Icnn::constrained_weights() const {
 
 torch::Tensor Icnn::forward(const torch::Tensor& x) {
   require(x.dim() == 4 && x.size(1) == options_.in_channels,
-          fmt::format("Icnn::forward: expected (N, {}, H, W), got {} dimensions with {} channels",
-                      options_.in_channels, x.dim(), x.dim() > 1 ? x.size(1) : 0));
+          fmt::format("Icnn::forward: expected (N, {}, H, W), got {} dimensions with {} channels", options_.in_channels,
+                      x.dim(), x.dim() > 1 ? x.size(1) : 0));
   const auto act = torch::nn::functional::LeakyReLUFuncOptions().negative_slope(options_.leaky_slope);
   torch::Tensor z = torch::nn::functional::leaky_relu(wx_[0](x), act);
-  for (std::size_t k = 0; k < wz_.size(); ++k)
-    z = torch::nn::functional::leaky_relu(wz_[k](z) + wx_[k + 1](x), act);
+  for (std::size_t k = 0; k < wz_.size(); ++k) z = torch::nn::functional::leaky_relu(wz_[k](z) + wx_[k + 1](x), act);
   return out_(z).mean({2, 3});  // (N, 1, H, W) -> (N, 1)
 }
 

@@ -32,9 +32,9 @@ Iwcnn::Iwcnn(const IwcnnOptions& options, const std::string& where) : options_(o
   const auto& s = options_.smooth;
   std::int64_t in = 1;
   for (std::int64_t k = 0; k < s.layers; ++k) {
-    smooth_.push_back(register_module(
-        "smooth" + std::to_string(k),
-        torch::nn::Conv2d(torch::nn::Conv2dOptions(in, s.channels, s.kernel).padding(s.kernel / 2))));
+    smooth_.push_back(
+        register_module("smooth" + std::to_string(k),
+                        torch::nn::Conv2d(torch::nn::Conv2dOptions(in, s.channels, s.kernel).padding(s.kernel / 2))));
     in = s.channels;
   }
   icnn_ = register_module("icnn", std::make_shared<Icnn>(options_.icnn, where + ".icnn"));
@@ -68,8 +68,7 @@ double Iwcnn::composition_curvature(std::int64_t height, std::int64_t width) con
   for (std::size_t k = smooth_.size(); k-- > 0;) {
     const double a = norms[k], l = lipschitz[k];
     curvature += kSiluCurvatureBound * w.abs().max().item<double>() * a * a * l * l;
-    w = kSiluSlopeBound *
-        torch::conv_transpose2d(w, smooth_[k]->weight.detach().abs().to(torch::kFloat64), {}, 1, pad);
+    w = kSiluSlopeBound * torch::conv_transpose2d(w, smooth_[k]->weight.detach().abs().to(torch::kFloat64), {}, 1, pad);
   }
   return curvature;
 }

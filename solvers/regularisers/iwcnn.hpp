@@ -53,8 +53,8 @@ struct SmoothNetOptions {
 
 struct IwcnnOptions {
   SmoothNetOptions smooth = {};
-  IcnnOptions icnn = {};        // in_channels is set to smooth.channels
-  double l2_weight_init = -9;   // q at start: softplus(-9) = 1.23e-4 (as the ACR)
+  IcnnOptions icnn = {};       // in_channels is set to smooth.channels
+  double l2_weight_init = -9;  // q at start: softplus(-9) = 1.23e-4 (as the ACR)
 
   void validate(const std::string& where) const;
 };

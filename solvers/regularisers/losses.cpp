@@ -14,8 +14,7 @@ namespace {
 void require_pairs(const torch::Tensor& truth, const torch::Tensor& generated, const char* where) {
   require_image_batch(truth, std::string(where) + " (truth)");
   require_image_batch(generated, std::string(where) + " (generated)");
-  require(truth.sizes() == generated.sizes(),
-          fmt::format("{}: truth and generated batches differ in shape", where));
+  require(truth.sizes() == generated.sizes(), fmt::format("{}: truth and generated batches differ in shape", where));
 }
 
 }  // namespace
@@ -29,8 +28,7 @@ torch::Tensor gradient_penalty(Regulariser& critic, const torch::Tensor& truth, 
                                const torch::Tensor& epsilon, GradientPenalty kind) {
   require_pairs(truth, generated, "gradient_penalty");
   require(epsilon.dim() == 1 && epsilon.size(0) == truth.size(0),
-          fmt::format("gradient_penalty: epsilon must be (N) = ({}), got {} dimensions", truth.size(0),
-                      epsilon.dim()));
+          fmt::format("gradient_penalty: epsilon must be (N) = ({}), got {} dimensions", truth.size(0), epsilon.dim()));
   const torch::Tensor e = epsilon.to(truth.scalar_type()).view({-1, 1, 1, 1});
   torch::Tensor xhat = (e * generated.detach() + (1 - e) * truth.detach()).requires_grad_(true);
   const torch::Tensor values = per_image(critic.forward(xhat));
@@ -69,9 +67,9 @@ double residual_gradient_norm_sum(const torch::Tensor& residual_gradients) {
 
 double lambda_from_residual_sum(double norm_sum, std::int64_t count) {
   require(count >= 1, fmt::format("lambda heuristic: needs at least one training pair, got {}", count));
-  require(norm_sum >= 0 && std::isfinite(norm_sum),
-          fmt::format("lambda heuristic: the sum of residual gradient norms must be finite and >= 0, got {}",
-                      norm_sum));
+  require(
+      norm_sum >= 0 && std::isfinite(norm_sum),
+      fmt::format("lambda heuristic: the sum of residual gradient norms must be finite and >= 0, got {}", norm_sum));
   return 2 * norm_sum / static_cast<double>(count);
 }
 

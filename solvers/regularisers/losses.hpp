@@ -32,7 +32,7 @@ torch::Tensor gradient_penalty(Regulariser& critic, const torch::Tensor& truth, 
                                const torch::Tensor& epsilon, GradientPenalty kind);
 
 struct CriticLossTerms {
-  torch::Tensor total;             // wasserstein + weight * penalty, differentiable
+  torch::Tensor total;                  // wasserstein + weight * penalty, differentiable
   double wasserstein = 0, penalty = 0;  // unweighted sums, for the history
 };
 

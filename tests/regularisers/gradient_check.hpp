@@ -2,12 +2,11 @@
 // truth for autograd in these tests (float64).
 #pragma once
 
-#include "torch_doctest.hpp"
-
 #include <algorithm>
 #include <cmath>
 
 #include "regularisers/regulariser.hpp"
+#include "torch_doctest.hpp"
 
 namespace structura::regularisers::testing {
 

@@ -2,11 +2,10 @@
 // hand for 128x128), output shape (N, 1) for the sizes the four stride-2
 // layers allow, InputError naming the key otherwise, and the input gradient
 // against central differences (float64).
-#include "torch_doctest.hpp"
-
 #include "core/error.hpp"
 #include "gradient_check.hpp"
 #include "regularisers/ar_critic.hpp"
+#include "torch_doctest.hpp"
 
 using namespace structura;
 using namespace structura::regularisers;

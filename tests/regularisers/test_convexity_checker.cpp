@@ -6,11 +6,10 @@
 //   fails at rho = 0.9, and the modulus the pairs need is 1 to rounding;
 //   a function independent of x (zero gradient) is handled;
 //   the Hessian's extreme eigenvalues of a quadratic with known spectrum.
-#include "torch_doctest.hpp"
-
 #include "core/error.hpp"
 #include "regularisers/convexity.hpp"
 #include "regularisers/hessian.hpp"
+#include "torch_doctest.hpp"
 
 using namespace structura;
 using namespace structura::regularisers;

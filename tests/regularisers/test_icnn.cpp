@@ -8,8 +8,6 @@
 //   save/load: a second model with other weights equals the first after
 //   loading (nn::save_module / load_module), and another architecture is
 //   refused with a message naming the tensor.
-#include "torch_doctest.hpp"
-
 #include <unistd.h>
 
 #include <filesystem>
@@ -20,6 +18,7 @@
 #include "nn/h5_tensors.hpp"
 #include "regularisers/acr.hpp"
 #include "regularisers/convexity.hpp"
+#include "torch_doctest.hpp"
 
 using namespace structura;
 using namespace structura::regularisers;
@@ -46,8 +45,7 @@ ScalarFunction of(Regulariser& r) {
 }
 
 std::string temporary_h5(const char* stem) {
-  return (std::filesystem::temp_directory_path() / (std::string(stem) + std::to_string(::getpid()) + ".h5"))
-      .string();
+  return (std::filesystem::temp_directory_path() / (std::string(stem) + std::to_string(::getpid()) + ".h5")).string();
 }
 
 }  // namespace

@@ -9,13 +9,12 @@
 //   the Wasserstein term: sums of the critic's values;
 //   interpolation weights: keyed by global index (a split batch draws the same);
 //   the lambda heuristic: 2 mean |g_i| for rows of known norm.
-#include "torch_doctest.hpp"
-
 #include <cmath>
 
 #include "core/error.hpp"
 #include "regularisers/icnn.hpp"
 #include "regularisers/losses.hpp"
+#include "torch_doctest.hpp"
 
 using namespace structura;
 using namespace structura::regularisers;
@@ -153,15 +152,15 @@ TEST_CASE("interpolation weights depend on the global index only") {
 TEST_CASE("the lambda heuristic is twice the mean residual gradient norm") {
   torch::Tensor g = torch::zeros({3, 1, 2, 2}, torch::kFloat64);
   g[0][0][0][0] = 3;
-  g[0][0][1][1] = 4;  // |g_0| = 5
-  g[1][0][0][1] = -1; // |g_1| = 1
+  g[0][0][1][1] = 4;   // |g_0| = 5
+  g[1][0][0][1] = -1;  // |g_1| = 1
   // |g_2| = 0
   CHECK(residual_gradient_norm_sum(g) == doctest::Approx(6.0));
   CHECK(lambda_heuristic(g) == doctest::Approx(2.0 * 6.0 / 3.0));
   // Shards: sums add, the global count divides.
-  CHECK(lambda_from_residual_sum(residual_gradient_norm_sum(g.narrow(0, 0, 1)) +
-                                     residual_gradient_norm_sum(g.narrow(0, 1, 2)),
-                                 3) == doctest::Approx(4.0));
+  CHECK(lambda_from_residual_sum(
+            residual_gradient_norm_sum(g.narrow(0, 0, 1)) + residual_gradient_norm_sum(g.narrow(0, 1, 2)), 3) ==
+        doctest::Approx(4.0));
   CHECK_THROWS_AS(lambda_from_residual_sum(1.0, 0), InputError);
   CHECK_THROWS_AS(lambda_from_residual_sum(-1.0, 2), InputError);
 }

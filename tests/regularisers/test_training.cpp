@@ -6,8 +6,6 @@
 // convexity checker; the critic separates truths from noisy images (the
 // Wasserstein term falls below its start); data-parallel training on all
 // ranks equals the same training on one rank (float64, 1e-12).
-#include "torch_doctest.hpp"
-
 #include <cmath>
 #include <memory>
 
@@ -18,6 +16,7 @@
 #include "regularisers/acr.hpp"
 #include "regularisers/convexity.hpp"
 #include "regularisers/losses.hpp"
+#include "torch_doctest.hpp"
 
 using namespace structura;
 using namespace structura::regularisers;
@@ -50,7 +49,7 @@ std::pair<torch::Tensor, torch::Tensor> draw(std::int64_t step, const Range& r) 
 struct Critic {
   std::shared_ptr<Acr> acr;
   std::unique_ptr<torch::optim::Optimizer> optimizer;
-  std::vector<double> wasserstein;    // global sums per step (this rank's view)
+  std::vector<double> wasserstein;      // global sums per step (this rank's view)
   double smallest_constrained = 1e300;  // over all steps
 
   Critic() {

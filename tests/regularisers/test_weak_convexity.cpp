@@ -8,8 +8,6 @@
 //   the CNC energy: the checker on (kappa/2)|x|^2 + R, and on a real
 //   quadratic data term 1/2 |Ax - y|^2 + lambda R with A^T A >= mu I built
 //   from chosen singular values; without the enforced condition it fails.
-#include "torch_doctest.hpp"
-
 #include <cmath>
 
 #include "core/error.hpp"
@@ -19,6 +17,7 @@
 #include "regularisers/hessian.hpp"
 #include "regularisers/iwcnn.hpp"
 #include "regularisers/lipschitz.hpp"
+#include "torch_doctest.hpp"
 
 using namespace structura;
 using namespace structura::regularisers;
@@ -154,14 +153,12 @@ TEST_CASE("the CNC energy is convex although its learned weakly convex part is n
     amplify(cnc, "weak.smooth0.weight", 2);
     const double t = cnc.weak_scale(kSide, kSide);
     const double rho = cnc.weak().weak_convexity_modulus(kSide, kSide);
-    MESSAGE("kappa ", kappa, ": rho_W = ", rho, ", sigma = ", cnc.convex().strong_convexity_modulus(),
-            ", t = ", t);
+    MESSAGE("kappa ", kappa, ": rho_W = ", rho, ", sigma = ", cnc.convex().strong_convexity_modulus(), ", t = ", t);
     CHECK(t > 0);
     CHECK(t <= 1);
     CHECK(cnc.margin(kSide, kSide) >= -1e-12 * rho);
     CHECK_FALSE(check_convexity(of(cnc.weak()), x, y).passed());  // the learned part alone
-    const ConvexityReport energy =
-        check_convexity([&](const torch::Tensor& v) { return cnc.minimal_energy(v); }, x, y);
+    const ConvexityReport energy = check_convexity([&](const torch::Tensor& v) { return cnc.minimal_energy(v); }, x, y);
     CHECK(energy.passed());
   }
 }
@@ -206,4 +203,3 @@ TEST_CASE("the CNC condition matters: a real quadratic data term, with and witho
   o.data_curvature = -1;
   CHECK_THROWS_WITH_AS(Cnc(o, "regulariser.cnc"), doctest::Contains("regulariser.cnc.data_curvature"), InputError);
 }
-
