@@ -120,6 +120,7 @@ TrainingStatus TrainingLoop::run(const TrainingCallbacks& callbacks) {
         const double local = single ? callbacks.loss_and_gradients(step) : callbacks.losses[i](step, u);
         last = synchronised_update(*m.optimizer, parameters[i], comm_, local, m.update.clip_gradient_norm,
                                    learning_rate, {name, step, &divergence_[i]});
+        if (m.after_update) m.after_update();
         ModuleHistory& h = history_.modules[i];
         h.loss.push_back(last.loss);
         h.learning_rate.push_back(last.learning_rate);

@@ -10,7 +10,7 @@
 // critic, then generator), updates_per_step times: zero its gradients ->
 // its loss callback (step, update) -> synchronised_update (sum the loss and
 // the gradients over the ranks, reject NaN/Inf or divergence, clip, set the
-// schedule's rate of this step, optimizer step). Then validate() every
+// schedule's rate of this step, optimizer step) -> its after_update (if any). Then validate() every
 // validate_every steps (and at the last) -> keep the best parameters inside
 // the selection window -> progress -> poll() (not after the last step) ->
 // save_checkpoint() / stop.
@@ -52,6 +52,11 @@ struct TrainedModule {
   torch::nn::Module* module = nullptr;
   torch::optim::Optimizer* optimizer = nullptr;
   UpdateOptions update = {};
+  // Optional. Called on every rank right after each optimizer step of this
+  // module, e.g. a projection onto the model's constraints (an input-convex
+  // network's non-negative weights: regularisers::Regulariser::project_weights).
+  // Deterministic and identical on every rank, it keeps the ranks in lock step.
+  std::function<void()> after_update = {};
 };
 
 struct StepRecord {

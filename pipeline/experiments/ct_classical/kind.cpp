@@ -7,17 +7,9 @@
 //          sinograms (prepare)              -> /sinograms/{clean,noisy,angles,noise_norm}
 //          reconstruct/<method> (reconstruct) -> /reconstructions/<method>/{images,history/<phantom>}
 //          metrics (evaluate)               -> /metrics/<method>/{psnr,ssim,psnr_mean,ssim_mean}
-#include <fmt/format.h>
-
-#include <cmath>
-#include <numbers>
-
-#include "experiments/ct_classical/petsc.hpp"
 #include "experiments/ct_classical/settings.hpp"
 #include "experiments/ct_classical/stages.hpp"
 #include "experiments/kind.hpp"
-#include "tomography/coverage.hpp"
-#include "tomography/parker.hpp"
 
 namespace structura::pipeline::ct_classical {
 
@@ -81,52 +73,15 @@ Schema make_schema() {
   return s;
 }
 
-void check(const Config& c) {
-  const auto methods = c.get_strings("reconstruction.methods");
-  if (methods.empty()) c.fail("reconstruction.methods", "needs at least one method");
-  for (std::size_t i = 0; i < methods.size(); ++i)
-    for (std::size_t j = i + 1; j < methods.size(); ++j)
-      if (methods[i] == methods[j]) c.fail("reconstruction.methods", fmt::format("lists \"{}\" twice", methods[i]));
-  const double range = c.get_float("beam.range_degrees");
-  if (c.get_string("beam.kind") == "fan") {
-    const double half_diagonal = c.get_float("image.extent") / std::sqrt(2.0);
-    if (ct_classical::source_origin(c) <= half_diagonal)
-      c.fail("beam.source_origin", fmt::format("must exceed half the image diagonal, {:g}", half_diagonal));
-    if (range != 0 && range != 360) {
-      // A short scan: FBP's Parker weights need pi + 2 gamma_max of the
-      // detector the settings build (parker.hpp). Compared without slack so
-      // that fan_scan(), which allows rounding below the minimum, accepts it.
-      const ct_classical::Settings s = ct_classical::read_settings(c);
-      const double minimum = tomography::short_scan_minimum(s.beam);
-      if (s.range_radians < minimum) {
-        const double degrees = minimum * 180 / std::numbers::pi;  // shown rounded up: the value shown passes
-        c.fail("beam.range_degrees",
-               fmt::format("a fan-beam short scan needs at least pi + 2 gamma_max = {:.4f} degrees for this geometry "
-                           "(fan half-angle gamma_max = {:.4f} degrees), got {:g}; 360 is the full scan",
-                           std::ceil(degrees * 1e4) / 1e4, (degrees - 180) / 2, range));
-      }
-    }
-  }
-  {
-    const ct_classical::Settings s = ct_classical::read_settings(c);
-    if (!tomography::some_ray_crosses_image(s.image, s.beam))
-      c.fail("beam.spacing",
-             fmt::format("no ray crosses the image: {} detectors {:g} apart (offsets up to {:g}) miss the {:g} x {:g} "
-                         "image at every angle; use a smaller spacing (0: just covering the image)",
-                         s.beam.detectors, s.beam.detector_spacing,
-                         (s.beam.detectors - 1) / 2.0 * s.beam.detector_spacing, s.image.width, s.image.height));
-  }
-  ct_classical::check_petsc_settings(c);
-  const double tau = c.get_float("discrepancy.tau");
-  if (tau != 0 && tau < 1) c.fail("discrepancy.tau", fmt::format("must be 0 (off) or >= 1, got {:g}", tau));
-  if (c.get_float("sirt.relaxation") >= 2) c.fail("sirt.relaxation", "must be below 2");
-}
+// Validation is reading the settings: what they refuse, a run refuses.
+void check(const Config& c) { read_settings(c); }
 
 std::vector<Stage> stages(const Config& c) {
+  const Settings s = read_settings(c);
   std::vector<Stage> out;
   out.push_back({"phantoms", "prepare", false, stage_body("ct_classical", "phantoms")});
   out.push_back({"sinograms", "prepare", false, stage_body("ct_classical", "sinograms")});
-  for (const auto& m : c.get_strings("reconstruction.methods"))
+  for (const auto& m : s.methods)
     out.push_back({"reconstruct/" + m, "reconstruct", false, stage_body("ct_classical", "reconstruct", m)});
   out.push_back({"metrics", "evaluate", false, stage_body("ct_classical", "metrics")});
   return out;

@@ -1,6 +1,7 @@
 // The PETSc-backed methods of `ct.classical` (lsqr, tikhonov) and their
 // `<method>.petsc_options` keys: one place that names the key and the
-// options prefix (`ct_<method>_`), used by validation and by the stage.
+// options prefix (`ct_<method>_`), used by settings.cpp, which reads and
+// checks them for validation and for the stage.
 #pragma once
 
 #include <string>
@@ -11,16 +12,16 @@
 
 namespace structura::pipeline::ct_classical {
 
-// The methods whose solver runs on PETSc objects.
-const std::vector<std::string>& petsc_methods();
+// The key of a PETSc-backed method's options (lsqr, tikhonov): "<method>.petsc_options".
+std::string petsc_options_key(const std::string& method);
 
-// The user's options of `method` (one of petsc_methods()) with its key and prefix.
-tomography::PetscSettings petsc_settings(const Config& c, const std::string& method);
+// The user's `options` of `method` with its key and prefix.
+tomography::PetscSettings petsc_settings(const std::string& method, std::vector<std::string> options);
 
-// Validation: each method's entries well formed (tomography::parse_petsc_options),
-// else ConfigError naming the key. Whether PETSc knows a name or accepts a
+// Validation: the entries well formed (tomography::parse_petsc_options), else
+// ConfigError (c.fail) naming the key. Whether PETSc knows a name or accepts a
 // value is only known to the objects that read them: the stage reports it,
 // as an InputError naming the key, before it writes anything.
-void check_petsc_settings(const Config& c);
+void check_petsc_settings(const Config& c, const tomography::PetscSettings& s);
 
 }  // namespace structura::pipeline::ct_classical

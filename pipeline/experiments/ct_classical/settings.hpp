@@ -1,5 +1,7 @@
 // The `ct.classical` configuration turned into CT library objects once, so
-// every stage builds the same geometry from the same keys.
+// every stage builds the same geometry from the same keys, and checked as it
+// is read: validation (the kind's check), the stage list, every stage and the
+// summary call read_settings, so validation and the run cannot disagree.
 #pragma once
 
 #include <cstdint>
@@ -50,10 +52,9 @@ struct Settings {
   MethodSettings method;
 };
 
+// Reads and checks the keys; ConfigError (Config::fail) naming the key of the
+// first inconsistency.
 Settings read_settings(const Config& c);
-
-// The fan-beam source distance: beam.source_origin, or 2 x extent when 0.
-double source_origin(const Config& c);
 
 // Noise draws get their own stream, apart from the phantoms' (experiment.seed).
 inline std::uint64_t noise_seed(std::uint64_t seed) { return seed * 16 + 1; }

@@ -6,15 +6,10 @@
 //          reference (prepare)          exact flow or adaptive Dormand-Prince -> /timeseries/reference
 //          integrate/<method> (integrate, checkpointed)  -> /timeseries/<method>
 //          metrics (integrate)          -> /timeseries/<method>/{relative_energy_error,state_error}, /metrics
-#include <fmt/format.h>
-#include <fmt/ranges.h>
-
-#include <algorithm>
-#include <cmath>
-
+#include "experiments/hamiltonian_ensemble/settings.hpp"
 #include "experiments/hamiltonian_ensemble/stages.hpp"
-#include "experiments/shared/hamiltonian_system.hpp"
 #include "experiments/kind.hpp"
+#include "experiments/shared/hamiltonian_system.hpp"
 
 namespace structura::pipeline::hamiltonian_ensemble {
 
@@ -60,60 +55,22 @@ Schema make_schema() {
   return s;
 }
 
-void check(const Config& c) {
-  check_system_params(c);
-  const std::string system = c.get_string("system.name");
-  if (system == "damped-oscillator") {
-    for (const auto& m : c.get_strings("integration.methods"))
-      if (m != "implicit-midpoint" && m != "rk4")
-        c.fail("integration.methods", fmt::format("\"{}\" needs a separable Hamiltonian; the damped oscillator in "
-                                                  "doubled variables is not (use implicit-midpoint or rk4)", m));
-    if (c.get_string("ensemble.sampling") == "shell")
-      c.fail("ensemble.sampling", "shell sampling needs a separable Hamiltonian; use box");
-  }
-  if (c.get_strings("integration.methods").empty()) c.fail("integration.methods", "needs at least one method");
-  const double dt = c.get_float("integration.dt"), t_end = c.get_float("integration.t_end");
-  const double steps = std::round(t_end / dt);
-  // Steps are counted in int64 and checked as whole numbers in double, exact to 2^53.
-  if (!(steps <= 9007199254740992.0))
-    c.fail("integration.t_end", fmt::format("t_end / dt = {:.3g} steps, more than 2^53 a run can count", t_end / dt));
-  if (steps < 1 || std::fabs(steps * dt - t_end) > 1e-9 * t_end)
-    c.fail("integration.t_end", fmt::format("{} is not a whole number of steps of integration.dt = {}", t_end, dt));
-  const auto every = c.get_int("integration.output_every");
-  if (static_cast<std::int64_t>(steps) % every != 0)
-    c.fail("integration.output_every",
-           fmt::format("{} does not divide the number of steps {} (t_end / dt)", every, static_cast<long>(steps)));
-  if (c.get_float("ensemble.q_min") >= c.get_float("ensemble.q_max"))
-    c.fail("ensemble.q_max", "must be larger than ensemble.q_min");
-  if (c.get_float("ensemble.p_min") >= c.get_float("ensemble.p_max"))
-    c.fail("ensemble.p_max", "must be larger than ensemble.p_min");
-  const std::string ref = c.get_string("reference.method");
-  if (ref == "exact" && system != "harmonic-oscillator" && system != "kepler")
-    c.fail("reference.method", fmt::format("no exact solution is known for {}; use dopri5 or auto", system));
-  const auto methods = c.get_strings("integration.methods");
-  for (std::size_t i = 0; i < methods.size(); ++i)
-    for (std::size_t j = i + 1; j < methods.size(); ++j)
-      if (methods[i] == methods[j]) c.fail("integration.methods", fmt::format("lists \"{}\" twice", methods[i]));
-}
+// Validation is reading the settings: what they refuse, a run refuses.
+void check(const Config& c) { read_settings(c); }
 
 std::vector<Stage> stages(const Config& c) {
+  const Settings s = read_settings(c);
   std::vector<Stage> out;
   out.push_back({"initial", "prepare", false, stage_body("hamiltonian_ensemble", "initial")});
-  if (reference_kind(c) != "none")
+  if (s.reference != "none")
     out.push_back({"reference", "prepare", true, stage_body("hamiltonian_ensemble", "reference")});
-  for (const auto& m : c.get_strings("integration.methods"))
+  for (const auto& m : s.methods)
     out.push_back({"integrate/" + m, "integrate", true, stage_body("hamiltonian_ensemble", "integrate", m)});
   out.push_back({"metrics", "integrate", false, stage_body("hamiltonian_ensemble", "metrics")});
   return out;
 }
 
 }  // namespace
-
-std::string reference_kind(const Config& c) {
-  const std::string r = c.get_string("reference.method");
-  if (r != "auto") return r;
-  return hamiltonian::has_exact_solution(make_system(c)) ? "exact" : "dopri5";
-}
 
 ExperimentKind make_kind() {
   ExperimentKind k;

@@ -61,15 +61,15 @@ void metric(h5::Group& g, const std::string& name, double value, const std::stri
 }  // namespace
 
 void metrics(StageContext& ctx) {
-  const Config& c = ctx.config;
-  const Layout l = layout(ctx);
+  const Settings s = read_settings(ctx.config);
+  const Layout l = layout(s, ctx);
   const std::int64_t m = l.local.count;
   const int n = l.dof;
   std::vector<double> time(l.frames);
   for (std::int64_t k = 0; k < l.frames; ++k) time[k] = double(k * l.every) * l.dt;
 
   const bool have_reference = ctx.file.exists("/timeseries/reference");
-  const bool states = c.get_bool("output.states");
+  const bool states = s.states;
   std::vector<double> ref_q, ref_p;
   if (have_reference && states) {
     ref_q = read_block(ctx.file.open_dataset("/timeseries/reference/position/value"), l, n);
@@ -77,12 +77,12 @@ void metrics(StageContext& ctx) {
   }
 
   h5::Group all = ctx.fresh_group("/metrics");
-  all.set_attribute("system", c.get_string("system.name"));
+  all.set_attribute("system", s.system_name);
   all.set_attribute("trajectories", l.trajectories);
-  all.set_attribute("t_end", c.get_float("integration.t_end"));
-  all.set_attribute("reference", have_reference ? reference_kind(c) : std::string("none"));
+  all.set_attribute("t_end", s.t_end);
+  all.set_attribute("reference", have_reference ? s.reference : std::string("none"));
 
-  for (const auto& method : c.get_strings("integration.methods")) {
+  for (const auto& method : s.methods) {
     const std::string group = "/timeseries/" + method;
     h5::Group ts = ctx.file.open_group(group);
     const std::vector<double> energy = read_block(ts.open_dataset("energy/value"), l, 0);

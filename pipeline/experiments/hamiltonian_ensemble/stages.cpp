@@ -38,8 +38,8 @@ Dims frame_chunk(std::int64_t n_traj, int n) {
   return n > 0 ? Dims{1, c, static_cast<hsize_t>(n)} : Dims{1, c};
 }
 
-h5::DatasetOptions options(const StageContext& ctx, const Dims& chunk, const std::string& unit) {
-  return {chunk, static_cast<int>(ctx.config.get_int("output.deflate")), unit};
+h5::DatasetOptions options(const Settings& s, const Dims& chunk, const std::string& unit) {
+  return {chunk, s.deflate, unit};
 }
 
 void from_host(Ensemble& e, const std::vector<double>& q, const std::vector<double>& p) {
@@ -79,18 +79,18 @@ void write_axes(h5::Group& g, const Layout& l) {
   g.write_dataset("time", time, Dims{static_cast<hsize_t>(l.frames)}, {{}, 0, "time"});
 }
 
-Series create_series(StageContext& ctx, const std::string& group, const Layout& l) {
+Series create_series(StageContext& ctx, const Settings& settings, const std::string& group, const Layout& l) {
   auto T = static_cast<hsize_t>(l.frames), N = static_cast<hsize_t>(l.trajectories),
        n = static_cast<hsize_t>(l.dof);
   h5::Group g = ctx.file.require_group(group);
   auto observable = [&](const std::string& name, const Dims& dims, const Dims& chunk, const std::string& unit) {
     h5::Group o = g.require_group(name);
     write_axes(o, l);
-    return o.create_dataset<double>("value", dims, options(ctx, chunk, unit));
+    return o.create_dataset<double>("value", dims, options(settings, chunk, unit));
   };
   Series s{std::nullopt, std::nullopt,
            observable("energy", Dims{T, N}, frame_chunk(l.trajectories, 0), "energy")};
-  if (ctx.config.get_bool("output.states")) {
+  if (settings.states) {
     s.position = observable("position", Dims{T, N, n}, frame_chunk(l.trajectories, l.dof), "length");
     s.momentum = observable("momentum", Dims{T, N, n}, frame_chunk(l.trajectories, l.dof), "momentum");
   }
@@ -171,10 +171,10 @@ struct CarriedState {
 // Kokkos is used by one thread at a time: snapshots are taken before the
 // worker starts and after it is joined. The arithmetic is unchanged, so
 // results are identical to a sequential loop.
-double run_frames(StageContext& ctx, const std::string& group, const std::string& label, const Advance& advance,
-                  std::optional<CarriedState> carried = std::nullopt) {
-  const Layout l = layout(ctx);
-  const System sys = make_system(ctx.config);
+double run_frames(StageContext& ctx, const Settings& settings, const std::string& group, const std::string& label,
+                  const Advance& advance, std::optional<CarriedState> carried = std::nullopt) {
+  const Layout l = layout(settings, ctx);
+  const System& sys = settings.system;
   Ensemble e(l.local.begin, l.local.count, l.dof);
   std::int64_t first_frame = 1;
   double kernel_seconds = 0;
@@ -207,7 +207,7 @@ double run_frames(StageContext& ctx, const std::string& group, const std::string
     h5::Group init = ctx.file.open_group("/data/initial");
     from_host(e, read_rows(init.open_dataset("position"), l.local, l.dof),
               read_rows(init.open_dataset("momentum"), l.local, l.dof));
-    s = create_series(ctx, group, l);
+    s = create_series(ctx, settings, group, l);
     energies(sys, e, energy);
     take_snapshot();
     write_frame(s, l, 0, frame);
@@ -302,14 +302,13 @@ double run_frames(StageContext& ctx, const std::string& group, const std::string
 
 // ---- configuration helpers ----------------------------------------------------------------
 
-Layout layout(const StageContext& ctx) {
-  const Config& c = ctx.config;
+Layout layout(const Settings& s, const StageContext& ctx) {
   Layout l;
-  l.trajectories = c.get_int("ensemble.trajectories");
-  l.dof = dof(make_system(c));
-  l.dt = c.get_float("integration.dt");
-  l.steps = static_cast<std::int64_t>(std::llround(c.get_float("integration.t_end") / l.dt));
-  l.every = c.get_int("integration.output_every");
+  l.trajectories = s.trajectories;
+  l.dof = dof(s.system);
+  l.dt = s.dt;
+  l.steps = s.steps;
+  l.every = s.output_every;
   l.frames = l.steps / l.every + 1;
   l.local = ctx.comm.block(l.trajectories);
   return l;
@@ -331,22 +330,20 @@ Method parse_method(const std::string& name) {
 // ---- stages -------------------------------------------------------------------------------------
 
 void initial(StageContext& ctx) {
-  const Config& c = ctx.config;
-  const Layout l = layout(ctx);
-  const System sys = make_system(c);
+  const Settings s = read_settings(ctx.config);
+  const Layout l = layout(s, ctx);
+  const System& sys = s.system;
   Sampling sampling;
-  if (c.get_string("ensemble.sampling") == "box") {
-    sampling = BoxSampling{c.get_float("ensemble.q_min"), c.get_float("ensemble.q_max"), c.get_float("ensemble.p_min"),
-                           c.get_float("ensemble.p_max")};
+  if (s.sampling == "box") {
+    sampling = BoxSampling{s.q_min, s.q_max, s.p_min, s.p_max};
   } else {
-    sampling = ShellSampling{c.get_float("ensemble.energy"), c.get_float("ensemble.q_min"),
-                             c.get_float("ensemble.q_max"), 100000};
+    sampling = ShellSampling{s.energy, s.q_min, s.q_max, 100000};
   }
   Ensemble e(l.local.begin, l.local.count, l.dof);
   // A shell with no admissible point fails on some rank; agree before raising.
   const std::string error = ctx.comm.first_error(capture_error<InputError>(
-      [&] { sample_initial_conditions(sys, sampling, static_cast<std::uint64_t>(c.get_int("experiment.seed")), e); }));
-  if (!error.empty()) throw InputError(fmt::format("{}: ensemble: {}", c.source_file(), error));
+      [&] { sample_initial_conditions(sys, sampling, static_cast<std::uint64_t>(s.seed), e); }));
+  if (!error.empty()) throw InputError(fmt::format("{}: ensemble: {}", ctx.config.source_file(), error));
   Kokkos::View<double*, MemSpace> energy("energy", l.local.count);
   energies(sys, e, energy);
   Snapshot f(l.local.count, l.dof);
@@ -360,15 +357,15 @@ void initial(StageContext& ctx) {
   write_rows(dp, l.local, l.dof, f.rows(f.p));
   de.write(Dims{static_cast<hsize_t>(l.local.begin)}, Dims{static_cast<hsize_t>(l.local.count)}, f.energy.data());
   g.set_attribute("system", std::string(system_name(sys)));
-  g.set_attribute("sampling", c.get_string("ensemble.sampling"));
-  g.set_attribute("seed", c.get_int("experiment.seed"));
+  g.set_attribute("sampling", s.sampling);
+  g.set_attribute("seed", s.seed);
 }
 
 void reference(StageContext& ctx) {
-  const Config& c = ctx.config;
-  const Layout l = layout(ctx);
-  const System sys = make_system(c);
-  const std::string kind = reference_kind(c);
+  const Settings s = read_settings(ctx.config);
+  const Layout l = layout(s, ctx);
+  const System& sys = s.system;
+  const std::string& kind = s.reference;
   const double frame_time = static_cast<double>(l.every) * l.dt;
   std::optional<CarriedState> carried;
   Advance advance;
@@ -384,19 +381,20 @@ void reference(StageContext& ctx) {
     Kokkos::View<double*, MemSpace> h("dopri5 step sizes", l.local.count);
     carried = CarriedState{h, "step_size"};
     Tolerances tol;
-    tol.rtol = c.get_float("reference.rtol");
-    tol.atol = c.get_float("reference.atol");
+    tol.rtol = s.rtol;
+    tol.atol = s.atol;
     advance = [=, &sys](Ensemble& e, std::int64_t k) {
       advance_adaptive(sys, e, (k - 1) * frame_time, k * frame_time, h, tol);
     };
   }
-  run_frames(ctx, "/timeseries/reference", "reference (" + kind + ")", advance, carried);
+  run_frames(ctx, s, "/timeseries/reference", "reference (" + kind + ")", advance, carried);
   ctx.file.open_group("/timeseries/reference").set_attribute("method", kind);
 }
 
 void integrate(StageContext& ctx, const std::string& method_name) {
-  const Layout l = layout(ctx);
-  const System sys = make_system(ctx.config);
+  const Settings s = read_settings(ctx.config);
+  const Layout l = layout(s, ctx);
+  const System& sys = s.system;
   const Method m = parse_method(method_name);
   Advance advance = [&](Ensemble& e, std::int64_t) {
     try {
@@ -406,7 +404,7 @@ void integrate(StageContext& ctx, const std::string& method_name) {
     }
   };
   const std::string group = "/timeseries/" + method_name;
-  const double seconds = run_frames(ctx, group, "integrate/" + method_name, advance);
+  const double seconds = run_frames(ctx, s, group, "integrate/" + method_name, advance);
   h5::Group g = ctx.file.open_group(group);
   g.set_attribute("method", method_name);
   g.set_attribute("order", static_cast<std::int64_t>(info(m).order));

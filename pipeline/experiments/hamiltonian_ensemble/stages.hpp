@@ -1,10 +1,11 @@
-// Stage bodies of `hamiltonian.ensemble` (see hamiltonian_ensemble.cpp).
+// Stage bodies of `hamiltonian.ensemble` (see kind.cpp); each reads its
+// Settings once (settings.hpp).
 #pragma once
 
 #include <string>
 
 #include "config/config.hpp"
-#include "experiments/shared/hamiltonian_system.hpp"
+#include "experiments/hamiltonian_ensemble/settings.hpp"
 #include "hamiltonian/ensemble.hpp"
 #include "experiments/stage_module.hpp"
 #include "run/stage_context.hpp"
@@ -21,13 +22,11 @@ struct Layout {
   double dt;
   Range local;  // this rank's trajectories
 };
-Layout layout(const StageContext& ctx);
+Layout layout(const Settings& s, const StageContext& ctx);
 // This rank's rows [local.begin, local.end) of a [N, n] dataset ([N] with n = 1).
 std::vector<double> read_rows(const h5::Dataset& d, const Range& local, int n);
 
 hamiltonian::Method parse_method(const std::string& name);
-// "exact", "dopri5" or "none" after resolving "auto".
-std::string reference_kind(const Config& c);
 
 void initial(StageContext& ctx);
 void reference(StageContext& ctx);

@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 
 #include "core/h5.hpp"
+#include "experiments/hamiltonian_ensemble/settings.hpp"
 #include "experiments/hamiltonian_ensemble/stages.hpp"
 
 namespace structura::pipeline::hamiltonian_ensemble {
@@ -15,13 +16,12 @@ std::string summary(const Config& c, const std::string& result_file) {
     if (!all.exists(path)) return "-";
     return fmt::format("{:.3e}", all.open_dataset(path).read_all<double>().at(0));
   };
-  std::string out =
-      fmt::format("{} trajectories of {}, t_end = {}, dt = {}, reference: {}\n", c.get_int("ensemble.trajectories"),
-                  c.get_string("system.name"), c.get_float("integration.t_end"), c.get_float("integration.dt"),
-                  all.string_attribute("reference"));
+  const Settings s = read_settings(c);
+  std::string out = fmt::format("{} trajectories of {}, t_end = {}, dt = {}, reference: {}\n", s.trajectories,
+                                s.system_name, s.t_end, s.dt, all.string_attribute("reference"));
   out += fmt::format("  {:<18} {:>14} {:>14} {:>14} {:>14} {:>16}\n", "method", "max |dH/H|", "drift slope",
                      "growth exp.", "final error", "traj-steps/s");
-  for (const auto& method : c.get_strings("integration.methods"))
+  for (const auto& method : s.methods)
     out +=
         fmt::format("  {:<18} {:>14} {:>14} {:>14} {:>14} {:>16}\n", method, value(method, "relative_energy_error_max"),
                     value(method, "energy_drift_slope"), value(method, "energy_error_growth_exponent"),

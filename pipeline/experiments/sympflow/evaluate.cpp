@@ -141,13 +141,11 @@ std::vector<double> poincare_points(Propagator& prop, const Ensemble& orbits, do
 }  // namespace
 
 void evaluate(StageContext& ctx) {
-  const Config& c = ctx.config;
-  const Settings s = read_settings(c);
+  const Settings s = read_settings(ctx.config);
   const std::function<void()> poll = [&] {
     if (ctx.checkpointer.stop_requested()) throw Interrupted();
   };
-  const nn::TorchSettings ts = nn::parse_torch_settings("cpu", c.get_string("training.dtype"),
-                                                        static_cast<int>(c.get_int("training.threads")), "training");
+  const nn::TorchSettings ts = nn::parse_torch_settings("cpu", s.training.dtype, s.training.threads, "training");
   nn::apply(ts);
   const double dt = s.t_max;
   const double t_end = s.eval_times.back();

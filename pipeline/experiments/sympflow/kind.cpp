@@ -5,14 +5,10 @@
 // Stages:  data (prepare)                   supervised variants only: reference trajectories -> /data/training
 //          train/<variant> (train, checkpointed)  -> /models/<variant>, /training/<variant>
 //          evaluate (evaluate)              rollouts, errors, Poincare section -> /evaluation, /metrics
-#include <fmt/format.h>
-#include <fmt/ranges.h>
-
 #include <algorithm>
-#include <cmath>
 
-#include "experiments/shared/hamiltonian_system.hpp"
 #include "experiments/kind.hpp"
+#include "experiments/shared/hamiltonian_system.hpp"
 #include "experiments/shared/training_params.hpp"
 #include "experiments/sympflow/settings.hpp"
 #include "experiments/sympflow/stages.hpp"
@@ -103,62 +99,16 @@ Schema make_schema() {
   return s;
 }
 
-bool is_whole_multiple(double t, double step) {
-  const double k = std::round(t / step);
-  return k >= 1 && std::fabs(k * step - t) <= 1e-9 * t;
-}
-
-void check(const Config& c) {
-  check_system_params(c);
-  read_training(c, "training");  // the optimizer and schedule as the train stages will build them
-  const std::string system = c.get_string("system.name");
-  const auto variants = c.get_strings("training.variants");
-  if (variants.empty()) c.fail("training.variants", "needs at least one variant");
-  for (std::size_t i = 0; i < variants.size(); ++i)
-    for (std::size_t j = i + 1; j < variants.size(); ++j)
-      if (variants[i] == variants[j]) c.fail("training.variants", fmt::format("lists \"{}\" twice", variants[i]));
-  if (c.get_float("training.q_min") >= c.get_float("training.q_max"))
-    c.fail("training.q_max", "must be larger than training.q_min");
-  if (c.get_float("training.p_min") >= c.get_float("training.p_max"))
-    c.fail("training.p_max", "must be larger than training.p_min");
-  if (c.get_float("training.t_min") >= c.get_float("training.t_max"))
-    c.fail("training.t_max", "must be larger than training.t_min");
-  const double dt = c.get_float("training.t_max");
-  const auto times = c.get_floats("evaluation.times");
-  if (times.empty()) c.fail("evaluation.times", "needs at least one time");
-  for (double t : times)
-    if (!is_whole_multiple(t, dt))
-      c.fail("evaluation.times", fmt::format("{} is not a whole multiple of training.t_max = {}", t, dt));
-  if (!std::is_sorted(times.begin(), times.end()) || std::adjacent_find(times.begin(), times.end()) != times.end())
-    c.fail("evaluation.times", "must be increasing");
-  const double verlet = c.get_float("evaluation.verlet_dt");
-  if (verlet > 0 && !is_whole_multiple(dt, verlet))
-    c.fail("evaluation.verlet_dt", fmt::format("must divide training.t_max = {}", dt));
-  // Step and sample counts the evaluation allocates or loops over, computed
-  // as the stage does, must be counts a run can hold (the stage converts them
-  // to integers; 1e19 would wrap).
-  auto count_ok = [&](const std::string& key, double count, double limit, const std::string& what) {
-    if (!(count <= limit))
-      c.fail(key, fmt::format("gives {:.3g} {}, more than the {:.3g} a run can do", count, what, limit));
-  };
-  count_ok("evaluation.times", times.back() / dt, 1e7, "Delta t-maps (frames of the evaluation)");
-  if (verlet > 0) count_ok("evaluation.verlet_dt", times.back() / verlet, 1e12, "classical steps");
-  const double phase_delta = dt / std::max(1.0, std::round(dt / c.get_float("evaluation.phase_resolution")));
-  count_ok("evaluation.phase_t_end",
-           c.get_float("evaluation.phase_t_end") / phase_delta * double(c.get_int("evaluation.phase_trajectories")),
-           1e8, "phase-space samples (samples x trajectories)");
-  const double poincare_delta = dt / std::max(1.0, std::round(dt / c.get_float("evaluation.poincare_resolution")));
-  count_ok("evaluation.poincare_t_end", c.get_float("evaluation.poincare_t_end") / poincare_delta, 1e10,
-           "Poincare samples per orbit");
-}
+// Validation is reading the settings: what they refuse, a run refuses.
+void check(const Config& c) { read_settings(c); }
 
 std::vector<Stage> stages(const Config& c) {
+  const Settings s = read_settings(c);
   std::vector<Stage> out;
-  const auto variants = c.get_strings("training.variants");
-  const bool supervised = std::any_of(variants.begin(), variants.end(),
+  const bool supervised = std::any_of(s.variants.begin(), s.variants.end(),
                                       [](const std::string& v) { return sympflow::parse_variant(v).supervised; });
   if (supervised) out.push_back({"data", "prepare", false, stage_body("sympflow", "data")});
-  for (const auto& v : variants)
+  for (const auto& v : s.variants)
     out.push_back({"train/" + v, "train", true, stage_body("sympflow", "train", v)});
   out.push_back({"evaluate", "evaluate", false, stage_body("sympflow", "evaluate")});
   return out;

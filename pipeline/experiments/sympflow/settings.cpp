@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -30,9 +31,58 @@ Variant parse_variant(const std::string& name) {
   return v;
 }
 
+namespace {
+
+bool is_whole_multiple(double t, double step) {
+  const double k = std::round(t / step);
+  return k >= 1 && std::fabs(k * step - t) <= 1e-9 * t;
+}
+
+// The checks across keys, in the order validation reports them (the [system]
+// and [training] tables are checked as they are read).
+void check(const Config& c, const Settings& s) {
+  const auto& variants = s.variants;
+  if (variants.empty()) c.fail("training.variants", "needs at least one variant");
+  for (std::size_t i = 0; i < variants.size(); ++i)
+    for (std::size_t j = i + 1; j < variants.size(); ++j)
+      if (variants[i] == variants[j]) c.fail("training.variants", fmt::format("lists \"{}\" twice", variants[i]));
+  if (s.box.q_min >= s.box.q_max) c.fail("training.q_max", "must be larger than training.q_min");
+  if (s.box.p_min >= s.box.p_max) c.fail("training.p_max", "must be larger than training.p_min");
+  if (s.t_min >= s.t_max) c.fail("training.t_max", "must be larger than training.t_min");
+  const double dt = s.t_max;
+  const auto& times = s.eval_times;
+  if (times.empty()) c.fail("evaluation.times", "needs at least one time");
+  for (double t : times)
+    if (!is_whole_multiple(t, dt))
+      c.fail("evaluation.times", fmt::format("{} is not a whole multiple of training.t_max = {}", t, dt));
+  if (!std::is_sorted(times.begin(), times.end()) || std::adjacent_find(times.begin(), times.end()) != times.end())
+    c.fail("evaluation.times", "must be increasing");
+  const double verlet = s.verlet_dt;
+  if (verlet > 0 && !is_whole_multiple(dt, verlet))
+    c.fail("evaluation.verlet_dt", fmt::format("must divide training.t_max = {}", dt));
+  // Step and sample counts the evaluation allocates or loops over, computed
+  // as the stage does, must be counts a run can hold (the stage converts them
+  // to integers; 1e19 would wrap).
+  auto count_ok = [&](const std::string& key, double count, double limit, const std::string& what) {
+    if (!(count <= limit))
+      c.fail(key, fmt::format("gives {:.3g} {}, more than the {:.3g} a run can do", count, what, limit));
+  };
+  count_ok("evaluation.times", times.back() / dt, 1e7, "Delta t-maps (frames of the evaluation)");
+  if (verlet > 0) count_ok("evaluation.verlet_dt", times.back() / verlet, 1e12, "classical steps");
+  const double phase_delta = dt / std::max(1.0, std::round(dt / s.phase_resolution));
+  count_ok("evaluation.phase_t_end", s.phase_t_end / phase_delta * double(s.phase_trajectories), 1e8,
+           "phase-space samples (samples x trajectories)");
+  const double poincare_delta = dt / std::max(1.0, std::round(dt / s.poincare_resolution));
+  count_ok("evaluation.poincare_t_end", s.poincare_t_end / poincare_delta, 1e10, "Poincare samples per orbit");
+}
+
+}  // namespace
+
 Settings read_settings(const Config& c) {
+  check_system_params(c);
   Settings s;
   s.system = make_system(c);
+  s.system_name = c.get_string("system.name");
   s.dof = hamiltonian::dof(s.system);
   auto& a = s.architecture;
   a.dof = s.dof;
@@ -80,6 +130,7 @@ Settings read_settings(const Config& c) {
   s.phase_resolution = c.get_float("evaluation.phase_resolution");
   s.rtol = c.get_float("reference.rtol");
   s.atol = c.get_float("reference.atol");
+  check(c, s);
   return s;
 }
 

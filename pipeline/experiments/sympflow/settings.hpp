@@ -1,5 +1,7 @@
-// The settings of a `sympflow` run, read once from its config, shared by the
-// stages (sympflow_data.cpp, sympflow_train.cpp, sympflow_evaluate.cpp).
+// The settings of a `sympflow` run, read once from its config and checked as
+// they are read: validation (the kind's check), the stage list, the stages
+// (data.cpp, train.cpp, evaluate.cpp) and the summary call read_settings, so
+// validation and the run cannot disagree.
 #pragma once
 
 #include <cstdint>
@@ -28,6 +30,7 @@ struct Box {
 
 struct Settings {
   hamiltonian::System system;
+  std::string system_name;  // system.name
   int dof;
   hamiltonian::FlowMapArchitecture architecture;
   int baseline_width, baseline_depth;
@@ -54,6 +57,8 @@ struct Settings {
   double phase_t_end, phase_resolution;
   double rtol, atol;
 };
+// Reads and checks the keys; ConfigError (Config::fail) naming the key of the
+// first inconsistency.
 Settings read_settings(const Config& c);
 
 // Independent generator keys derived from experiment.seed, one per purpose.

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "core/h5.hpp"
+#include "experiments/sympflow/settings.hpp"
 #include "experiments/sympflow/stages.hpp"
 
 namespace structura::pipeline::sympflow {
@@ -16,12 +17,13 @@ std::string summary(const Config& c, const std::string& result_file) {
     if (!all.exists(path)) return "-";
     return fmt::format("{:.2e}", all.open_dataset(path).read_all<double>().at(0));
   };
-  const auto times = c.get_floats("evaluation.times");
+  const Settings s = read_settings(c);
+  const std::vector<double>& times = s.eval_times;
   const h5::Group ev = f.open_group("/evaluation");
   std::string out = fmt::format("{}: {} held-out trajectories, reference {}, {} step {:.3g} (equal cost: {})\n",
-                                c.get_string("system.name"), c.get_int("evaluation.trajectories"),
-                                ev.string_attribute("reference"), ev.string_attribute("classical_method"),
-                                ev.double_attribute("classical_step"), c.get_float("evaluation.verlet_dt") == 0);
+                                s.system_name, s.eval_trajectories, ev.string_attribute("reference"),
+                                ev.string_attribute("classical_method"), ev.double_attribute("classical_step"),
+                                s.verlet_dt == 0);
   out += fmt::format("  {:<20}", "method");
   for (double t : times)
     out += fmt::format(" {:>11} {:>11}", fmt::format("|dx| t={:g}", t), fmt::format("|dH| t={:g}", t));

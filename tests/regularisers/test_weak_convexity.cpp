@@ -1,0 +1,205 @@
+// The IWCNN's weak-convexity modulus and the CNC condition. Truths:
+//   the SiLU bounds |phi'| <= 1.1, |phi''| <= 1/2: autograd on a dense grid;
+//   conv_norm_bound >= the operator norm: power iteration (a lower bound);
+//   Icnn::gradient_bound >= |grad R(x)| entry by entry (autograd), and
+//   Icnn::lipschitz_bound >= |R(x) - R(y)| / |x - y| on random pairs;
+//   the IWCNN: the checker (test_convexity_checker.cpp) finds it non-convex
+//   and passes it at the computed rho;
+//   the CNC energy: the checker on (kappa/2)|x|^2 + R, and on a real
+//   quadratic data term 1/2 |Ax - y|^2 + lambda R with A^T A >= mu I built
+//   from chosen singular values; without the enforced condition it fails.
+#include <cmath>
+
+#include "core/error.hpp"
+#include "gradient_check.hpp"
+#include "regularisers/cnc.hpp"
+#include "regularisers/convexity.hpp"
+#include "regularisers/hessian.hpp"
+#include "regularisers/iwcnn.hpp"
+#include "regularisers/lipschitz.hpp"
+#include "torch_doctest.hpp"
+
+using namespace structura;
+using namespace structura::regularisers;
+
+namespace {
+
+constexpr std::int64_t kSide = 6;
+
+IwcnnOptions small_iwcnn() {
+  IwcnnOptions o;
+  o.smooth.layers = 1;
+  o.smooth.channels = 4;
+  o.smooth.kernel = 3;
+  o.icnn.layers = 2;
+  o.icnn.channels = 4;
+  o.icnn.kernel = 3;
+  o.icnn.init_scale = 0.5;  // visible curvature (the reference's 1e-3 makes R almost affine)
+  return o;
+}
+
+// Scales a smooth layer's weights: a larger gain drives the SiLU into its
+// curved range, so that the non-convexity is plain on random pairs.
+void amplify(torch::nn::Module& m, const std::string& name, double gain) {
+  torch::NoGradGuard no_grad;
+  m.named_parameters()[name].mul_(gain);
+}
+
+ScalarFunction of(Regulariser& r) {
+  return [&r](const torch::Tensor& x) { return r.forward(x); };
+}
+
+}  // namespace
+
+TEST_CASE("the SiLU's slope and curvature bounds hold on a dense grid") {
+  torch::Tensor t = torch::linspace(-60, 60, 1200001, torch::kFloat64).requires_grad_(true);
+  torch::Tensor d1 = torch::autograd::grad({torch::silu(t).sum()}, {t}, {}, true, true)[0];
+  torch::Tensor d2 = torch::autograd::grad({d1.sum()}, {t})[0];
+  const double slope = d1.abs().max().item<double>(), curvature = d2.abs().max().item<double>();
+  MESSAGE("max |silu'| = ", slope, ", max |silu''| = ", curvature);
+  CHECK(slope <= kSiluSlopeBound);
+  CHECK(slope == doctest::Approx(1.0998).epsilon(1e-4));  // the bound is tight to 0.02 %
+  CHECK(curvature <= kSiluCurvatureBound);
+  CHECK(curvature == doctest::Approx(0.5).epsilon(1e-9));  // attained at t = 0
+}
+
+TEST_CASE("conv_norm_bound bounds the convolution's operator norm") {
+  torch::manual_seed(31);
+  for (int trial = 0; trial < 4; ++trial) {
+    const torch::Tensor w = torch::randn({5, 3, 3, 3}, torch::kFloat64);
+    // Power iteration on K^T K for 12x12 images: converges to |K| from below.
+    torch::Tensor v = torch::randn({1, 3, 12, 12}, torch::kFloat64);
+    double norm = 0;
+    for (int k = 0; k < 300; ++k) {
+      v = v / v.norm();
+      const torch::Tensor kv = torch::conv2d(v, w, {}, 1, 1);
+      norm = kv.norm().item<double>();
+      v = torch::conv_transpose2d(kv, w, {}, 1, 1);
+    }
+    const double bound = conv_norm_bound(w);
+    CHECK(norm <= bound);
+    CHECK(bound < 4 * norm);  // a usable bound, not an arbitrary large number
+  }
+  // The identity convolution has norm 1 and the bound is exact.
+  torch::Tensor identity = torch::zeros({2, 2, 3, 3}, torch::kFloat64);
+  identity[0][0][1][1] = identity[1][1][1][1] = 1;
+  CHECK(conv_norm_bound(identity) == 1.0);
+}
+
+TEST_CASE("the ICNN's gradient and Lipschitz bounds hold") {
+  torch::manual_seed(32);
+  IcnnOptions o = small_iwcnn().icnn;
+  Icnn icnn(o);
+  icnn.to(torch::kFloat64);
+  auto [x, y] = random_pairs(64, {1, kSide, kSide}, 1.0, 33);
+  {
+    torch::Tensor xg = x.clone().requires_grad_(true);
+    const torch::Tensor g = torch::autograd::grad({icnn.forward(xg).sum()}, {xg})[0];
+    const torch::Tensor bound = icnn.gradient_bound(kSide, kSide);
+    CHECK((g.abs() <= bound * (1 + 1e-12)).all().item<bool>());
+  }
+  torch::NoGradGuard no_grad;
+  const torch::Tensor ratio = (icnn.forward(x) - icnn.forward(y)).abs().flatten() / (x - y).flatten(1).norm(2, 1);
+  const double bound = icnn.lipschitz_bound(kSide, kSide);
+  MESSAGE("ICNN: largest observed slope ", ratio.max().item<double>(), ", bound ", bound);
+  CHECK(ratio.max().item<double>() <= bound);
+}
+
+TEST_CASE("an untrained IWCNN is not convex, but rho-weakly convex with the computed rho") {
+  torch::manual_seed(36);
+  Iwcnn iwcnn(small_iwcnn());
+  iwcnn.to(torch::kFloat64);
+  amplify(iwcnn, "smooth0.weight", 2);
+  auto [x, y] = nearby_pairs(256, {1, kSide, kSide}, 2.0, 0.1, 35);  // short segments find local non-convexity
+  const ConvexityReport plain = check_convexity(of(iwcnn), x, y);
+  const double rho = iwcnn.weak_convexity_modulus(kSide, kSide);
+  MESSAGE("IWCNN: ", plain.midpoint_violations, " midpoint and ", plain.monotonicity_violations,
+          " monotonicity violations of 256; the pairs need rho >= ", plain.needed_modulus, ", the bound is ", rho);
+  CHECK_FALSE(plain.passed());
+  CHECK(plain.monotonicity_violations > 0);
+  CHECK(plain.needed_modulus > 0);
+  const ConvexityReport weak = check_convexity(of(iwcnn), x, y, {.modulus = rho});
+  CHECK(weak.passed());
+  CHECK(plain.needed_modulus <= rho);
+  // The most negative curvature at the points, a sharper lower bound of the
+  // true modulus than random pairs: still below rho.
+  const CurvatureEstimate curvature = hessian_extreme_eigenvalues(of(iwcnn), x.narrow(0, 0, 64), 100, 36);
+  const double local = -curvature.smallest.min().item<double>();
+  MESSAGE("IWCNN: most negative Hessian eigenvalue -", local, " at 64 points; rho / observed = ", rho / local);
+  CHECK(local > 0);
+  CHECK(local <= rho);
+  // Its gradient is autograd's too (the smooth part included).
+  CHECK(testing::gradient_error(iwcnn, x.narrow(0, 0, 2), 36) < 1e-6);
+}
+
+TEST_CASE("the CNC energy is convex although its learned weakly convex part is not") {
+  torch::manual_seed(36);
+  CncOptions o;
+  o.convex.icnn.layers = 2;
+  o.convex.icnn.channels = 4;
+  o.convex.icnn.kernel = 3;
+  o.convex.banks = 1;
+  o.convex.filters = 2;
+  o.convex.filter_size = 3;
+  o.convex.l2_weight_init = 0;  // sigma = 2 log 2
+  o.weak = small_iwcnn();
+  o.weak.icnn.init_scale = 2;  // a weak part far from convex
+  auto [x, y] = nearby_pairs(256, {1, kSide, kSide}, 2.0, 0.1, 37);
+  for (double kappa : {0.0, 0.5}) {
+    o.data_curvature = kappa;
+    torch::manual_seed(36);
+    Cnc cnc(o);
+    cnc.to(torch::kFloat64);
+    amplify(cnc, "weak.smooth0.weight", 2);
+    const double t = cnc.weak_scale(kSide, kSide);
+    const double rho = cnc.weak().weak_convexity_modulus(kSide, kSide);
+    MESSAGE("kappa ", kappa, ": rho_W = ", rho, ", sigma = ", cnc.convex().strong_convexity_modulus(), ", t = ", t);
+    CHECK(t > 0);
+    CHECK(t <= 1);
+    CHECK(cnc.margin(kSide, kSide) >= -1e-12 * rho);
+    CHECK_FALSE(check_convexity(of(cnc.weak()), x, y).passed());  // the learned part alone
+    const ConvexityReport energy = check_convexity([&](const torch::Tensor& v) { return cnc.minimal_energy(v); }, x, y);
+    CHECK(energy.passed());
+  }
+}
+
+TEST_CASE("the CNC condition matters: a real quadratic data term, with and without it") {
+  torch::manual_seed(38);
+  const std::int64_t n = kSide * kSide;
+  const double mu = 0.05, lambda = 1.0;
+  // A = U diag(s) V^T with singular values in [sqrt(mu), 2]: A^T A >= mu I exactly.
+  const torch::Tensor u = std::get<0>(torch::linalg::qr(torch::randn({n, n}, torch::kFloat64)));
+  const torch::Tensor v = std::get<0>(torch::linalg::qr(torch::randn({n, n}, torch::kFloat64)));
+  const torch::Tensor s = torch::linspace(std::sqrt(mu), 2.0, n, torch::kFloat64);
+  const torch::Tensor a = u.mm(torch::diag(s)).mm(v.t());
+  const torch::Tensor data = torch::randn({n}, torch::kFloat64);
+  CncOptions o;
+  o.convex.icnn.layers = 1;
+  o.convex.icnn.channels = 2;
+  o.convex.icnn.kernel = 3;
+  o.convex.banks = 0;
+  o.weak = small_iwcnn();
+  o.weak.icnn.init_scale = 2;
+  o.data_curvature = mu / lambda;
+  auto [x, y] = nearby_pairs(256, {1, kSide, kSide}, 2.0, 0.1, 39);
+  auto energy = [&](Cnc& cnc) {
+    return [&, lambda](const torch::Tensor& img) {
+      const torch::Tensor r = img.flatten(1).mm(a.t()) - data;
+      return 0.5 * r.square().sum(1) + lambda * per_image(cnc.forward(img));
+    };
+  };
+  torch::manual_seed(40);
+  Cnc enforced(o);
+  enforced.to(torch::kFloat64);
+  amplify(enforced, "weak.smooth0.weight", 2);
+  CHECK(check_convexity(energy(enforced), x, y).passed());
+  o.enforce_condition = false;  // t = 1: the learned part's non-convexity shows
+  torch::manual_seed(40);
+  Cnc free(o);
+  free.to(torch::kFloat64);
+  amplify(free, "weak.smooth0.weight", 2);
+  CHECK(free.weak_scale(kSide, kSide) == 1.0);
+  CHECK_FALSE(check_convexity(energy(free), x, y).passed());
+  o.data_curvature = -1;
+  CHECK_THROWS_WITH_AS(Cnc(o, "regulariser.cnc"), doctest::Contains("regulariser.cnc.data_curvature"), InputError);
+}
