@@ -9,7 +9,6 @@
 #include <vector>
 
 #include "core/error.hpp"
-#include "tomography/projector.hpp"
 #include "tomography/ray.hpp"
 
 namespace structura::tomography_torch {
