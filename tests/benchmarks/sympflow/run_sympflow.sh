@@ -2,7 +2,7 @@
 # Runs the SympFlow benchmarks and prints a summary plus one Markdown block to
 # paste into the README, with the exact command lines.
 #
-#   tests/benchmarks/sympflow/run_sympflow.sh BUILD_DIR [--quick] [--training "ARGS"] [--inference "ARGS"]
+#   tests/benchmarks/sympflow/run_sympflow.sh BUILD_DIR [--quick] [--no-pypi-torch] [--training "ARGS"] [--inference "ARGS"]
 #
 # BUILD_DIR is a Release build with both targets:
 #   cmake -S . -B build-bench -G Ninja -DCMAKE_BUILD_TYPE=Release
@@ -11,11 +11,15 @@
 # options are the same, e.g. "--epochs 40 --reps 7"); --inference ARGS to the
 # inference benchmark (e.g. "--trajectories 1000000"). --quick: a smoke run.
 # The Python peer runs under $PYTHON (default /usr/bin/python3: it needs
-# torch, numpy and h5py). Every run is one thread; on a shared machine check
-# the load printed with the figures and rerun when it is high.
+# torch, numpy and h5py), and again under a current PyTorch from PyPI (CPU use
+# of the default Linux wheel, which brings the nvidia-* CUDA packages; about
+# 5 GiB) in BUILD_DIR/sympflow-peers-venv, made on first use on top of the
+# Debian packages (--system-site-packages: h5py, numpy); --no-pypi-torch skips
+# it. Every run is one thread; on a shared machine check the load printed
+# with the figures and rerun when it is high.
 set -euo pipefail
 
-usage() { sed -n '2,16s/^# \{0,1\}//p' "$0"; }
+usage() { sed -n '2,20s/^# \{0,1\}//p' "$0"; }
 if [ $# -lt 1 ] || [ "$1" = "-h" ] || [ "$1" = "--help" ]; then
   usage
   exit 2
@@ -23,11 +27,13 @@ fi
 build=$(cd "$1" && pwd)
 shift
 quick=0
+pypi=1
 training_args=()
 inference_args=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) quick=1 ;;
+    --no-pypi-torch) pypi=0 ;;
     --training) read -r -a training_args <<<"$2"; shift ;;
     --inference) read -r -a inference_args <<<"$2"; shift ;;
     *) echo "run_sympflow.sh: unknown argument '$1'" >&2; usage >&2; exit 2 ;;
@@ -64,6 +70,24 @@ if ! "$python" -c 'import torch, h5py' 2>/dev/null; then
   echo "run_sympflow.sh: $python cannot import torch and h5py; set PYTHON to an interpreter that can" >&2
   exit 2
 fi
+# The second PyTorch: a current one from PyPI, in a venv of its own. 'torch>=2'
+# and not 'torch': with the system site packages visible, pip would take
+# Debian's 1.13 as satisfying a bare 'torch'. The venv's site-packages come
+# before the system's, so its torch is the one imported (the peer prints
+# torch.__version__, and the check below insists on >= 2).
+venv=$build/sympflow-peers-venv
+python2=$venv/bin/python
+if [ "$pypi" = 1 ]; then
+  if [ ! -x "$python2" ] || ! "$python2" -c 'import sys, torch, h5py; sys.exit(int(torch.__version__.split(".")[0]) < 2)' 2>/dev/null; then
+    echo "run_sympflow.sh: installing torch>=2 from PyPI into $venv (once; several GiB)" >&2
+    /usr/bin/python3 -m venv --system-site-packages "$venv"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check 'torch>=2'
+  fi
+  if ! "$python2" -c 'import sys, torch, h5py; sys.exit(int(torch.__version__.split(".")[0]) < 2)'; then
+    echo "run_sympflow.sh: $python2 does not import torch >= 2 and h5py" >&2
+    exit 2
+  fi
+fi
 build_type=$(sed -n 's/^CMAKE_BUILD_TYPE:[A-Z]*=//p' "$build/CMakeCache.txt" 2>/dev/null || true)
 if [ "$build_type" != "Release" ]; then
   echo "run_sympflow.sh: warning: $build is a '${build_type:-unknown}' build, not Release" >&2
@@ -81,7 +105,10 @@ out_ft=$(mktemp)
 out_cf=$(mktemp)
 out_inf=$(mktemp)
 out_alone=$(mktemp)
-trap 'rm -f "$out_cpp" "$out_ag" "$out_ft" "$out_cf" "$out_inf" "$out_alone"' EXIT
+out_ag2=$(mktemp)
+out_ft2=$(mktemp)
+out_cf2=$(mktemp)
+trap 'rm -f "$out_cpp" "$out_ag" "$out_ft" "$out_cf" "$out_inf" "$out_alone" "$out_ag2" "$out_ft2" "$out_cf2"' EXIT
 
 cmd_cpp=("$train_bin" --check-file "$check_file" "${training_args[@]}")
 cmd_ag=("$python" "$here/bench_sympflow_training.py" --flavour autograd --check-file "$check_file"
@@ -90,6 +117,9 @@ cmd_ft=("$python" "$here/bench_sympflow_training.py" --flavour functorch --check
         "${training_args[@]}")
 cmd_cf=("$python" "$here/bench_sympflow_training.py" --flavour closed-form --check-file "$check_file"
         "${training_args[@]}")
+cmd_ag2=("$python2" "${cmd_ag[@]:1}")
+cmd_ft2=("$python2" "${cmd_ft[@]:1}")
+cmd_cf2=("$python2" "${cmd_cf[@]:1}")
 cmd_inf=("$infer_bin" "${inference_args[@]}")
 # Peak RSS of each implementation alone, on the first system and activation of
 # the comparison: the inference arguments less the choices the runs make.
@@ -119,6 +149,17 @@ echo
 echo "### $(show "${cmd_cf[@]}")"
 "${cmd_cf[@]}" | tee "$out_cf"
 echo
+if [ "$pypi" = 1 ]; then
+  echo "### $(show "${cmd_ag2[@]}")"
+  "${cmd_ag2[@]}" | tee "$out_ag2"
+  echo
+  echo "### $(show "${cmd_ft2[@]}")"
+  "${cmd_ft2[@]}" | tee "$out_ft2"
+  echo
+  echo "### $(show "${cmd_cf2[@]}")"
+  "${cmd_cf2[@]}" | tee "$out_cf2"
+  echo
+fi
 echo "### $(show "${cmd_inf[@]}")"
 "${cmd_inf[@]}" | tee "$out_inf"
 first=$(grep -m 1 '^RESULT part=inference ' "$out_inf" | tr ' ' '\n' | sed -n 's/^\(system\|activation\)=//p' | paste -sd' ')
@@ -149,28 +190,41 @@ dtypes=$(values "$out_cpp" "part=training impl=cpp" dtype)
 echo
 echo "### summary (targets: C++ >= 1.5x faster than PyTorch autograd per epoch; Kokkos kernel >= 5x faster than libtorch)"
 echo "load average before / after: $load_before / $load_after ($cores cores)"
+torch_version() { sed -n 's/.*, PyTorch \([^,]*\),.*/\1/p' "$1" | head -n 1; }
+v1=$(torch_version "$out_ag")
+peers=("Debian:$v1:$out_ag:$out_ft:$out_cf")
+if [ "$pypi" = 1 ]; then
+  v2=$(torch_version "$out_ag2")
+  peers+=("PyPI:$v2:$out_ag2:$out_ft2:$out_cf2")
+fi
 train_rows=""
 phase_rows=""
 for s in $systems; do
   for d in $dtypes; do
     key="system=$s dtype=$d "
     c=$(field "$out_cpp" "$key" seconds_per_epoch)
-    a=$(field "$out_ag" "$key" seconds_per_epoch)
-    t=$(field "$out_ft" "$key" seconds_per_epoch)
-    f=$(field "$out_cf" "$key" seconds_per_epoch)
-    printf '%-48s %8s  %s\n' "training $s $d: PyTorch autograd / C++" "$(ratio "$a" "$c")x" \
-      "$(check "$(ratio "$a" "$c")" '>=' 1.5)"
-    printf '%-48s %8s  %s\n' "training $s $d: PyTorch functorch / C++" "$(ratio "$t" "$c")x" "(reference code's way)"
-    printf '%-48s %8s  %s\n' "training $s $d: PyTorch closed-form / C++" "$(ratio "$f" "$c")x" "(same algorithm)"
-    train_rows+="| $s | $d | $(ms "$c") | $(ms "$a") | $(ms "$t") | $(ms "$f") | $(ratio "$a" "$c")× | "
-    train_rows+="$(ratio "$t" "$c")× | $(ratio "$f" "$c")× | $(field "$out_cpp" "$key" rss_mib) / "
-    train_rows+="$(field "$out_ag" "$key" rss_mib) / $(field "$out_ft" "$key" rss_mib) / $(field "$out_cf" "$key" rss_mib) |"$'\n'
-    for impl in "C++ libtorch:$out_cpp" "PyTorch autograd:$out_ag" "PyTorch functorch:$out_ft" \
-                "PyTorch closed-form:$out_cf"; do
-      file=${impl#*:}
-      phase_rows+="| $s | $d | ${impl%%:*} | $(ms "$(field "$file" "$key" sample_s)") | "
-      phase_rows+="$(ms "$(field "$file" "$key" loss_s)") | $(ms "$(field "$file" "$key" backward_s)") | "
-      phase_rows+="$(ms "$(field "$file" "$key" update_s)") |"$'\n'
+    phase_rows+="| $s | $d | C++ libtorch | $(ms "$(field "$out_cpp" "$key" sample_s)") | "
+    phase_rows+="$(ms "$(field "$out_cpp" "$key" loss_s)") | $(ms "$(field "$out_cpp" "$key" backward_s)") | "
+    phase_rows+="$(ms "$(field "$out_cpp" "$key" update_s)") |"$'\n'
+    for peer in "${peers[@]}"; do
+      IFS=: read -r origin version f_ag f_ft f_cf <<<"$peer"
+      label="PyTorch $version ($origin)"
+      a=$(field "$f_ag" "$key" seconds_per_epoch)
+      t=$(field "$f_ft" "$key" seconds_per_epoch)
+      f=$(field "$f_cf" "$key" seconds_per_epoch)
+      printf '%-64s %8s  %s\n' "training $s $d: $label autograd / C++" "$(ratio "$a" "$c")x" \
+        "$(check "$(ratio "$a" "$c")" '>=' 1.5)"
+      printf '%-64s %8s  %s\n' "training $s $d: $label functorch / C++" "$(ratio "$t" "$c")x" "(reference code's way)"
+      printf '%-64s %8s  %s\n' "training $s $d: $label closed-form / C++" "$(ratio "$f" "$c")x" "(same algorithm)"
+      train_rows+="| $s | $d | $version ($origin) | $(ms "$c") | $(ms "$a") | $(ms "$t") | $(ms "$f") | $(ratio "$a" "$c")× | "
+      train_rows+="$(ratio "$t" "$c")× | $(ratio "$f" "$c")× | $(field "$out_cpp" "$key" rss_mib) / "
+      train_rows+="$(field "$f_ag" "$key" rss_mib) / $(field "$f_ft" "$key" rss_mib) / $(field "$f_cf" "$key" rss_mib) |"$'\n'
+      for impl in "autograd:$f_ag" "functorch:$f_ft" "closed-form:$f_cf"; do
+        file=${impl#*:}
+        phase_rows+="| $s | $d | PyTorch $version ${impl%%:*} | $(ms "$(field "$file" "$key" sample_s)") | "
+        phase_rows+="$(ms "$(field "$file" "$key" loss_s)") | $(ms "$(field "$file" "$key" backward_s)") | "
+        phase_rows+="$(ms "$(field "$file" "$key" update_s)") |"$'\n'
+      done
     done
   done
 done
@@ -185,8 +239,16 @@ while read -r line; do
 done < <(grep '^RESULT part=inference ' "$out_inf")
 passed=$(cat "$out_ag" "$out_ft" "$out_cf" | grep -c '^RESULT part=check .* ok=1' || true)
 total=$(cat "$out_ag" "$out_ft" "$out_cf" | grep -c '^RESULT part=check ' || true)
-echo "equivalence (float64; loss, gradient norm, loss after one epoch against C++; rel. tol 1e-10): $passed of $total passed"
-for f in "$out_cpp" "$out_ag" "$out_ft" "$out_cf" "$out_inf"; do grep -h '^RESULT part=process' "$f" | sed 's/^/  /'; done
+checks="$passed of $total passed under PyTorch $v1"
+if [ "$pypi" = 1 ]; then
+  passed2=$(cat "$out_ag2" "$out_ft2" "$out_cf2" | grep -c '^RESULT part=check .* ok=1' || true)
+  total2=$(cat "$out_ag2" "$out_ft2" "$out_cf2" | grep -c '^RESULT part=check ' || true)
+  checks+=", $passed2 of $total2 under PyTorch $v2"
+fi
+echo "equivalence (float64; loss, gradient norm, loss after one epoch against C++; rel. tol 1e-10): $checks"
+for f in "$out_cpp" "$out_ag" "$out_ft" "$out_cf" "$out_ag2" "$out_ft2" "$out_cf2" "$out_inf"; do
+  { grep -h '^RESULT part=process' "$f" || true; } | sed 's/^/  /'  # the PyPI files are empty with --no-pypi-torch
+done
 grep -h '^RESULT part=alone' "$out_alone" | sed 's/^/  /'
 alone() { field "$out_alone" "impl=$1 " "$2"; }
 
@@ -200,7 +262,8 @@ echo "### README block"
 echo
 echo "SympFlow benchmarks, measured $(date -u +%Y-%m-%d) on ${cpu:-an unknown CPU} ($cores cores, load average"
 echo "$load_before before, $load_after after), $(sed -n 's/^compiler: //p' "$out_cpp" | head -n 1);"
-echo "$(head -n 1 "$out_cpp" | sed 's/^[^,]*, //'); $(head -n 1 "$out_ag" | sed 's/^[^:]*: //');"
+echo "$(head -n 1 "$out_cpp" | sed 's/^[^,]*, //'); $(head -n 1 "$out_ag" | sed 's/^[^:]*: //') (Debian)$(
+  [ "$pypi" = 1 ] && echo " and PyTorch $v2 from PyPI (pip, in BUILD_DIR/sympflow-peers-venv)");"
 echo "BLAS behind libtorch: ${blas:-unknown}. Reproduce with:"
 echo
 echo '```sh'
@@ -212,7 +275,9 @@ echo
 echo "which runs, with BUILD_DIR = build-bench and OMP_NUM_THREADS=$OMP_NUM_THREADS OPENBLAS_NUM_THREADS=$OPENBLAS_NUM_THREADS:"
 echo
 echo '```sh'
-for c in cmd_cpp cmd_ag cmd_ft cmd_cf cmd_inf; do
+cmds=(cmd_cpp cmd_ag cmd_ft cmd_cf)
+if [ "$pypi" = 1 ]; then cmds+=(cmd_ag2 cmd_ft2 cmd_cf2); fi
+for c in "${cmds[@]}" cmd_inf; do
   declare -n ref=$c
   show "${ref[@]}"
   echo
@@ -232,10 +297,11 @@ echo "input gradients and d/dt of the flow with torch.autograd.grad(create_graph
 echo "*PyTorch functorch* is the reference code's formulation (vmap(jacrev) and vmap(jacfwd)); *PyTorch closed-form* runs"
 echo "the C++ code's algorithm (closed-form input gradients and forward tangents) in Python, so *closed-form / C++* is"
 echo "the cost of Python itself. All start from the C++ initial weights on a fixed batch and agree with its loss,"
-echo "gradient norm and loss after one epoch to 1e-10 relative in float64 ($passed of $total checks passed)."
+echo "gradient norm and loss after one epoch to 1e-10 relative in float64 (checks: $checks). Each peer runs"
+echo "under Debian's PyTorch and, where given, a current one from PyPI (torch.func in place of functorch)."
 echo
-echo "| system | dtype | C++ libtorch [ms] | PyTorch autograd [ms] | PyTorch functorch [ms] | PyTorch closed-form [ms] | autograd / C++ | functorch / C++ | closed-form / C++ | peak RSS C++ / autograd / functorch / closed-form [MiB] |"
-echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+echo "| system | dtype | PyTorch | C++ libtorch [ms] | PyTorch autograd [ms] | PyTorch functorch [ms] | PyTorch closed-form [ms] | autograd / C++ | functorch / C++ | closed-form / C++ | peak RSS C++ / autograd / functorch / closed-form [MiB] |"
+echo "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"
 printf '%s' "$train_rows"
 echo
 echo "Where the time of an epoch goes (mean ms per epoch; loss includes the forward pass, update = clip + Adam step):"
