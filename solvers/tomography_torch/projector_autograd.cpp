@@ -100,6 +100,39 @@ tensor_list Project::backward(AutogradContext* ctx, tensor_list grads) {
 
 }  // namespace
 
+// The adjoint is collective: a rank whose input is refused must not leave
+// the others waiting in MPI_Allreduce, and ranks with different batch sizes
+// or dtypes must not reduce mismatched buffers. One small reduction first
+// (MIN and MAX of ok, batch size, dtype) makes every rank throw together:
+// the refused rank with its own message, the others naming the disagreement.
+void TorchProjector::require_agreement(const torch::Tensor& sinograms) const {
+  std::string refused;
+  try {
+    require_batch(sinograms, "TorchProjector::backproject", "sinograms", angles().count, beam_geometry().detectors);
+  } catch (const InputError& e) {
+    refused = e.what();
+  }
+  const mpi::Comm& comm = single_.comm();
+  if (comm.size() == 1) {
+    if (!refused.empty()) throw InputError(refused);
+    return;
+  }
+  const bool ok = refused.empty();
+  const std::int64_t dtype = ok ? static_cast<std::int64_t>(sinograms.scalar_type()) : -1;
+  const std::int64_t batch = ok ? sinograms.size(0) : -1;
+  // MIN of (ok, batch, dtype) and of their negations (= -MAX) in one call.
+  std::int64_t v[6] = {ok ? 1 : 0, batch, dtype, ok ? -1 : 0, -batch, -dtype};
+  mpi::check(MPI_Allreduce(MPI_IN_PLACE, v, 6, MPI_INT64_T, MPI_MIN, comm.get()),
+             "MPI_Allreduce (TorchProjector::backproject, input agreement)");
+  if (!refused.empty()) throw InputError(refused);
+  if (v[0] == 0) throw InputError("TorchProjector::backproject: another rank's sinograms were refused (see its message)");
+  if (v[1] != -v[4] || v[2] != -v[5])
+    throw InputError(fmt::format(
+        "TorchProjector::backproject: the ranks disagree on the batch (sizes {} to {}) or dtype; the adjoint is "
+        "collective and needs the same batch on every rank",
+        v[1], -v[4]));
+}
+
 TorchProjector::TorchProjector(const tomography::ImageGeometry& image, const tomography::BeamGeometry& beam,
                                mpi::Comm comm)
     : single_(image, beam, comm), double_(image, beam, comm) {}
@@ -117,7 +150,7 @@ torch::Tensor TorchProjector::forward_raw(const torch::Tensor& images) const {
 
 torch::Tensor TorchProjector::adjoint_raw(const torch::Tensor& sinograms) const {
   const auto& im = image_geometry();
-  require_batch(sinograms, "TorchProjector::backproject", "sinograms", angles().count, beam_geometry().detectors);
+  require_agreement(sinograms);
   const torch::Tensor y = sinograms.contiguous();
   torch::Tensor x = torch::empty({y.size(0), 1, im.ny, im.nx}, y.options());
   if (y.scalar_type() == torch::kFloat32) adjoint_batch(single_, y, x);

@@ -62,6 +62,10 @@ public:
   torch::Tensor adjoint_raw(const torch::Tensor& sinograms) const;
 
 private:
+  // Collective: InputError on every rank unless every rank's sinograms are
+  // valid and all ranks pass the same batch size and dtype.
+  void require_agreement(const torch::Tensor& sinograms) const;
+
   tomography::DistributedProjector<float> single_;
   tomography::DistributedProjector<double> double_;
 };

@@ -190,3 +190,31 @@ TEST_CASE("bad input: wrong shape, dtype or device names the argument") {
   CHECK(message([&] { A.backproject(torch::zeros({2, 2, 6, 11}, torch::kFloat32)); }).find("sinograms") !=
         std::string::npos);
 }
+
+TEST_CASE("the collective adjoint refuses together: one rank's bad batch or a batch size that differs") {
+  const auto p = small_problems()[0];
+  const TorchProjector A(p.image, p.beam, world);
+  auto message = [&](auto f) {
+    try {
+      f();
+    } catch (const InputError& e) {
+      return std::string(e.what());
+    }
+    return std::string("<no InputError>");
+  };
+  const std::int64_t rows = A.angles().count, cols = p.beam.detectors;
+  // Rank 0 passes a wrong shape, the others a good one: every rank throws
+  // (before this check the good ranks waited in MPI_Allreduce for ever).
+  const auto bad_on_root = message([&] {
+    A.backproject(world.rank() == 0 ? torch::zeros({1, 1, rows + 1, cols}, torch::kFloat64)
+                                    : torch::zeros({1, 1, rows, cols}, torch::kFloat64));
+  });
+  if (world.rank() == 0) CHECK(bad_on_root.find("sinograms must be") != std::string::npos);
+  else CHECK(bad_on_root.find("another rank") != std::string::npos);
+  if (world.size() > 1) {
+    const auto sizes = message([&] { A.backproject(torch::zeros({1 + world.rank(), 1, rows, cols}, torch::kFloat64)); });
+    CHECK(sizes.find("disagree on the batch") != std::string::npos);
+  }
+  // And the operator still works afterwards (nothing left half-reduced).
+  CHECK(A.backproject(torch::ones({2, 1, rows, cols}, torch::kFloat64)).size(0) == 2);
+}
