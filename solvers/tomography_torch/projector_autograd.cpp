@@ -102,9 +102,9 @@ tensor_list Project::backward(AutogradContext* ctx, tensor_list grads) {
 
 // The adjoint is collective: a rank whose input is refused must not leave
 // the others waiting in MPI_Allreduce, and ranks with different batch sizes
-// or dtypes must not reduce mismatched buffers. One small reduction first
-// (MIN and MAX of ok, batch size, dtype) makes every rank throw together:
-// the refused rank with its own message, the others naming the disagreement.
+// or dtypes must not reduce mismatched buffers. Agreeing first (the lowest
+// refused rank's message, then the batch size and dtype) makes every rank
+// throw together.
 void TorchProjector::require_agreement(const torch::Tensor& sinograms) const {
   std::string refused;
   try {
@@ -112,25 +112,18 @@ void TorchProjector::require_agreement(const torch::Tensor& sinograms) const {
   } catch (const InputError& e) {
     refused = e.what();
   }
-  const mpi::Comm& comm = single_.comm();
-  if (comm.size() == 1) {
-    if (!refused.empty()) throw InputError(refused);
-    return;
-  }
-  const bool ok = refused.empty();
-  const std::int64_t dtype = ok ? static_cast<std::int64_t>(sinograms.scalar_type()) : -1;
-  const std::int64_t batch = ok ? sinograms.size(0) : -1;
-  // MIN of (ok, batch, dtype) and of their negations (= -MAX) in one call.
-  std::int64_t v[6] = {ok ? 1 : 0, batch, dtype, ok ? -1 : 0, -batch, -dtype};
-  mpi::check(MPI_Allreduce(MPI_IN_PLACE, v, 6, MPI_INT64_T, MPI_MIN, comm.get()),
-             "MPI_Allreduce (TorchProjector::backproject, input agreement)");
+  const std::string first = comm().first_error(refused);
   if (!refused.empty()) throw InputError(refused);
-  if (v[0] == 0) throw InputError("TorchProjector::backproject: another rank's sinograms were refused (see its message)");
-  if (v[1] != -v[4] || v[2] != -v[5])
+  if (!first.empty()) throw InputError("TorchProjector::backproject: another rank's sinograms were refused: " + first);
+  // Batch size and dtype in one integer (a scalar type's code is < 64).
+  static_assert(static_cast<int>(c10::ScalarType::NumOptions) <= 64);
+  const std::int64_t key = sinograms.size(0) * 64 + static_cast<std::int64_t>(sinograms.scalar_type());
+  const std::int64_t lo = comm().min(key), hi = comm().max(key);
+  if (lo != hi)
     throw InputError(fmt::format(
         "TorchProjector::backproject: the ranks disagree on the batch (sizes {} to {}) or dtype; the adjoint is "
         "collective and needs the same batch on every rank",
-        v[1], -v[4]));
+        lo / 64, hi / 64));
 }
 
 TorchProjector::TorchProjector(const tomography::ImageGeometry& image, const tomography::BeamGeometry& beam,

@@ -175,44 +175,28 @@ TEST_CASE("angles split over the ranks give the one-rank products and gradients"
 TEST_CASE("bad input: wrong shape, dtype or device names the argument") {
   const auto p = small_problems()[0];
   const TorchProjector A(p.image, p.beam, self);
-  auto message = [&](auto f) {
-    try {
-      f();
-    } catch (const InputError& e) {
-      return std::string(e.what());
-    }
-    return std::string("<no InputError>");
-  };
-  CHECK(message([&] { A.project(torch::zeros({2, 1, p.image.nx, p.image.ny}, torch::kFloat64)); })
+  CHECK(thrown_input_error([&] { A.project(torch::zeros({2, 1, p.image.nx, p.image.ny}, torch::kFloat64)); })
             .find("images must be (N, 1, 7, 9)") != std::string::npos);
-  CHECK(message([&] { A.project(torch::zeros({2, 1, p.image.ny, p.image.nx}, torch::kInt32)); })
+  CHECK(thrown_input_error([&] { A.project(torch::zeros({2, 1, p.image.ny, p.image.nx}, torch::kInt32)); })
             .find("float32 or float64") != std::string::npos);
-  CHECK(message([&] { A.backproject(torch::zeros({2, 2, 6, 11}, torch::kFloat32)); }).find("sinograms") !=
+  CHECK(thrown_input_error([&] { A.backproject(torch::zeros({2, 2, 6, 11}, torch::kFloat32)); }).find("sinograms") !=
         std::string::npos);
 }
 
 TEST_CASE("the collective adjoint refuses together: one rank's bad batch or a batch size that differs") {
   const auto p = small_problems()[0];
   const TorchProjector A(p.image, p.beam, world);
-  auto message = [&](auto f) {
-    try {
-      f();
-    } catch (const InputError& e) {
-      return std::string(e.what());
-    }
-    return std::string("<no InputError>");
-  };
   const std::int64_t rows = A.angles().count, cols = p.beam.detectors;
   // Rank 0 passes a wrong shape, the others a good one: every rank throws
   // (before this check the good ranks waited in MPI_Allreduce for ever).
-  const auto bad_on_root = message([&] {
+  const auto bad_on_root = thrown_input_error([&] {
     A.backproject(world.rank() == 0 ? torch::zeros({1, 1, rows + 1, cols}, torch::kFloat64)
                                     : torch::zeros({1, 1, rows, cols}, torch::kFloat64));
   });
   if (world.rank() == 0) CHECK(bad_on_root.find("sinograms must be") != std::string::npos);
   else CHECK(bad_on_root.find("another rank") != std::string::npos);
   if (world.size() > 1) {
-    const auto sizes = message([&] { A.backproject(torch::zeros({1 + world.rank(), 1, rows, cols}, torch::kFloat64)); });
+    const auto sizes = thrown_input_error([&] { A.backproject(torch::zeros({1 + world.rank(), 1, rows, cols}, torch::kFloat64)); });
     CHECK(sizes.find("disagree on the batch") != std::string::npos);
   }
   // And the operator still works afterwards (nothing left half-reduced).
