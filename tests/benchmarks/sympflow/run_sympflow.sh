@@ -137,28 +137,21 @@ show() { printf '%q ' "$@" | sed "s|$build|BUILD_DIR|g; s|$here/|tests/benchmark
 
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 # Each peer is its own process, so that each peak RSS is its own.
-echo "### $(show "${cmd_cpp[@]}")"
-"${cmd_cpp[@]}" | tee "$out_cpp"
-echo
-echo "### $(show "${cmd_ag[@]}")"
-"${cmd_ag[@]}" | tee "$out_ag"
-echo
-echo "### $(show "${cmd_ft[@]}")"
-"${cmd_ft[@]}" | tee "$out_ft"
-echo
-echo "### $(show "${cmd_cf[@]}")"
-"${cmd_cf[@]}" | tee "$out_cf"
-echo
+run_logged() {  # run_logged OUT CMD...: print the command, run it, keep its output in OUT
+  local out=$1
+  shift
+  echo "### $(show "$@")"
+  "$@" | tee "$out"
+  echo
+}
+run_logged "$out_cpp" "${cmd_cpp[@]}"
+run_logged "$out_ag" "${cmd_ag[@]}"
+run_logged "$out_ft" "${cmd_ft[@]}"
+run_logged "$out_cf" "${cmd_cf[@]}"
 if [ "$pypi" = 1 ]; then
-  echo "### $(show "${cmd_ag2[@]}")"
-  "${cmd_ag2[@]}" | tee "$out_ag2"
-  echo
-  echo "### $(show "${cmd_ft2[@]}")"
-  "${cmd_ft2[@]}" | tee "$out_ft2"
-  echo
-  echo "### $(show "${cmd_cf2[@]}")"
-  "${cmd_cf2[@]}" | tee "$out_cf2"
-  echo
+  run_logged "$out_ag2" "${cmd_ag2[@]}"
+  run_logged "$out_ft2" "${cmd_ft2[@]}"
+  run_logged "$out_cf2" "${cmd_cf2[@]}"
 fi
 echo "### $(show "${cmd_inf[@]}")"
 "${cmd_inf[@]}" | tee "$out_inf"
