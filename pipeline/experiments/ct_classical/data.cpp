@@ -5,16 +5,15 @@
 // write identical files, bit for bit.
 #include <fmt/format.h>
 
-#include <cmath>
 #include <filesystem>
 
 #include "experiments/ct_classical/data_io.hpp"
 #include "experiments/ct_classical/settings.hpp"
 #include "experiments/ct_classical/stages.hpp"
+#include "experiments/shared/ct_simulation.hpp"
 #include "run/collective_errors.hpp"
 #include "run/files.hpp"
 #include "run/log.hpp"
-#include "tomography/noise.hpp"
 #include "tomography/phantoms.hpp"
 #include "tomography/projector.hpp"
 
@@ -25,23 +24,6 @@ using namespace tomography;
 namespace {
 
 hsize_t H(std::int64_t x) { return static_cast<hsize_t>(x); }
-
-// Sum over the whole sinogram of f(row values) from per-row sums: each rank
-// fills its own rows, the element-wise sum over ranks adds zeros only, and
-// the rows are then added in angle order on every rank.
-template <class F>
-double ordered_total(const mpi::Comm& comm, Range rows, std::int64_t all_rows, int detectors, F&& per_element) {
-  std::vector<double> sums(static_cast<std::size_t>(all_rows), 0.0);
-  for (std::int64_t a = 0; a < rows.count; ++a) {
-    double s = 0;
-    for (int u = 0; u < detectors; ++u) s += per_element(a * detectors + u);
-    sums[static_cast<std::size_t>(rows.begin + a)] = s;
-  }
-  comm.sum_in_place(sums);
-  double total = 0;
-  for (double s : sums) total += s;
-  return total;
-}
 
 }  // namespace
 
@@ -83,29 +65,12 @@ void sinograms(StageContext& ctx) {
 
   std::vector<double> clean(part * s.phantoms), noisy(part * s.phantoms);
   std::vector<double> noise_norm(static_cast<std::size_t>(s.phantoms)), sigma(static_cast<std::size_t>(s.phantoms), 0.0);
-  Sinogram<double> y = A->make_sinogram_slice();
   for (std::int64_t p = 0; p < s.phantoms; ++p) {
-    const Image<double> x = to_device(truth.data() + p * n * n, n, n);
-    A->forward(x, y);
-    auto host = Kokkos::create_mirror_view_and_copy(HostSpace(), y);
-    double* c = clean.data() + p * part;
-    double* z = noisy.data() + p * part;
-    std::copy(host.data(), host.data() + part, c);
-    std::copy(c, c + part, z);
-    const auto index = static_cast<std::uint64_t>(p);
-    const auto first = static_cast<std::uint64_t>(rows.begin * D);  // noise keyed by global element
-    if (s.noise_kind == "gaussian") {
-      const double total = ordered_total(ctx.comm, rows, A_count, D, [&](std::int64_t i) { return std::fabs(c[i]); });
-      sigma[p] = s.noise_level * total / double(A_count * D);
-      add_gaussian_noise_sigma(z, static_cast<long>(part), sigma[p], noise_seed(s.seed), index, first);
-    } else if (s.noise_kind == "poisson") {
-      add_poisson_noise(z, static_cast<long>(part), s.photons, noise_seed(s.seed), index, first);
-    }
-    // delta = ||noisy - clean||: known exactly here, used by the discrepancy principle.
-    noise_norm[p] = std::sqrt(ordered_total(ctx.comm, rows, A_count, D, [&](std::int64_t i) {
-      const double e = z[i] - c[i];
-      return e * e;
-    }));
+    const Image<double> x = image_to_device(truth.data() + p * n * n, n, n);
+    const CtMeasurement m = simulate_measurement(*A, x, s.noise, noise_seed(s.seed), static_cast<std::uint64_t>(p),
+                                                 clean.data() + p * part, noisy.data() + p * part);
+    sigma[p] = m.sigma;
+    noise_norm[p] = m.noise_norm;  // delta of the discrepancy principle
   }
 
   h5::Group g = ctx.fresh_group("/sinograms");
@@ -121,15 +86,15 @@ void sinograms(StageContext& ctx) {
   g.write_dataset("angles", s.beam.angles, h5::Dims{H(A_count)}).set_attribute("unit", "rad");
   g.write_dataset("noise_norm", noise_norm, h5::Dims{H(s.phantoms)})
       .set_attribute("meaning", "||noisy - clean|| per phantom (delta of the discrepancy principle)");
-  if (s.noise_kind == "gaussian")
+  if (s.noise.kind == "gaussian")
     g.write_dataset("sigma", sigma, h5::Dims{H(s.phantoms)})
         .set_attribute("meaning", "standard deviation of the Gaussian noise (level x mean |clean|)");
   g.set_attribute("beam", s.beam.kind == BeamKind::Fan ? "fan" : "parallel");
   g.set_attribute("detector_spacing", s.beam.detector_spacing);
   g.set_attribute("source_origin", s.beam.source_origin);
   g.set_attribute("origin_detector", s.beam.origin_detector);
-  g.set_attribute("noise", s.noise_kind);
-  log::info("sinograms: {} x {} angles x {} detectors, noise {}", s.phantoms, A_count, D, s.noise_kind);
+  g.set_attribute("noise", s.noise.kind);
+  log::info("sinograms: {} x {} angles x {} detectors, noise {}", s.phantoms, A_count, D, s.noise.kind);
 }
 
 }  // namespace structura::pipeline::ct_classical

@@ -23,17 +23,4 @@ Sinogram<double> read_rows(h5::File& file, const std::string& which, std::int64_
   return rows;
 }
 
-Image<double> to_device(const double* pixels, int rows, int cols) {
-  Image<double> image("image", rows, cols);
-  auto host = Kokkos::create_mirror_view(image);
-  std::copy(pixels, pixels + static_cast<long>(rows) * cols, host.data());
-  Kokkos::deep_copy(image, host);
-  return image;
-}
-
-void to_host(const Image<const double>& image, double* pixels) {
-  auto host = Kokkos::create_mirror_view_and_copy(HostSpace(), image);
-  std::copy(host.data(), host.data() + host.size(), pixels);
-}
-
 }  // namespace structura::pipeline::ct_classical

@@ -1,5 +1,5 @@
 // The small helpers through which the `ct.classical` stages share data in
-// result.h5, and host <-> device copies of images.
+// result.h5.
 #pragma once
 
 #include <cstdint>
@@ -20,9 +20,5 @@ std::vector<double> read_truth(h5::File& file, const Settings& s);
 // device view (angles.count, detectors) (collective: every rank reads its own).
 tomography::Sinogram<double> read_rows(h5::File& file, const std::string& which, std::int64_t p, Range angles,
                                        int detectors);
-
-// Host <-> device copies of one n x n image.
-tomography::Image<double> to_device(const double* pixels, int rows, int cols);
-void to_host(const tomography::Image<const double>& image, double* pixels);
 
 }  // namespace structura::pipeline::ct_classical

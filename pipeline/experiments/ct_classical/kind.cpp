@@ -10,6 +10,7 @@
 #include "experiments/ct_classical/settings.hpp"
 #include "experiments/ct_classical/stages.hpp"
 #include "experiments/kind.hpp"
+#include "experiments/shared/ct_noise.hpp"
 
 namespace structura::pipeline::ct_classical {
 
@@ -46,10 +47,7 @@ Schema make_schema() {
   s.add({"phantoms.count", Type::Int, std::int64_t{4}, "number of phantoms P", 1.0, 100000.0});
   s.add({"phantoms.supersample", Type::Int, std::int64_t{1}, "points per pixel side averaged when rasterising",
          1.0, 16.0});
-  s.add({"noise.kind", Type::String, std::string("gaussian"), "measurement noise", {}, {},
-         V{"none", "gaussian", "poisson"}});
-  s.add({"noise.level", Type::Float, 0.01, "gaussian: standard deviation relative to the mean |sinogram|", 0.0});
-  s.add({"noise.photons", Type::Float, 1e4, "poisson: incident photons I0 per ray", above(0.0)});
+  add_ct_noise_params(s, 0.01);
   s.add({"reconstruction.methods", Type::StringList, V{"fbp", "sirt", "lsqr", "tv"}, "methods compared, in order",
          {}, {}, kMethods});
   s.add({"fbp.filter", Type::String, std::string("ramp"), "FBP filter (ramp window times the named one)", {}, {},

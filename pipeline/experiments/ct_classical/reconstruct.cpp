@@ -21,6 +21,7 @@
 #include "experiments/ct_classical/methods.hpp"
 #include "experiments/ct_classical/settings.hpp"
 #include "experiments/ct_classical/stages.hpp"
+#include "experiments/shared/ct_simulation.hpp"
 #include "run/collective_errors.hpp"
 #include "run/log.hpp"
 
@@ -72,7 +73,7 @@ void reconstruct(StageContext& ctx, const std::string& name) {
     if (!all_finite(x))
       throw NumericalError(fmt::format(
           "reconstruct/{}: the reconstruction of phantom {} has NaN or Inf pixels; nothing is stored", name, p));
-    to_host(x, images.data() + p * n * n);
+    image_to_host(x, images.data() + p * n * n);
     progress.update(p + 1);
   }
   progress.finish();

@@ -97,9 +97,7 @@ Settings read_settings(const Config& c) {
   s.phantom_kind = c.get_string("phantoms.kind");
   s.phantoms = c.get_int("phantoms.count");
   s.supersample = static_cast<int>(c.get_int("phantoms.supersample"));
-  s.noise_kind = c.get_string("noise.kind");
-  s.noise_level = c.get_float("noise.level");
-  s.photons = c.get_float("noise.photons");
+  s.noise = read_ct_noise(c);
   s.seed = static_cast<std::uint64_t>(c.get_int("experiment.seed"));
   s.methods = c.get_strings("reconstruction.methods");
   s.tau = c.get_float("discrepancy.tau");

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "config/config.hpp"
+#include "experiments/shared/ct_noise.hpp"
 #include "tomography/geometry.hpp"
 #include "tomography/petsc_settings.hpp"
 
@@ -44,8 +45,7 @@ struct Settings {
   std::string phantom_kind;
   std::int64_t phantoms = 1;
   int supersample = 1;
-  std::string noise_kind;
-  double noise_level = 0, photons = 0;
+  CtNoise noise;
   std::uint64_t seed = 1;
   std::vector<std::string> methods;
   double tau = 0;  // discrepancy principle; 0: off

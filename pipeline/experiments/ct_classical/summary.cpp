@@ -14,7 +14,7 @@ std::string summary(const Config& c, const std::string& result_file) {
   std::string out = fmt::format("{} {}^2, {} beam, {} angles over {:g} deg, {} detectors, noise {}\n",
                                 s.phantoms == 1 ? "1 phantom" : fmt::format("{} phantoms", s.phantoms), s.image.nx,
                                 s.beam.kind == tomography::BeamKind::Fan ? "fan" : "parallel", s.beam.angles.size(),
-                                s.range_radians * 180 / 3.141592653589793, s.beam.detectors, s.noise_kind);
+                                s.range_radians * 180 / 3.141592653589793, s.beam.detectors, s.noise.kind);
   out += fmt::format("  {:<10} {:>10} {:>8} {:>11} {:>9}\n", "method", "PSNR dB", "SSIM", "iterations", "seconds");
   for (const std::string& m : s.methods) {
     const std::string mg = "/metrics/" + m, rg = "/reconstructions/" + m;

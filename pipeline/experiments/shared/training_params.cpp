@@ -41,20 +41,26 @@ void as_config_error(const Config& c, const std::string& table, F&& check) {
 }  // namespace
 
 void add_optimizer_params(Schema& s, const std::string& t, double learning_rate) {
-  s.add({key(t, "optimizer"), Type::String, std::string("adam"),
+  nn::OptimizerOptions defaults;
+  defaults.learning_rate = learning_rate;
+  add_optimizer_params(s, t, defaults);
+}
+
+void add_optimizer_params(Schema& s, const std::string& t, const nn::OptimizerOptions& d) {
+  s.add({key(t, "optimizer"), Type::String, std::string(nn::optimizer_kind_name(d.kind)),
          "optimizer, with PyTorch's update rules: adam, adamw (decoupled weight decay), rmsprop, sgd", {}, {},
          nn::optimizer_kind_names()});
-  s.add({key(t, "learning_rate"), Type::Float, learning_rate, "learning rate (the peak for one-cycle)", above(0.0)});
-  s.add({key(t, "betas"), Type::FloatList, std::vector<double>{0.9, 0.999},
+  s.add({key(t, "learning_rate"), Type::Float, d.learning_rate, "learning rate (the peak for one-cycle)", above(0.0)});
+  s.add({key(t, "betas"), Type::FloatList, std::vector<double>{d.beta1, d.beta2},
          "adam, adamw: [beta1, beta2], decay rates of the gradient's first and second moments", 0.0, 1.0});
-  s.add({key(t, "eps"), Type::Float, 1e-8, "adam, adamw, rmsprop: added to the denominator", above(0.0)});
-  s.add({key(t, "weight_decay"), Type::Float, 0.0,
+  s.add({key(t, "eps"), Type::Float, d.eps, "adam, adamw, rmsprop: added to the denominator", above(0.0)});
+  s.add({key(t, "weight_decay"), Type::Float, d.weight_decay,
          "L2 penalty added to the gradient (adam, rmsprop, sgd); decoupled decay for adamw", 0.0});
   s.add({key(t, "amsgrad"), Type::Bool, false, "adam, adamw: the AMSGrad variant"});
   s.add({key(t, "momentum"), Type::Float, 0.0, "sgd, rmsprop: momentum factor", 0.0});
   s.add({key(t, "dampening"), Type::Float, 0.0, "sgd: dampening of the momentum", 0.0, 1.0});
   s.add({key(t, "nesterov"), Type::Bool, false, "sgd: Nesterov momentum (needs momentum > 0, dampening 0)"});
-  s.add({key(t, "alpha"), Type::Float, 0.99, "rmsprop: smoothing constant of the squared gradient", 0.0, 1.0});
+  s.add({key(t, "alpha"), Type::Float, d.alpha, "rmsprop: smoothing constant of the squared gradient", 0.0, 1.0});
   s.add({key(t, "centered"), Type::Bool, false, "rmsprop: normalise by the gradient's estimated variance"});
 }
 
@@ -82,7 +88,7 @@ void add_training_params(Schema& s, const std::string& t, const TrainingTableDef
   using V = std::vector<std::string>;
   s.add({key(t, "epochs"), Type::Int, d.epochs, d.epochs_meaning, 1.0});
   s.add({key(t, "batch"), Type::Int, d.batch, d.batch_meaning, 1.0});
-  add_optimizer_params(s, t, d.learning_rate);
+  if (d.optimizer) add_optimizer_params(s, t, d.learning_rate);
   s.add({key(t, "schedule"), Type::String, std::string("constant"), "learning-rate schedule", {}, {},
          V{"constant", "step", "exponential", "cosine", "one-cycle"}});
   s.add({key(t, "gamma"), Type::Float, 0.1,
@@ -107,12 +113,12 @@ void add_training_params(Schema& s, const std::string& t, const TrainingTableDef
   s.add({key(t, "threads"), Type::Int, std::int64_t{1}, "libtorch threads per rank", 1.0, 1024.0, {}, false});
 }
 
-TrainingSettings read_training(const Config& c, const std::string& t) {
+TrainingSettings read_training(const Config& c, const std::string& t, bool with_optimizer) {
   TrainingSettings s;
   s.table = t;
   s.epochs = c.get_int(key(t, "epochs"));
   s.batch = c.get_int(key(t, "batch"));
-  s.optimizer = read_optimizer(c, t);
+  if (with_optimizer) s.optimizer = read_optimizer(c, t);
   s.schedule = c.get_string(key(t, "schedule"));
   auto& p = s.schedule_parameters;
   p.learning_rate = s.optimizer.learning_rate;
@@ -156,6 +162,13 @@ nn::UpdateOptions TrainingSettings::update_options(std::int64_t steps_per_epoch)
       nn::LearningRateSchedule::parse(schedule, p, in_steps(epochs, steps_per_epoch, table, "epochs"), table);
   u.clip_gradient_norm = clip;
   return u;
+}
+
+TrainingSettings TrainingSettings::with_optimizer(const nn::OptimizerOptions& o) const {
+  TrainingSettings s = *this;
+  s.optimizer = o;
+  s.schedule_parameters.learning_rate = o.learning_rate;
+  return s;
 }
 
 std::int64_t TrainingSettings::checkpoint_every_steps(std::int64_t steps_per_epoch) const {

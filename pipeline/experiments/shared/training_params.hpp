@@ -30,12 +30,18 @@ struct TrainingTableDefaults {
   std::int64_t validate_every = 1;
   double selection_fraction = 0.15;
   std::string dtype = "float32";
+  // false: the table has no optimizer keys, because the kind trains several
+  // models with optimizers of their own (add_optimizer_params under other
+  // tables, TrainingSettings::with_optimizer).
+  bool optimizer = true;
 };
 
 // <table>.optimizer, learning_rate, betas, eps, weight_decay, amsgrad,
 // momentum, dampening, nesterov, alpha, centered: one optimizer. A kind with
 // a second optimizer (a critic's) adds the same keys under another table.
 void add_optimizer_params(Schema& schema, const std::string& table, double learning_rate);
+// The same with other defaults (kind, rate, betas, weight decay, alpha, eps).
+void add_optimizer_params(Schema& schema, const std::string& table, const nn::OptimizerOptions& defaults);
 // Validated: InputError naming <table>.<key>.
 nn::OptimizerOptions read_optimizer(const Config& config, const std::string& table);
 
@@ -67,10 +73,14 @@ struct TrainingSettings {
   nn::TrainingOptions loop_options(const std::string& name, std::int64_t steps_per_epoch) const;
   nn::UpdateOptions update_options(std::int64_t steps_per_epoch) const;
   std::int64_t checkpoint_every_steps(std::int64_t steps_per_epoch) const;
+  // This training with `optimizer` (and its rate as the schedule's).
+  TrainingSettings with_optimizer(const nn::OptimizerOptions& optimizer) const;
 };
 
 // Reads and validates the table (the optimizer and the schedule for one
 // step per epoch, so `validate` catches what the run would refuse).
-TrainingSettings read_training(const Config& config, const std::string& table);
+// with_optimizer false: a table declared with TrainingTableDefaults::optimizer
+// false; `optimizer` keeps its defaults until with_optimizer.
+TrainingSettings read_training(const Config& config, const std::string& table, bool with_optimizer = true);
 
 }  // namespace structura::pipeline

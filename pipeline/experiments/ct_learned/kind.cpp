@@ -1,0 +1,141 @@
+// Experiment kind `ct.learned`: learned regularisers for CT (the adversarial
+// regulariser AR of Lunz et al., the adversarial convex regulariser ACR of
+// Mukherjee et al.) trained data-parallel on pairs of random-ellipse
+// phantoms and their FBPs, against FBP and TV on held-out phantoms.
+//
+// Stages:  data (prepare)                    -> /data/{train,validation,test}/{truth,sinogram,fbp},
+//                                               /data/lambda_heuristic          (a shared data set)
+//          train/<regulariser> (train, checkpointed) -> /models/<regulariser>, /training/<regulariser>
+//          reconstruct/<method> (reconstruct) -> /reconstructions/<method>/images
+//          metrics (evaluate)                -> /metrics/<method>/{psnr,ssim,..._mean,..._std,seconds_per_image}
+#include "experiments/ct_learned/settings.hpp"
+#include "experiments/ct_learned/stages.hpp"
+#include "experiments/kind.hpp"
+#include "experiments/shared/ct_noise.hpp"
+#include "experiments/shared/training_params.hpp"
+
+namespace structura::pipeline::ct_learned {
+
+namespace {
+
+using V = std::vector<std::string>;
+
+void add_regulariser_params(Schema& s, const std::string& r, const nn::OptimizerOptions& optimizer,
+                            double penalty_weight, const std::string& penalty, double step, std::int64_t iterations) {
+  add_optimizer_params(s, r, optimizer);
+  s.add({r + ".penalty_weight", Type::Float, penalty_weight, penalty, 0.0});
+  s.add({r + ".lambda", Type::Float, 0.0,
+         "reconstruction: weight of the regulariser in ||A x - y||^2 + lambda R(x) (0: the heuristic "
+         "2 E||A^T(A x* - y)|| over the training pairs, recorded in the result)",
+         0.0});
+  s.add({r + ".step", Type::Float, step, "reconstruction: gradient descent step", above(0.0)});
+  s.add({r + ".iterations", Type::Int, iterations, "reconstruction: gradient descent iterations from the FBP", 1.0});
+}
+
+Schema make_schema() {
+  Schema s;
+  add_common_params(s);
+  s.add({"image.size", Type::Int, std::int64_t{64},
+         "pixels per side n of the n x n images (>= 11: the SSIM window; a multiple of 16 for the AR critic)", 11.0,
+         4096.0});
+  s.add({"image.extent", Type::Float, 2.0, "physical width (= height) of the image, centred at the origin",
+         above(0.0)});
+  s.add({"beam.angles", Type::Int, std::int64_t{30}, "parallel-beam angles, uniform over [0, 180) degrees", 1.0,
+         100000.0});
+  s.add({"beam.detectors", Type::Int, std::int64_t{0}, "detector elements, spaced extent / detectors (0: image.size)",
+         0.0, 100000.0});
+  s.add({"phantoms.supersample", Type::Int, std::int64_t{1}, "points per pixel side averaged when rasterising", 1.0,
+         16.0});
+  add_ct_noise_params(s, 0.02);
+  s.add({"data.train", Type::Int, std::int64_t{256}, "training pairs (truth, noisy sinogram, FBP)", 1.0, 10000000.0});
+  s.add({"data.validation", Type::Int, std::int64_t{32}, "validation pairs", 1.0, 10000000.0});
+  s.add({"data.test", Type::Int, std::int64_t{32}, "held-out test pairs the methods are compared on", 1.0,
+         10000000.0});
+  s.add({"fbp.filter", Type::String, std::string("ramp"), "FBP filter (of the data's FBPs and the fbp method)", {},
+         {}, V{"ramp", "shepp-logan", "cosine", "hamming", "hann"}});
+
+  s.add({"training.regularisers", Type::StringList, V{"ar", "acr"}, "the learned regularisers trained, in order", {},
+         {}, regulariser_names()});
+  TrainingTableDefaults training;
+  training.epochs = 10;
+  training.epochs_meaning = "epochs: passes over the training pairs";
+  training.batch = 16;
+  training.batch_meaning = "pairs per optimizer step (all ranks together)";
+  training.step_every = 10;
+  training.validate_every = 1;
+  training.selection_fraction = 1.0;
+  training.optimizer = false;  // each regulariser has its own: ar.optimizer, acr.optimizer
+  add_training_params(s, "training", training);
+
+  nn::OptimizerOptions rmsprop;  // lunz-s/DeepAdverserialRegulariser: RMSProp, 1e-4
+  rmsprop.kind = nn::OptimizerKind::RMSprop;
+  rmsprop.learning_rate = 1e-4;
+  add_regulariser_params(s, "ar", rmsprop, 20.0,
+                         "AR: weight of the one-sided gradient penalty max(|grad R| - 1, 0)^2 (reference: 20)", 0.5,
+                         100);
+  s.add({"ar.leaky_slope", Type::Float, 0.1, "AR critic: leaky ReLU slope (reference: 0.1)", 0.0, below(1.0)});
+  s.add({"ar.dense", Type::Int, std::int64_t{256}, "AR critic: width of the hidden dense layer", 1.0, 65536.0});
+  nn::OptimizerOptions adam;  // Subhadip-1/data_driven_convex_regularization: Adam 2e-5, betas (0.5, 0.99)
+  adam.learning_rate = 2e-5;
+  adam.beta1 = 0.5;
+  adam.beta2 = 0.99;
+  add_regulariser_params(s, "acr", adam, 5.0,
+                         "ACR: weight of the two-sided gradient penalty (|grad ICNN| - 1)^2 on the ICNN part "
+                         "(reference: 5)",
+                         0.5, 100);
+  s.add({"acr.sfb_weight_decay", Type::Float, 1.0,
+         "ACR: weight decay of the SFB and L2 weights, Adam's second parameter group (reference: 1.0)", 0.0});
+  s.add({"acr.layers", Type::Int, std::int64_t{10}, "ACR: ICNN layers (reference: 10)", 1.0, 1000.0});
+  s.add({"acr.channels", Type::Int, std::int64_t{48}, "ACR: ICNN channels (reference: 48)", 1.0, 4096.0});
+  s.add({"acr.kernel", Type::Int, std::int64_t{5}, "ACR: ICNN kernel size, odd (reference: 5)", 1.0, 63.0});
+  s.add({"acr.banks", Type::Int, std::int64_t{10}, "ACR: sparsifying filter banks (reference: 10)", 1.0, 1000.0});
+  s.add({"acr.filters", Type::Int, std::int64_t{32}, "ACR: 7 x 7 filters per bank (reference: 32)", 1.0, 4096.0});
+
+  s.add({"reconstruction.methods", Type::StringList, V{"fbp", "tv"}, "methods compared on the test pairs, in order",
+         {}, {}, method_names()});
+  s.add({"tv.lambda", Type::Float, 3e-5, "TV: weight of the total variation in 1/2 ||A x - y||^2 + lambda TV(x)",
+         0.0});
+  s.add({"tv.iterations", Type::Int, std::int64_t{300}, "TV: PDHG iterations", 1.0});
+  return s;
+}
+
+// Validation is reading the settings: what they refuse, a run refuses.
+void check(const Config& c) { read_settings(c); }
+
+std::vector<Stage> stages(const Config& c) {
+  const Settings s = read_settings(c);
+  std::vector<Stage> out;
+  out.push_back({"data", "prepare", false, stage_body("ct_learned", "data")});
+  for (const std::string& r : s.regularisers)
+    out.push_back({"train/" + r, "train", true, stage_body("ct_learned", "train", r)});
+  for (const std::string& m : s.methods)
+    out.push_back({"reconstruct/" + m, "reconstruct", false, stage_body("ct_learned", "reconstruct", m)});
+  out.push_back({"metrics", "evaluate", false, stage_body("ct_learned", "metrics")});
+  return out;
+}
+
+// The pairs depend on these keys alone: a sweep over lambda, the training
+// or its seed reuses them.
+std::vector<DataSet> data_sets(const Config&) {
+  return {{.name = "pairs",
+           .keys = {"experiment.seed", "image.", "beam.", "phantoms.", "noise.", "data.", "fbp."},
+           .stages = {"data"},
+           .groups = {"/data"},
+           .sidecars = {}}};
+}
+
+}  // namespace
+
+ExperimentKind make_kind() {
+  ExperimentKind k;
+  k.name = "ct.learned";
+  k.summary = "learned CT regularisers (AR, ACR) trained on random ellipses, against FBP and TV: PSNR and SSIM";
+  k.schema = make_schema();
+  k.check = check;
+  k.stages = stages;
+  k.summary_lines = ct_learned::summary;
+  k.data_sets = data_sets;
+  return k;
+}
+
+}  // namespace structura::pipeline::ct_learned

@@ -1,0 +1,43 @@
+// The reconstruction methods of `ct.learned` as a table: each entry makes
+// its set-up once per stage (the FBP filter, ||A|| for TV's steps, a trained
+// regulariser) on a rank that holds the whole operator, then reconstructs one
+// test image at a time. Adding a method is one entry here, its keys in
+// kind.cpp and settings.*, and its name in method_names().
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/h5.hpp"
+#include "experiments/ct_learned/settings.hpp"
+#include "tomography/projector.hpp"
+
+namespace structura::pipeline::ct_learned {
+
+struct MethodInput {
+  const Settings& settings;
+  const tomography::DistributedProjector<double>& A;  // the whole operator, on this rank alone
+  const h5::File& file;                                // /data, /models
+};
+
+class Method {
+public:
+  virtual ~Method() = default;
+  // One test image: y its noisy sinogram, fbp its FBP, x the result.
+  virtual void reconstruct(const tomography::Sinogram<double>& y, const tomography::Image<double>& fbp,
+                           tomography::Image<double>& x) = 0;
+  // Attributes of /reconstructions/<method> beyond the images and timings.
+  virtual void describe(h5::Group&) const {}
+};
+
+struct MethodEntry {
+  const char* name;
+  std::function<std::unique_ptr<Method>(const MethodInput&)> make;
+};
+
+// The entry named `name` (InputError naming reconstruction.methods otherwise).
+const MethodEntry& find_method(const std::string& name);
+
+}  // namespace structura::pipeline::ct_learned

@@ -1,0 +1,123 @@
+#include "experiments/ct_learned/models.hpp"
+
+#include <fmt/format.h>
+
+#include "core/error.hpp"
+#include "nn/h5_tensors.hpp"
+#include "nn/optimizer.hpp"
+#include "regularisers/acr.hpp"
+#include "regularisers/ar_critic.hpp"
+
+namespace structura::pipeline::ct_learned {
+
+using namespace regularisers;
+
+namespace {
+
+std::shared_ptr<Regulariser> make_ar(const RegulariserSettings& r, std::int64_t n) {
+  ArCriticOptions o;
+  o.height = o.width = n;
+  o.leaky_slope = r.leaky_slope;
+  o.dense = r.dense;
+  return std::make_shared<ArCritic>(o, "image.size (AR critic)");
+}
+
+std::shared_ptr<Regulariser> make_acr(const RegulariserSettings& r, std::int64_t) {
+  AcrOptions o;
+  o.icnn.layers = r.layers;
+  o.icnn.channels = r.channels;
+  o.icnn.kernel = r.kernel;
+  o.banks = r.banks;
+  o.filters = r.filters;
+  return std::make_shared<Acr>(o, "acr");
+}
+
+std::unique_ptr<torch::optim::Optimizer> plain_optimizer(Regulariser& m, const RegulariserSettings& r) {
+  return nn::make_optimizer(m.parameters(), r.optimizer, r.name);
+}
+
+// The reference trains the ICNN with one Adam and SFB + L2 with a second of
+// the same rate and betas and weight decay acr.sfb_weight_decay. Adam's
+// update is per parameter, so one Adam with two parameter groups takes
+// exactly those steps, and nn::TrainingLoop (one optimizer per module)
+// saves and restores its state like any other.
+std::unique_ptr<torch::optim::Optimizer> acr_optimizer(Regulariser& m, const RegulariserSettings& r) {
+  if (r.sfb_weight_decay == 0) return plain_optimizer(m, r);
+  r.optimizer.validate(r.name);
+  auto& acr = dynamic_cast<Acr&>(m);
+  const nn::OptimizerOptions& o = r.optimizer;
+  auto options = torch::optim::AdamOptions(o.learning_rate)
+                     .betas({o.beta1, o.beta2})
+                     .eps(o.eps)
+                     .weight_decay(o.weight_decay)
+                     .amsgrad(o.amsgrad);
+  auto decayed = options;
+  decayed.weight_decay(r.sfb_weight_decay);
+  std::vector<torch::optim::OptimizerParamGroup> groups;
+  groups.emplace_back(acr.icnn_parameters(), std::make_unique<torch::optim::AdamOptions>(options));
+  groups.emplace_back(acr.other_parameters(), std::make_unique<torch::optim::AdamOptions>(decayed));
+  return std::make_unique<torch::optim::Adam>(std::move(groups), options);
+}
+
+const std::vector<RegulariserEntry>& table() {
+  static const std::vector<RegulariserEntry> entries{
+      {"ar", GradientPenalty::OneSided, make_ar, [](Regulariser& m) -> Regulariser& { return m; }, plain_optimizer},
+      {"acr", GradientPenalty::TwoSided, make_acr,
+       [](Regulariser& m) -> Regulariser& { return dynamic_cast<Acr&>(m).icnn(); }, acr_optimizer},
+  };
+  return entries;
+}
+
+}  // namespace
+
+const RegulariserEntry& find_regulariser(const std::string& name) {
+  for (const RegulariserEntry& e : table())
+    if (name == e.name) return e;
+  throw InputError(fmt::format("training.regularisers: unknown regulariser '{}'", name));
+}
+
+std::shared_ptr<Regulariser> make_model(const RegulariserSettings& r, std::int64_t n, std::uint64_t seed,
+                                        torch::Dtype dtype) {
+  torch::manual_seed(seed);
+  std::shared_ptr<Regulariser> m = find_regulariser(r.name).make(r, n);
+  m->to(dtype);
+  return m;
+}
+
+void save_model(h5::Group& models, const RegulariserSettings& r, std::int64_t n, Regulariser& model) {
+  if (models.exists(r.name)) models.remove(r.name);
+  h5::Group g = models.require_group(r.name);
+  nn::save_module(g, model);
+  g.set_attribute("model", r.name == "ar" ? "ar-critic" : "acr");
+  g.set_attribute("image_size", n);
+  std::int64_t count = 0;
+  for (const auto& p : model.parameters()) count += p.numel();
+  g.set_attribute("parameter_count", count);
+  if (r.name == "ar") {
+    g.set_attribute("leaky_slope", r.leaky_slope);
+    g.set_attribute("dense", r.dense);
+  } else {
+    g.set_attribute("layers", r.layers);
+    g.set_attribute("channels", r.channels);
+    g.set_attribute("kernel", r.kernel);
+    g.set_attribute("banks", r.banks);
+    g.set_attribute("filters", r.filters);
+  }
+}
+
+std::shared_ptr<Regulariser> load_model(const h5::File& file, const RegulariserSettings& r, std::int64_t n,
+                                        torch::Dtype dtype) {
+  const std::string path = "/models/" + r.name;
+  if (!file.exists(path))
+    throw InputError(fmt::format("{}: {} is missing (the stage train/{} has not run)", file.path(), path, r.name));
+  auto m = make_model(r, n, 0, dtype);
+  try {
+    nn::load_module(file.open_group(path), *m);
+  } catch (const InputError& e) {
+    throw InputError(fmt::format("{}: {} does not fit the configured {} architecture: {}", file.path(), path, r.name,
+                                 e.what()));
+  }
+  return m;
+}
+
+}  // namespace structura::pipeline::ct_learned

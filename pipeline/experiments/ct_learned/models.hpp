@@ -1,0 +1,48 @@
+// The learned regularisers of `ct.learned` as a table: for each name, how
+// its model is built from the settings, which part the gradient penalty
+// applies to and of which kind, how its optimizer is made, and how it is
+// stored in /models/<name>. Adding a regulariser is one entry here, its
+// keys in kind.cpp and settings.*.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/h5.hpp"
+#include "experiments/ct_learned/settings.hpp"
+#include "regularisers/losses.hpp"
+#include "regularisers/regulariser.hpp"
+
+namespace structura::pipeline::ct_learned {
+
+struct RegulariserEntry {
+  const char* name;
+  regularisers::GradientPenalty penalty;
+  // The model for n x n images (weights from torch::manual_seed before).
+  std::function<std::shared_ptr<regularisers::Regulariser>(const RegulariserSettings&, std::int64_t n)> make;
+  // The part the gradient penalty sees (the model itself, or ACR's ICNN).
+  std::function<regularisers::Regulariser&(regularisers::Regulariser&)> penalised;
+  // Its optimizer over model.parameters().
+  std::function<std::unique_ptr<torch::optim::Optimizer>(regularisers::Regulariser&, const RegulariserSettings&)>
+      optimizer;
+};
+
+// InputError naming training.regularisers for an unknown name.
+const RegulariserEntry& find_regulariser(const std::string& name);
+
+// The model of `r`, seeded, in `dtype`.
+std::shared_ptr<regularisers::Regulariser> make_model(const RegulariserSettings& r, std::int64_t n,
+                                                      std::uint64_t seed, torch::Dtype dtype);
+
+// /models/<name>: parameters (nn::save_module) and architecture attributes.
+void save_model(h5::Group& models, const RegulariserSettings& r, std::int64_t n, regularisers::Regulariser& model);
+// The trained model back from /models/<name>; InputError naming the file
+// and group when it is missing or of another architecture.
+std::shared_ptr<regularisers::Regulariser> load_model(const h5::File& file, const RegulariserSettings& r,
+                                                      std::int64_t n, torch::Dtype dtype);
+
+}  // namespace structura::pipeline::ct_learned

@@ -1,0 +1,80 @@
+// The settings of a `ct.learned` run, read once from its config and checked
+// as they are read: validation (the kind's check), the stage list, every
+// stage and the summary call these, so validation and the run cannot
+// disagree. The data settings are read on their own (read_data_settings):
+// the data stage of the shared data set sees only its keys (every other key
+// at its default), so it must not depend on, or be refused for, the rest.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "config/config.hpp"
+#include "experiments/shared/ct_noise.hpp"
+#include "experiments/shared/training_params.hpp"
+#include "nn/settings.hpp"
+#include "tomography/geometry.hpp"
+
+namespace structura::pipeline::ct_learned {
+
+// What defines the data set: geometry, phantoms, noise, split sizes, seed,
+// the FBP filter (the FBPs are stored with the pairs).
+struct DataSettings {
+  tomography::ImageGeometry image;
+  tomography::BeamGeometry beam;  // parallel beam, angles uniform over [0, pi)
+  int supersample = 1;
+  CtNoise noise;
+  std::int64_t train = 1, validation = 1, test = 1;
+  std::uint64_t seed = 1;  // experiment.seed: phantoms and noise
+  std::string fbp_filter = "ramp";
+};
+
+// One learned regulariser: its training and its reconstruction.
+struct RegulariserSettings {
+  std::string name;  // "ar", "acr"
+  nn::OptimizerOptions optimizer;
+  double penalty_weight = 0;     // gradient penalty weight (AR one-sided 20, ACR two-sided 5)
+  double sfb_weight_decay = 0;   // acr: weight decay of SFB + L2 (a second Adam parameter group)
+  double lambda = 0;             // reconstruction weight; 0: the heuristic 2 E|A^T(A x* - y)|
+  double step = 0;               // gradient descent step
+  int iterations = 0;            // gradient descent iterations
+  // Architecture. ar: leaky slope, dense width; acr: ICNN layers, channels,
+  // kernel and the SFB banks and filters.
+  double leaky_slope = 0.1;
+  std::int64_t dense = 256;
+  std::int64_t layers = 10, channels = 48, kernel = 5, banks = 10, filters = 32;
+};
+
+struct Settings {
+  DataSettings data;
+  std::vector<std::string> regularisers;  // training.regularisers, in order
+  TrainingSettings training;              // the shared [training] table (no optimizer: one per regulariser)
+  std::vector<RegulariserSettings> learned;  // per regularisers entry
+  double tv_lambda = 0;
+  int tv_iterations = 0;
+  std::vector<std::string> methods;  // reconstruction.methods
+
+  const RegulariserSettings& regulariser(const std::string& name) const;  // InputError if not trained
+  bool trains(const std::string& name) const;
+};
+
+// The learned regularisers this build knows (ar, acr) and every method.
+const std::vector<std::string>& regulariser_names();
+const std::vector<std::string>& method_names();
+
+// ConfigError (Config::fail) naming the key of the first inconsistency.
+DataSettings read_data_settings(const Config& c);
+Settings read_settings(const Config& c);
+
+// Independent streams keyed from experiment.seed / training.seed.
+inline std::uint64_t noise_seed(std::uint64_t seed) { return seed * 16 + 1; }
+// Phantom index offsets of the three splits: disjoint index ranges.
+struct SplitIndex {
+  std::string name;        // "train", "validation", "test"
+  std::int64_t count = 0;  // images
+  std::uint64_t first = 0;  // global phantom index of its image 0
+};
+std::vector<SplitIndex> splits(const DataSettings& d);
+
+}  // namespace structura::pipeline::ct_learned
