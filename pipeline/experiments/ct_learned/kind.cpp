@@ -103,7 +103,7 @@ Schema make_schema() {
 void check(const Config& c) { read_settings(c); }
 
 std::vector<Stage> stages(const Config& c) {
-  const Settings s = read_settings(c);
+  const StageNames s = read_stage_names(c);
   std::vector<Stage> out;
   out.push_back({"data", "prepare", false, stage_body("ct_learned", "data")});
   for (const std::string& r : s.regularisers)

@@ -114,6 +114,10 @@ Settings read_settings(const Config& c) {
   return s;
 }
 
+StageNames read_stage_names(const Config& c) {
+  return {c.get_strings("training.regularisers"), c.get_strings("reconstruction.methods")};
+}
+
 bool Settings::trains(const std::string& name) const { return contains(regularisers, name); }
 
 const RegulariserSettings& Settings::regulariser(const std::string& name) const {

@@ -67,6 +67,15 @@ const std::vector<std::string>& method_names();
 DataSettings read_data_settings(const Config& c);
 Settings read_settings(const Config& c);
 
+// The names the stage list is made of, unchecked: the stage list is also
+// asked of the data set's configuration, whose keys outside the data set are
+// at their defaults and need not agree with the data keys (the AR critic's
+// image size); check() has validated the run's own configuration.
+struct StageNames {
+  std::vector<std::string> regularisers, methods;
+};
+StageNames read_stage_names(const Config& c);
+
 // Independent streams keyed from experiment.seed / training.seed.
 inline std::uint64_t noise_seed(std::uint64_t seed) { return seed * 16 + 1; }
 // Phantom index offsets of the three splits: disjoint index ranges.

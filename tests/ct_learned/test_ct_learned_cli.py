@@ -1,0 +1,185 @@
+#!/usr/bin/env python3
+"""Integration tests of the `ct.learned` experiment kind through the CLI.
+
+Usage: test_ct_learned_cli.py CASE   (the executable comes from $STRUCTURA)
+
+Each case checks against an independent truth: the same training on
+another number of ranks, an uninterrupted training, a run alone, the
+settings' own shapes.
+"""
+import pathlib
+import sys
+import tempfile
+
+import h5py
+import numpy as np
+
+HERE = pathlib.Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent / "common"))
+from structura_cli import run  # noqa: E402
+
+SMALL = HERE / "small.toml"
+
+
+def result_file(runs_dir):
+    files = [p for p in pathlib.Path(runs_dir).rglob("result.h5")]
+    assert len(files) == 1, files
+    return files[0]
+
+
+def parameters(path):
+    """regulariser -> {parameter name: array} of every trained model."""
+    with h5py.File(path, "r") as f:
+        return {r: {k: d[()] for k, d in g["parameters"].items()} for r, g in f["models"].items()}
+
+
+def compare_parameters(a, b, what, rtol):
+    pa, pb = parameters(a), parameters(b)
+    assert sorted(pa) == sorted(pb) == ["acr", "ar"], f"{what}: models {sorted(pa)} / {sorted(pb)}"
+    worst = 0.0
+    for r in pa:
+        for k in pa[r]:
+            x, y = pa[r][k], pb[r][k]
+            d = float(np.max(np.abs(x - y))) / max(1.0, float(np.max(np.abs(x))))
+            worst = max(worst, d)
+            assert d <= rtol, f"{what}: {r}/{k} differs by {d:.3e} (allowed {rtol:.0e})"
+    print(f"{what}: {sum(len(p) for p in pa.values())} parameter tensors agree, largest difference {worst:.2e}")
+    return worst
+
+
+def trained(path):
+    """The models moved away from their initial values: the training did something."""
+    with h5py.File(path, "r") as f:
+        for r in ("ar", "acr"):
+            loss = f[f"training/{r}/loss"][()]
+            assert loss.size == 6 and np.all(np.isfinite(loss)), f"{r}: loss history {loss}"
+
+
+def case_ranks():
+    """Data-parallel training on 1 and 2 ranks ends at the same parameters
+    (float64, to 1e-12: only the order of the gradient sums differs); the
+    pairs are bit for bit the same (made by index)."""
+    with tempfile.TemporaryDirectory() as d1, tempfile.TemporaryDirectory() as d2:
+        run("run", SMALL, "--ranks", 1, "--no-plots", f"experiment.runs_dir={d1}")
+        run("run", SMALL, "--ranks", 2, "--no-plots", f"experiment.runs_dir={d2}")
+        a, b = result_file(d1), result_file(d2)
+        trained(a)
+        compare_parameters(a, b, "1 vs 2 ranks", 1e-12)
+        with h5py.File(a, "r") as fa, h5py.File(b, "r") as fb:
+            for split in ("train", "validation", "test"):
+                for name in ("truth", "sinogram", "fbp"):
+                    path = f"data/{split}/{name}"
+                    assert np.array_equal(fa[path][()], fb[path][()]), f"{path} differs between 1 and 2 ranks"
+            assert fa["data/lambda_heuristic"][0] == fb["data/lambda_heuristic"][0]
+            for r in ("ar", "acr"):
+                la, lb = fa[f"training/{r}/loss"][()], fb[f"training/{r}/loss"][()]
+                assert np.allclose(la, lb, rtol=1e-12, atol=1e-14), f"{r} loss {la} vs {lb}"
+            for m in ("fbp", "tv"):
+                assert np.allclose(fa[f"reconstructions/{m}/images"][()], fb[f"reconstructions/{m}/images"][()],
+                                   rtol=0, atol=1e-12), m
+    print("ranks: pairs bit for bit, loss histories and reconstructions equal to rounding")
+
+
+def case_resume():
+    """A training interrupted by a signal and resumed ends at exactly the
+    parameters of an uninterrupted one (same rank count), in train/ar (after
+    3 polls) and in train/acr (after 8: train/ar makes 5)."""
+    with tempfile.TemporaryDirectory() as d1:
+        run("run", SMALL, "--ranks", 2, "--no-plots", f"experiment.runs_dir={d1}")
+        for polls, stage in (("3", "train/ar"), ("8", "train/acr")):
+            with tempfile.TemporaryDirectory() as d2:
+                p = run("run", SMALL, "--ranks", 2, "--no-plots", f"experiment.runs_dir={d2}",
+                        env={"STRUCTURA_TEST_SIGNAL_AFTER_POLLS": polls}, expect=3)
+                assert f"{stage}: checkpoint" in (p.stdout + p.stderr), p.stdout + p.stderr
+                run("run", SMALL, "--ranks", 2, "--no-plots", f"experiment.runs_dir={d2}")
+                worst = compare_parameters(result_file(d1), result_file(d2), f"interrupted after {polls} polls", 0.0)
+                assert worst == 0.0
+                with h5py.File(result_file(d1), "r") as fa, h5py.File(result_file(d2), "r") as fb:
+                    for r in ("ar", "acr"):
+                        for name in ("loss", "gradient_norm", "validation"):
+                            assert np.array_equal(fa[f"training/{r}/{name}"][()], fb[f"training/{r}/{name}"][()],
+                                                  equal_nan=True), f"training/{r}/{name}"
+    print("resume: parameters and histories identical bit for bit after interrupts in train/ar and train/acr")
+
+
+def case_shared_data_set():
+    """A sweep over keys that do not define the data (training.seed, a
+    reconstruction weight) makes the pairs once, and every run copies them:
+    the same bytes as a run alone in another directory makes."""
+    with tempfile.TemporaryDirectory() as d, tempfile.TemporaryDirectory() as alone:
+        sweep = pathlib.Path(d) / "sweep.toml"
+        sweep.write_text(SMALL.read_text() + '\n[sweep]\n"training.seed" = [3, 4]\n')
+        run("run", sweep, "--ranks", 2, "--no-plots", f"experiment.runs_dir={d}/runs")
+        runs = sorted(pathlib.Path(d, "runs").rglob("result.h5"))
+        sets = sorted(pathlib.Path(d, "runs").rglob("data.h5"))
+        assert len(runs) == 2 and len(sets) == 1, (runs, sets)
+        made = sum(p.read_text().count("stage data: starting") for p in pathlib.Path(d, "runs").rglob("log.txt"))
+        assert made == 1, f"the pairs were made {made} times, expected once"
+        with h5py.File(runs[0], "r") as a, h5py.File(runs[1], "r") as b:
+            assert a["stages/data"].attrs["data_set"] == b["stages/data"].attrs["data_set"]
+            for split in ("train", "test"):
+                assert np.array_equal(a[f"data/{split}/sinogram"][()], b[f"data/{split}/sinogram"][()])
+            assert not np.array_equal(a["models/ar/parameters/head.weight"][()],
+                                      b["models/ar/parameters/head.weight"][()]), "two training seeds, one model"
+            shared = a["data/train/sinogram"][()]
+        run("run", SMALL, "--ranks", 1, "--no-plots", f"experiment.runs_dir={alone}", "training.seed=3",
+            "training.regularisers=[\"acr\"]")
+        with h5py.File(result_file(alone), "r") as f:
+            assert np.array_equal(f["data/train/sinogram"][()], shared), "a run alone made other pairs"
+    print("shared_data_set: a training.seed sweep of 2 runs made its pairs once; a run alone agrees bit for bit")
+
+
+def case_config_errors():
+    """Bad settings name their key, exit 2, and nothing is created."""
+    with tempfile.TemporaryDirectory() as d:
+        for override, key in [("image.size=24", "image.size"),  # the AR critic needs a multiple of 16
+                              ("ar.lambda=-1", "ar.lambda"),
+                              ("acr.lambda=-0.5", "acr.lambda"),
+                              ("training.regularisers=[\"ar\", \"nonsense\"]", "training.regularisers"),
+                              ("acr.kernel=4", "acr.kernel"),
+                              ("reconstruction.methods=[]", "reconstruction.methods")]:
+            p = run("run", SMALL, f"experiment.runs_dir={d}", override, expect=2)
+            assert key in p.stderr, f"{override}: the error does not name {key}:\n{p.stderr}"
+        assert not any(pathlib.Path(d).iterdir()), "a failed validation wrote files"
+        # Without "ar" the size is the ICNN's to take: valid.
+        run("validate", SMALL, "image.size=24", "training.regularisers=[\"acr\"]")
+    print("config_errors: each error names its key; nothing written")
+
+
+def case_bad_data():
+    """A data set of the wrong shape or missing in result.h5: the stage that
+    reads it fails naming the file and the dataset, and what the file held
+    before (reconstructions, models, metrics) is untouched."""
+    with tempfile.TemporaryDirectory() as d:
+        run("run", SMALL, "--ranks", 2, "--no-plots", f"experiment.runs_dir={d}")
+        path = result_file(d)
+        with h5py.File(path, "r") as f:
+            before = {k: f[k][()] for k in ("reconstructions/fbp/images", "models/ar/parameters/head.weight",
+                                            "metrics/tv/psnr")}
+        for dataset, change, stage_group in [("data/test/sinogram", "shape", "reconstruct"),
+                                             ("data/test/truth", "missing", "evaluate")]:
+            with h5py.File(path, "r+") as f:
+                good = f[dataset][()]
+                del f[dataset]
+                if change == "shape":
+                    f[dataset] = good[:, :-1, :]
+            p = run("run", SMALL, "--ranks", 2, "--no-plots", f"experiment.runs_dir={d}", "--force", "--group",
+                    stage_group, expect=2)  # an InputError: exit 2
+            assert "/" + dataset in p.stderr and "result.h5" in p.stderr, p.stderr
+            assert ("missing" if change == "missing" else "shape") in p.stderr, p.stderr
+            with h5py.File(path, "r") as f:
+                for k, v in before.items():
+                    assert np.array_equal(f[k][()], v), f"{k} changed after the failed stage"
+            with h5py.File(path, "r+") as f:
+                if dataset in f:
+                    del f[dataset]
+                f[dataset] = good
+            print(f"bad_data: {change} {dataset}: {p.stderr.strip().splitlines()[-1]}")
+    print("bad_data: each error names the file and the dataset; nothing already written changed")
+
+
+if __name__ == "__main__":
+    cases = {name[5:]: f for name, f in globals().items() if name.startswith("case_")}
+    if len(sys.argv) != 2 or sys.argv[1] not in cases:
+        sys.exit(f"usage: {sys.argv[0]} {{{'|'.join(cases)}}}")
+    cases[sys.argv[1]]()
