@@ -49,6 +49,7 @@ public:
   double lambda() const { return lambda_; }
   std::int64_t batch() const { return y_.size(0); }
   bool has_regulariser() const { return static_cast<bool>(r_); }
+  const RegulariserFunction& regulariser() const { return r_; }  // R (without λ); may be empty
 
   // E and (optionally) ∇E of the images x, (M, 1, H, W), against the data
   // of images `index` (int64 (M), the same on every rank; undefined: all,
