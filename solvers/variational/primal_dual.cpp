@@ -41,6 +41,7 @@ namespace {
 double estimate_lipschitz(const Problem& problem, const torch::Tensor& start, const PrimalDualOptions& o) {
   if (!problem.has_regulariser() || problem.lambda() == 0) return 0;
   const auto& r = problem.regulariser();
+  torch::AutoGradMode enable(true);  // double backward, whatever the caller's mode
   const auto estimate = regularisers::hessian_extreme_eigenvalues(
       [&](const torch::Tensor& x) { return regularisers::per_image(r(x)); }, start.detach(), o.lipschitz_iterations,
       /*seed=*/0x5eed);

@@ -30,17 +30,18 @@ std::pair<torch::Tensor, torch::Tensor> Problem::regulariser_and_gradient(const 
     return {torch::zeros({m}, torch::kFloat64), with_gradient ? torch::zeros_like(x) : torch::Tensor()};
   }
   torch::Tensor xg = x.detach().requires_grad_(with_gradient);
-  torch::Tensor values;
-  {
-    torch::AutoGradMode mode(with_gradient);
-    values = regularisers::per_image(r_(xg));
-  }
+  torch::AutoGradMode mode(with_gradient);  // whatever the caller's mode
+  const torch::Tensor values = regularisers::per_image(r_(xg));
   require(values.size(0) == m,
           fmt::format("regulariser: returned {} values for {} images", values.size(0), m));
   torch::Tensor gradient;
   if (with_gradient) {
-    auto grads = torch::autograd::grad({values.sum()}, {xg}, /*grad_outputs=*/{}, /*retain_graph=*/false,
-                                       /*create_graph=*/false, /*allow_unused=*/true);
+    const torch::Tensor total = values.sum();
+    // A regulariser that does not depend on x (or not differentiably) has a zero gradient.
+    std::vector<torch::Tensor> grads{torch::Tensor()};
+    if (total.requires_grad())
+      grads = torch::autograd::grad({total}, {xg}, /*grad_outputs=*/{}, /*retain_graph=*/false,
+                                    /*create_graph=*/false, /*allow_unused=*/true);
     gradient = grads[0].defined() ? lambda_ * grads[0].detach() : torch::zeros_like(x);
   }
   return {lambda_ * values.detach().to(torch::kCPU, torch::kFloat64), gradient};
