@@ -74,9 +74,12 @@ def case_ranks():
             for r in ("ar", "acr"):
                 la, lb = fa[f"training/{r}/loss"][()], fb[f"training/{r}/loss"][()]
                 assert np.allclose(la, lb, rtol=1e-12, atol=1e-14), f"{r} loss {la} vs {lb}"
-            for m in ("fbp", "tv"):
-                assert np.allclose(fa[f"reconstructions/{m}/images"][()], fb[f"reconstructions/{m}/images"][()],
-                                   rtol=0, atol=1e-12), m
+            # fbp and tv do not depend on the split of the test images at
+            # all; ar and acr only through their critics (equal to ~1e-15),
+            # amplified a little by 10 gradient steps.
+            for m, atol in (("fbp", 1e-12), ("tv", 1e-12), ("ar", 1e-10), ("acr", 1e-10)):
+                x, y = fa[f"reconstructions/{m}/images"][()], fb[f"reconstructions/{m}/images"][()]
+                assert np.allclose(x, y, rtol=0, atol=atol), f"{m}: 1 vs 2 ranks differ by {np.abs(x - y).max()}"
     print("ranks: pairs bit for bit, loss histories and reconstructions equal to rounding")
 
 

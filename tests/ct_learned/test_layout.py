@@ -45,10 +45,10 @@ def learned_run(run_dir):
     run = {"id": run_dir.name, "config": cfg, "deflate": 0,
            "dtypes": {"training.dtype": tr["dtype"]},
            "names": {"<s>": list(split_sizes), "<g>": regs, "<r>": methods, "<stage>": stages,
+                     "<l>": [m for m in methods if m in ("ar", "acr")],
                      "<c>": list(range(6)), "<k>": list(range(acr["layers"] + 1)), "<j>": list(range(acr["layers"])),
                      "<b>": list(range(acr["banks"]))},
-           "conditions": {"always": True, "ar": "ar" in regs, "acr": "acr" in regs, "tv": "tv" in methods,
-                          "untested": not any(g in methods for g in regs)},
+           "conditions": {"always": True, "ar": "ar" in regs, "acr": "acr" in regs},
            "stage_groups": {s: ("prepare" if s == "data" else "evaluate" if s == "metrics" else s.split("/")[0])
                             for s in stages}}
     E = tr["epochs"] * math.ceil(d["train"] / tr["batch"])
@@ -59,6 +59,8 @@ def learned_run(run_dir):
                "Fi": acr["filters"]}
         if "<s>" in binding:
             out["N"] = split_sizes[binding["<s>"]]
+        if "<l>" in binding:
+            out["I"] = cfg[binding["<l>"]]["iterations"] + 1
         if "<c>" in binding:
             c = int(binding["<c>"])
             out["Oc"], out["Ic"] = AR_OUT[c], AR_IN[c]
@@ -136,6 +138,17 @@ def check_values(f, run, run_dir):
             check(close(mg[f"{name}_mean"][()], [values.mean()], 1e-12), f"{rid}: {m} {name}_mean")
             check(close(mg[f"{name}_std"][()], [values.std(ddof=1)], 1e-10), f"{rid}: {m} {name}_std")
         check(mg["seconds_per_image"][0] > 0, f"{rid}: {m} seconds_per_image")
+    # Gradient descent with Armijo steps never increases the energy; it
+    # starts at the FBP with the lambda the data stage estimated.
+    for m in run["names"]["<l>"]:
+        g = f[f"reconstructions/{m}"]
+        energy = g["energy"][()]
+        check(np.all(np.isfinite(energy[:, 0])), f"{rid}: {m} energy at the FBP {energy[:, 0]}")
+        for row in energy:
+            e = row[np.isfinite(row)]
+            check(np.all(np.diff(e) <= 1e-12 * np.abs(e[:-1])), f"{rid}: {m} energy increases: {e}")
+        if g.attrs["lambda_source"] == "heuristic":
+            check(g.attrs["lambda"] == lam, f"{rid}: {m} lambda {g.attrs['lambda']} != heuristic {lam}")
 
 
 def check_runs(tmp):

@@ -6,7 +6,7 @@
 // Stages:  data (prepare)                    -> /data/{train,validation,test}/{truth,sinogram,fbp},
 //                                               /data/lambda_heuristic          (a shared data set)
 //          train/<regulariser> (train, checkpointed) -> /models/<regulariser>, /training/<regulariser>
-//          reconstruct/<method> (reconstruct) -> /reconstructions/<method>/images
+//          reconstruct/<method> (reconstruct) -> /reconstructions/<method>/{images,energy,gradient_norm}
 //          metrics (evaluate)                -> /metrics/<method>/{psnr,ssim,..._mean,..._std,seconds_per_image}
 #include "experiments/ct_learned/settings.hpp"
 #include "experiments/ct_learned/stages.hpp"
@@ -21,14 +21,20 @@ namespace {
 using V = std::vector<std::string>;
 
 void add_regulariser_params(Schema& s, const std::string& r, const nn::OptimizerOptions& optimizer,
-                            double penalty_weight, const std::string& penalty, double step, std::int64_t iterations) {
+                            double penalty_weight, const std::string& penalty, std::int64_t iterations) {
   add_optimizer_params(s, r, optimizer);
   s.add({r + ".penalty_weight", Type::Float, penalty_weight, penalty, 0.0});
   s.add({r + ".lambda", Type::Float, 0.0,
          "reconstruction: weight of the regulariser in ||A x - y||^2 + lambda R(x) (0: the heuristic "
          "2 E||A^T(A x* - y)|| over the training pairs, recorded in the result)",
          0.0});
-  s.add({r + ".step", Type::Float, step, "reconstruction: gradient descent step", above(0.0)});
+  s.add({r + ".step", Type::Float, 0.0,
+         "reconstruction: gradient descent step (armijo: the largest trial step); 0: 1/||A||^2 (||A|| by power "
+         "iteration)",
+         0.0});
+  s.add({r + ".step_rule", Type::String, std::string("armijo"),
+         "reconstruction: fixed step, or Armijo backtracking (never increases the energy)", {}, {},
+         V{"fixed", "armijo"}});
   s.add({r + ".iterations", Type::Int, iterations, "reconstruction: gradient descent iterations from the FBP", 1.0});
 }
 
@@ -71,8 +77,7 @@ Schema make_schema() {
   rmsprop.kind = nn::OptimizerKind::RMSprop;
   rmsprop.learning_rate = 1e-4;
   add_regulariser_params(s, "ar", rmsprop, 20.0,
-                         "AR: weight of the one-sided gradient penalty max(|grad R| - 1, 0)^2 (reference: 20)", 0.5,
-                         100);
+                         "AR: weight of the one-sided gradient penalty max(|grad R| - 1, 0)^2 (reference: 20)", 100);
   s.add({"ar.leaky_slope", Type::Float, 0.1, "AR critic: leaky ReLU slope (reference: 0.1)", 0.0, below(1.0)});
   s.add({"ar.dense", Type::Int, std::int64_t{256}, "AR critic: width of the hidden dense layer", 1.0, 65536.0});
   nn::OptimizerOptions adam;  // Subhadip-1/data_driven_convex_regularization: Adam 2e-5, betas (0.5, 0.99)
@@ -82,7 +87,7 @@ Schema make_schema() {
   add_regulariser_params(s, "acr", adam, 5.0,
                          "ACR: weight of the two-sided gradient penalty (|grad ICNN| - 1)^2 on the ICNN part "
                          "(reference: 5)",
-                         0.5, 100);
+                         100);
   s.add({"acr.sfb_weight_decay", Type::Float, 1.0,
          "ACR: weight decay of the SFB and L2 weights, Adam's second parameter group (reference: 1.0)", 0.0});
   s.add({"acr.layers", Type::Int, std::int64_t{10}, "ACR: ICNN layers (reference: 10)", 1.0, 1000.0});
@@ -91,7 +96,9 @@ Schema make_schema() {
   s.add({"acr.banks", Type::Int, std::int64_t{10}, "ACR: sparsifying filter banks (reference: 10)", 1.0, 1000.0});
   s.add({"acr.filters", Type::Int, std::int64_t{32}, "ACR: 7 x 7 filters per bank (reference: 32)", 1.0, 4096.0});
 
-  s.add({"reconstruction.methods", Type::StringList, V{"fbp", "tv"}, "methods compared on the test pairs, in order",
+  s.add({"reconstruction.methods", Type::StringList, V{"fbp", "tv", "ar", "acr"},
+         "methods compared on the test pairs, in order (ar, acr: gradient descent from the FBP with the regulariser "
+         "trained in this run)",
          {}, {}, method_names()});
   s.add({"tv.lambda", Type::Float, 3e-5, "TV: weight of the total variation in 1/2 ||A x - y||^2 + lambda TV(x)",
          0.0});

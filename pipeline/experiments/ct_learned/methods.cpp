@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "core/error.hpp"
+#include "experiments/ct_learned/learned_method.hpp"
 #include "tomography/fbp.hpp"
 #include "tomography/iterative.hpp"
 #include "tomography/tv_pdhg.hpp"
@@ -18,8 +19,9 @@ public:
   explicit FbpMethod(const MethodInput& in)
       : filter_(in.settings.data.fbp_filter),
         fbp_(in.settings.data.image, in.settings.data.beam, parse_filter(filter_, "fbp.filter"), in.A.comm()) {}
-  void reconstruct(const Sinogram<double>& y, const Image<double>&, Image<double>& x) override {
+  Trace reconstruct(const Sinogram<double>& y, const Image<double>&, Image<double>& x) override {
     fbp_.reconstruct(y, x);
+    return {};
   }
   void describe(h5::Group& g) const override { g.set_attribute("filter", filter_); }
 
@@ -32,10 +34,11 @@ private:
 class TvMethod : public Method {
 public:
   explicit TvMethod(const MethodInput& in) : in_(in), norm_(operator_norm(in.A, PowerIteration{})) {}
-  void reconstruct(const Sinogram<double>& y, const Image<double>&, Image<double>& x) override {
+  Trace reconstruct(const Sinogram<double>& y, const Image<double>&, Image<double>& x) override {
     Kokkos::deep_copy(x, 0.0);
     const Settings& s = in_.settings;
     tv_pdhg(in_.A, y, x, {.lambda = s.tv_lambda, .iterations = s.tv_iterations, .operator_norm = norm_});
+    return {};
   }
   void describe(h5::Group& g) const override {
     g.set_attribute("lambda", in_.settings.tv_lambda);
@@ -54,7 +57,10 @@ std::unique_ptr<Method> make(const MethodInput& in) {
 }
 
 const std::vector<MethodEntry>& table() {
-  static const std::vector<MethodEntry> entries{{"fbp", make<FbpMethod>}, {"tv", make<TvMethod>}};
+  static const std::vector<MethodEntry> entries{{"fbp", make<FbpMethod>},
+                                                {"tv", make<TvMethod>},
+                                                {"ar", [](const MethodInput& in) { return make_learned(in, "ar"); }},
+                                                {"acr", [](const MethodInput& in) { return make_learned(in, "acr"); }}};
   return entries;
 }
 

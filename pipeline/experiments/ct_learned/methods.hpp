@@ -22,12 +22,20 @@ struct MethodInput {
   const h5::File& file;                                // /data, /models
 };
 
+// What an iterative method reports per image: its energy and gradient norm
+// at x_0 .. x_K, NaN after its stop (history_length() values each).
+struct Trace {
+  std::vector<double> energy, gradient_norm;
+};
+
 class Method {
 public:
   virtual ~Method() = default;
   // One test image: y its noisy sinogram, fbp its FBP, x the result.
-  virtual void reconstruct(const tomography::Sinogram<double>& y, const tomography::Image<double>& fbp,
-                           tomography::Image<double>& x) = 0;
+  virtual Trace reconstruct(const tomography::Sinogram<double>& y, const tomography::Image<double>& fbp,
+                            tomography::Image<double>& x) = 0;
+  // Values per Trace series; 0: none.
+  virtual int history_length() const { return 0; }
   // Attributes of /reconstructions/<method> beyond the images and timings.
   virtual void describe(h5::Group&) const {}
 };

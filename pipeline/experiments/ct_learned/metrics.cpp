@@ -48,7 +48,6 @@ double stddev(const std::vector<double>& v) {
 struct Scores {
   std::vector<double> psnr, ssim;
   double seconds_per_image = 0;
-  double training_seconds = -1;  // < 0: not a learned method
 };
 
 }  // namespace
@@ -78,8 +77,6 @@ void metrics(StageContext& ctx) {
                                          m.psnr.back(), m.ssim.back(), p, range));
     }
     m.seconds_per_image = ctx.file.open_group(group).double_attribute("seconds_per_image");
-    if (s.trains(method) && ctx.file.exists("/training/" + method))
-      m.training_seconds = ctx.file.open_group("/training/" + method).double_attribute("seconds");
   }
   h5::Group all = ctx.fresh_group("/metrics");
   all.set_attribute("data_range", "max - min of each truth image");
@@ -96,14 +93,12 @@ void metrics(StageContext& ctx) {
     write_value(g, "ssim_std", {stddev(m.ssim)}, "1", "sample standard deviation of the SSIM over the test images");
     write_value(g, "seconds_per_image", {m.seconds_per_image}, "s",
                 "reconstruction time per test image on one rank (mean)");
-    if (m.training_seconds >= 0)
-      write_value(g, "training_seconds", {m.training_seconds}, "s", "wall time of the training (of its last run)");
     log::info("metrics/{}: PSNR {:.2f} ± {:.2f} dB, SSIM {:.4f} ± {:.4f}", method, mean(m.psnr), stddev(m.psnr),
               mean(m.ssim), stddev(m.ssim));
   }
-  // Regularisers trained but not reconstructed still report their training time.
+  // Every trained regulariser (a method or not) reports its training time.
   for (const std::string& r : s.regularisers)
-    if (!all.exists(r) && ctx.file.exists("/training/" + r)) {
+    if (ctx.file.exists("/training/" + r)) {
       h5::Group g = all.require_group(r);
       write_value(g, "training_seconds", {ctx.file.open_group("/training/" + r).double_attribute("seconds")}, "s",
                   "wall time of the training (of its last run)");

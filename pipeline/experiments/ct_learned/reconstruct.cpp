@@ -50,6 +50,8 @@ void reconstruct(StageContext& ctx, const std::string& name) {
   });
 
   std::vector<double> images(mine.count * pixels);
+  const auto L = static_cast<std::size_t>(method->history_length());
+  std::vector<double> energy(mine.count * L), gradient_norm(mine.count * L);
   const std::int64_t most = ctx.comm.max(mine.count);
   Progress progress = ctx.progress(name, most, "images per rank");
   double busy = 0;  // this rank's seconds inside the method
@@ -63,7 +65,9 @@ void reconstruct(StageContext& ctx, const std::string& name) {
       const Image<double> fbp = image_to_device(fbps.data() + i * pixels, n, n);
       Image<double> x = A->make_image();
       const auto t0 = std::chrono::steady_clock::now();
-      method->reconstruct(y, fbp, x);
+      const Trace trace = method->reconstruct(y, fbp, x);
+      std::copy(trace.energy.begin(), trace.energy.end(), energy.begin() + i * L);
+      std::copy(trace.gradient_norm.begin(), trace.gradient_norm.end(), gradient_norm.begin() + i * L);
       busy += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
       if (!all_finite(x))
         throw NumericalError(fmt::format("reconstruct/{}: the reconstruction of test image {} has NaN or Inf pixels; "
@@ -88,6 +92,14 @@ void reconstruct(StageContext& ctx, const std::string& name) {
   out.write(h5::Dims{H(mine.begin), 0, 0}, h5::Dims{H(mine.count), H(n), H(n)},
             images.empty() ? &none : images.data());
   out.set_attribute("meaning", "reconstructions of the test pairs (pair, row, column), as /data/test/truth");
+  if (L > 0)
+    for (auto [name, values, meaning] :
+         {std::tuple{"energy", &energy, "||A x_k - y||^2 + lambda R(x_k), k = 0 (the FBP) .. iterations, NaN after the stop"},
+          std::tuple{"gradient_norm", &gradient_norm, "||grad E(x_k)||, as energy"}}) {
+      h5::Dataset h = g.create_dataset<double>(name, h5::Dims{H(count), L});
+      h.write(h5::Dims{H(mine.begin), 0}, h5::Dims{H(mine.count), L}, values->empty() ? &none : values->data());
+      h.set_attribute("meaning", meaning);
+    }
   g.set_attribute("seconds", seconds);
   g.set_attribute("seconds_per_image", per_image);
   method->describe(g);

@@ -37,6 +37,7 @@ RegulariserSettings read_regulariser(const Config& c, const std::string& r) {
   s.penalty_weight = c.get_float(r + ".penalty_weight");
   s.lambda = c.get_float(r + ".lambda");
   s.step = c.get_float(r + ".step");
+  s.step_rule = c.get_string(r + ".step_rule");
   s.iterations = static_cast<int>(c.get_int(r + ".iterations"));
   if (r == "ar") {
     s.leaky_slope = c.get_float("ar.leaky_slope");
@@ -65,7 +66,7 @@ const std::vector<std::string>& regulariser_names() {
 }
 
 const std::vector<std::string>& method_names() {
-  static const std::vector<std::string> names{"fbp", "tv"};
+  static const std::vector<std::string> names{"fbp", "tv", "ar", "acr"};
   return names;
 }
 

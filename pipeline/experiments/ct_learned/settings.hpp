@@ -37,7 +37,8 @@ struct RegulariserSettings {
   double penalty_weight = 0;     // gradient penalty weight (AR one-sided 20, ACR two-sided 5)
   double sfb_weight_decay = 0;   // acr: weight decay of SFB + L2 (a second Adam parameter group)
   double lambda = 0;             // reconstruction weight; 0: the heuristic 2 E|A^T(A x* - y)|
-  double step = 0;               // gradient descent step
+  double step = 0;               // gradient descent step (Armijo: the first trial); 0: 1/||A||^2
+  std::string step_rule = "armijo";  // fixed, armijo
   int iterations = 0;            // gradient descent iterations
   // Architecture. ar: leaky slope, dense width; acr: ICNN layers, channels,
   // kernel and the SFB banks and filters.
