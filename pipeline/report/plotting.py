@@ -47,8 +47,10 @@ METHOD_COLOURS = {
     "supervised": "#006d2c",
     "baseline": "#8c564b",
     "supervised-baseline": "#6b6ecf",
-    # reconstructions of `ct.classical`
+    # reconstructions of `ct.classical` and `ct.learned` (ar, acr: its learned regularisers)
     "fbp": "#7f7f7f",
+    "ar": "#ff9896",
+    "acr": "#393b79",
     "sirt": "#637939",
     "lsqr": "#7b4173",
     "tikhonov": "#e7969c",

@@ -126,7 +126,7 @@ def case_shared_data_set():
                                       b["models/ar/parameters/head.weight"][()]), "two training seeds, one model"
             shared = a["data/train/sinogram"][()]
         run("run", SMALL, "--ranks", 1, "--no-plots", f"experiment.runs_dir={alone}", "training.seed=3",
-            "training.regularisers=[\"acr\"]")
+            "training.regularisers=[\"acr\"]", "reconstruction.methods=[\"fbp\", \"acr\"]")
         with h5py.File(result_file(alone), "r") as f:
             assert np.array_equal(f["data/train/sinogram"][()], shared), "a run alone made other pairs"
     print("shared_data_set: a training.seed sweep of 2 runs made its pairs once; a run alone agrees bit for bit")
@@ -145,7 +145,7 @@ def case_config_errors():
             assert key in p.stderr, f"{override}: the error does not name {key}:\n{p.stderr}"
         assert not any(pathlib.Path(d).iterdir()), "a failed validation wrote files"
         # Without "ar" the size is the ICNN's to take: valid.
-        run("validate", SMALL, "image.size=24", "training.regularisers=[\"acr\"]")
+        run("validate", SMALL, "image.size=24", "training.regularisers=[\"acr\"]", "reconstruction.methods=[\"acr\"]")
     print("config_errors: each error names its key; nothing written")
 
 
