@@ -38,12 +38,11 @@ double norm(const Image<const double>& x) {
 }
 
 // A (count, a, b) dataset of which this rank writes rows [mine.begin, mine.end()).
-void write_block(h5::Group& g, const std::string& name, std::int64_t count, std::int64_t a, std::int64_t b,
-                 Range mine, const std::vector<double>& values, const std::string& meaning) {
+void write_block(h5::Group& g, const std::string& name, std::int64_t count, std::int64_t a, std::int64_t b, Range mine,
+                 const std::vector<double>& values, const std::string& meaning) {
   h5::Dataset d = g.create_dataset<double>(name, h5::Dims{H(count), H(a), H(b)});
   double none = 0;
-  d.write(h5::Dims{H(mine.begin), 0, 0}, h5::Dims{H(mine.count), H(a), H(b)},
-          values.empty() ? &none : values.data());
+  d.write(h5::Dims{H(mine.begin), 0, 0}, h5::Dims{H(mine.count), H(a), H(b)}, values.empty() ? &none : values.data());
   d.set_attribute("meaning", meaning);
 }
 
@@ -104,8 +103,9 @@ void data(StageContext& ctx) {
   for (double v : residual_norms) sum += v;
   const double lambda = regularisers::lambda_from_residual_sum(sum, d.train);
   root.write_dataset("lambda_heuristic", std::vector<double>{lambda}, h5::Dims{1})
-      .set_attribute("meaning", "2 E||A^T(A x* - y)|| over the training pairs: the default lambda of "
-                                "||A x - y||^2 + lambda R(x) for a 1-Lipschitz R");
+      .set_attribute("meaning",
+                     "2 E||A^T(A x* - y)|| over the training pairs: the default lambda of "
+                     "||A x - y||^2 + lambda R(x) for a 1-Lipschitz R");
   root.write_dataset("angles", d.beam.angles, h5::Dims{H(angles)}).set_attribute("unit", "rad");
   root.set_attribute("extent", d.image.width);
   root.set_attribute("detector_spacing", d.beam.detector_spacing);

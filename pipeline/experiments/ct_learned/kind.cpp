@@ -8,9 +8,10 @@
 //          train/<regulariser> (train, checkpointed) -> /models/<regulariser>, /training/<regulariser>
 //          reconstruct/<method> (reconstruct) -> /reconstructions/<method>/{images,energy,gradient_norm}
 //          metrics (evaluate)                -> /metrics/<method>/{psnr,ssim,..._mean,..._std,seconds_per_image}
+#include "experiments/kind.hpp"
+
 #include "experiments/ct_learned/settings.hpp"
 #include "experiments/ct_learned/stages.hpp"
-#include "experiments/kind.hpp"
 #include "experiments/shared/ct_noise.hpp"
 #include "experiments/shared/training_params.hpp"
 
@@ -32,8 +33,12 @@ void add_regulariser_params(Schema& s, const std::string& r, const nn::Optimizer
          "reconstruction: gradient descent step (armijo: the largest trial step); 0: 1/||A||^2 (||A|| by power "
          "iteration)",
          0.0});
-  s.add({r + ".step_rule", Type::String, std::string("armijo"),
-         "reconstruction: fixed step, or Armijo backtracking (never increases the energy)", {}, {},
+  s.add({r + ".step_rule",
+         Type::String,
+         std::string("armijo"),
+         "reconstruction: fixed step, or Armijo backtracking (never increases the energy)",
+         {},
+         {},
          V{"fixed", "armijo"}});
   s.add({r + ".iterations", Type::Int, iterations, "reconstruction: gradient descent iterations from the FBP", 1.0});
 }
@@ -44,8 +49,8 @@ Schema make_schema() {
   s.add({"image.size", Type::Int, std::int64_t{64},
          "pixels per side n of the n x n images (>= 11: the SSIM window; a multiple of 16 for the AR critic)", 11.0,
          4096.0});
-  s.add({"image.extent", Type::Float, 2.0, "physical width (= height) of the image, centred at the origin",
-         above(0.0)});
+  s.add(
+      {"image.extent", Type::Float, 2.0, "physical width (= height) of the image, centred at the origin", above(0.0)});
   s.add({"beam.angles", Type::Int, std::int64_t{30}, "parallel-beam angles, uniform over [0, 180) degrees", 1.0,
          100000.0});
   s.add({"beam.detectors", Type::Int, std::int64_t{0}, "detector elements, spaced extent / detectors (0: image.size)",
@@ -55,13 +60,22 @@ Schema make_schema() {
   add_ct_noise_params(s, 0.02);
   s.add({"data.train", Type::Int, std::int64_t{256}, "training pairs (truth, noisy sinogram, FBP)", 1.0, 10000000.0});
   s.add({"data.validation", Type::Int, std::int64_t{32}, "validation pairs", 1.0, 10000000.0});
-  s.add({"data.test", Type::Int, std::int64_t{32}, "held-out test pairs the methods are compared on", 1.0,
-         10000000.0});
-  s.add({"fbp.filter", Type::String, std::string("ramp"), "FBP filter (of the data's FBPs and the fbp method)", {},
-         {}, V{"ramp", "shepp-logan", "cosine", "hamming", "hann"}});
+  s.add({"data.test", Type::Int, std::int64_t{32}, "held-out test pairs the methods are compared on", 1.0, 10000000.0});
+  s.add({"fbp.filter",
+         Type::String,
+         std::string("ramp"),
+         "FBP filter (of the data's FBPs and the fbp method)",
+         {},
+         {},
+         V{"ramp", "shepp-logan", "cosine", "hamming", "hann"}});
 
-  s.add({"training.regularisers", Type::StringList, V{"ar", "acr"}, "the learned regularisers trained, in order", {},
-         {}, regulariser_names()});
+  s.add({"training.regularisers",
+         Type::StringList,
+         V{"ar", "acr"},
+         "the learned regularisers trained, in order",
+         {},
+         {},
+         regulariser_names()});
   TrainingTableDefaults training;
   training.epochs = 10;
   training.epochs_meaning = "epochs: passes over the training pairs";
@@ -96,12 +110,15 @@ Schema make_schema() {
   s.add({"acr.banks", Type::Int, std::int64_t{10}, "ACR: sparsifying filter banks (reference: 10)", 1.0, 1000.0});
   s.add({"acr.filters", Type::Int, std::int64_t{32}, "ACR: 7 x 7 filters per bank (reference: 32)", 1.0, 4096.0});
 
-  s.add({"reconstruction.methods", Type::StringList, V{"fbp", "tv", "ar", "acr"},
+  s.add({"reconstruction.methods",
+         Type::StringList,
+         V{"fbp", "tv", "ar", "acr"},
          "methods compared on the test pairs, in order (ar, acr: gradient descent from the FBP with the regulariser "
          "trained in this run)",
-         {}, {}, method_names()});
-  s.add({"tv.lambda", Type::Float, 3e-5, "TV: weight of the total variation in 1/2 ||A x - y||^2 + lambda TV(x)",
-         0.0});
+         {},
+         {},
+         method_names()});
+  s.add({"tv.lambda", Type::Float, 3e-5, "TV: weight of the total variation in 1/2 ||A x - y||^2 + lambda TV(x)", 0.0});
   s.add({"tv.iterations", Type::Int, std::int64_t{300}, "TV: PDHG iterations", 1.0});
   return s;
 }

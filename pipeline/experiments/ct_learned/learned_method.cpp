@@ -20,8 +20,8 @@ namespace {
 // A host view's values as a (1, 1, rows, cols) tensor of `dtype` (a copy).
 torch::Tensor as_tensor(const Kokkos::View<double**, Kokkos::LayoutRight, MemSpace>& v, torch::Dtype dtype) {
   auto host = Kokkos::create_mirror_view_and_copy(HostSpace(), v);
-  return torch::from_blob(host.data(), {1, 1, static_cast<std::int64_t>(host.extent(0)),
-                                        static_cast<std::int64_t>(host.extent(1))},
+  return torch::from_blob(host.data(),
+                          {1, 1, static_cast<std::int64_t>(host.extent(0)), static_cast<std::int64_t>(host.extent(1))},
                           torch::kFloat64)
       .to(dtype, /*non_blocking=*/false, /*copy=*/true);
 }

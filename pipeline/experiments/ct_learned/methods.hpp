@@ -19,7 +19,7 @@ namespace structura::pipeline::ct_learned {
 struct MethodInput {
   const Settings& settings;
   const tomography::DistributedProjector<double>& A;  // the whole operator, on this rank alone
-  const h5::File& file;                                // /data, /models
+  const h5::File& file;                               // /data, /models
 };
 
 // What an iterative method reports per image: its energy and gradient norm

@@ -114,8 +114,8 @@ std::shared_ptr<Regulariser> load_model(const h5::File& file, const RegulariserS
   try {
     nn::load_module(file.open_group(path), *m);
   } catch (const InputError& e) {
-    throw InputError(fmt::format("{}: {} does not fit the configured {} architecture: {}", file.path(), path, r.name,
-                                 e.what()));
+    throw InputError(
+        fmt::format("{}: {} does not fit the configured {} architecture: {}", file.path(), path, r.name, e.what()));
   }
   return m;
 }

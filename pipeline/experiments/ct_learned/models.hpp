@@ -35,8 +35,8 @@ struct RegulariserEntry {
 const RegulariserEntry& find_regulariser(const std::string& name);
 
 // The model of `r`, seeded, in `dtype`.
-std::shared_ptr<regularisers::Regulariser> make_model(const RegulariserSettings& r, std::int64_t n,
-                                                      std::uint64_t seed, torch::Dtype dtype);
+std::shared_ptr<regularisers::Regulariser> make_model(const RegulariserSettings& r, std::int64_t n, std::uint64_t seed,
+                                                      torch::Dtype dtype);
 
 // /models/<name>: parameters (nn::save_module) and architecture attributes.
 void save_model(h5::Group& models, const RegulariserSettings& r, std::int64_t n, regularisers::Regulariser& model);

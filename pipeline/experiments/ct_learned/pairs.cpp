@@ -28,8 +28,8 @@ std::int64_t split_count(const DataSettings& d, const std::string& split) {
 
 h5::Dataset open_checked(const h5::File& file, const std::string& path, const h5::Dims& dims) {
   if (!file.exists(path))
-    throw InputError(fmt::format("{}: the data set {} is missing (rerun the data stage: structura run --force)",
-                                 file.path(), path));
+    throw InputError(
+        fmt::format("{}: the data set {} is missing (rerun the data stage: structura run --force)", file.path(), path));
   h5::Dataset d = file.open_dataset(path);
   if (d.dims() != dims)
     throw InputError(fmt::format("{}: {} has shape ({}), the settings need ({})", file.path(), path,

@@ -70,9 +70,10 @@ void reconstruct(StageContext& ctx, const std::string& name) {
       std::copy(trace.gradient_norm.begin(), trace.gradient_norm.end(), gradient_norm.begin() + i * L);
       busy += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
       if (!all_finite(x))
-        throw NumericalError(fmt::format("reconstruct/{}: the reconstruction of test image {} has NaN or Inf pixels; "
-                                         "nothing is stored",
-                                         name, mine.begin + i));
+        throw NumericalError(
+            fmt::format("reconstruct/{}: the reconstruction of test image {} has NaN or Inf pixels; "
+                        "nothing is stored",
+                        name, mine.begin + i));
       image_to_host(x, images.data() + i * pixels);
     } catch (const NumericalError& e) {
       failure = e.what();
@@ -89,12 +90,12 @@ void reconstruct(StageContext& ctx, const std::string& name) {
   h5::Group g = ctx.fresh_group("/reconstructions/" + name);
   h5::Dataset out = g.create_dataset<double>("images", h5::Dims{H(count), H(n), H(n)});
   double none = 0;
-  out.write(h5::Dims{H(mine.begin), 0, 0}, h5::Dims{H(mine.count), H(n), H(n)},
-            images.empty() ? &none : images.data());
+  out.write(h5::Dims{H(mine.begin), 0, 0}, h5::Dims{H(mine.count), H(n), H(n)}, images.empty() ? &none : images.data());
   out.set_attribute("meaning", "reconstructions of the test pairs (pair, row, column), as /data/test/truth");
   if (L > 0)
     for (auto [name, values, meaning] :
-         {std::tuple{"energy", &energy, "||A x_k - y||^2 + lambda R(x_k), k = 0 (the FBP) .. iterations, NaN after the stop"},
+         {std::tuple{"energy", &energy,
+                     "||A x_k - y||^2 + lambda R(x_k), k = 0 (the FBP) .. iterations, NaN after the stop"},
           std::tuple{"gradient_norm", &gradient_norm, "||grad E(x_k)||, as energy"}}) {
       h5::Dataset h = g.create_dataset<double>(name, h5::Dims{H(count), L});
       h.write(h5::Dims{H(mine.begin), 0}, h5::Dims{H(mine.count), L}, values->empty() ? &none : values->data());

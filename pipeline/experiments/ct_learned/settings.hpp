@@ -34,12 +34,12 @@ struct DataSettings {
 struct RegulariserSettings {
   std::string name;  // "ar", "acr"
   nn::OptimizerOptions optimizer;
-  double penalty_weight = 0;     // gradient penalty weight (AR one-sided 20, ACR two-sided 5)
-  double sfb_weight_decay = 0;   // acr: weight decay of SFB + L2 (a second Adam parameter group)
-  double lambda = 0;             // reconstruction weight; 0: the heuristic 2 E|A^T(A x* - y)|
-  double step = 0;               // gradient descent step (Armijo: the first trial); 0: 1/||A||^2
+  double penalty_weight = 0;         // gradient penalty weight (AR one-sided 20, ACR two-sided 5)
+  double sfb_weight_decay = 0;       // acr: weight decay of SFB + L2 (a second Adam parameter group)
+  double lambda = 0;                 // reconstruction weight; 0: the heuristic 2 E|A^T(A x* - y)|
+  double step = 0;                   // gradient descent step (Armijo: the first trial); 0: 1/||A||^2
   std::string step_rule = "armijo";  // fixed, armijo
-  int iterations = 0;            // gradient descent iterations
+  int iterations = 0;                // gradient descent iterations
   // Architecture. ar: leaky slope, dense width; acr: ICNN layers, channels,
   // kernel and the SFB banks and filters.
   double leaky_slope = 0.1;
@@ -49,8 +49,8 @@ struct RegulariserSettings {
 
 struct Settings {
   DataSettings data;
-  std::vector<std::string> regularisers;  // training.regularisers, in order
-  TrainingSettings training;              // the shared [training] table (no optimizer: one per regulariser)
+  std::vector<std::string> regularisers;     // training.regularisers, in order
+  TrainingSettings training;                 // the shared [training] table (no optimizer: one per regulariser)
   std::vector<RegulariserSettings> learned;  // per regularisers entry
   double tv_lambda = 0;
   int tv_iterations = 0;
@@ -81,8 +81,8 @@ StageNames read_stage_names(const Config& c);
 inline std::uint64_t noise_seed(std::uint64_t seed) { return seed * 16 + 1; }
 // Phantom index offsets of the three splits: disjoint index ranges.
 struct SplitIndex {
-  std::string name;        // "train", "validation", "test"
-  std::int64_t count = 0;  // images
+  std::string name;         // "train", "validation", "test"
+  std::int64_t count = 0;   // images
   std::uint64_t first = 0;  // global phantom index of its image 0
 };
 std::vector<SplitIndex> splits(const DataSettings& d);

@@ -12,15 +12,16 @@ std::string summary(const Config& c, const std::string& result_file) {
   if (!f.exists("/metrics")) return "";
   const Settings s = read_settings(c);
   const DataSettings& d = s.data;
-  std::string out = fmt::format("{} test pairs ({} training) of {}^2, {} angles, {} detectors, noise {} {:g}\n",
-                                d.test, d.train, d.image.nx, d.beam.angles.size(), d.beam.detectors, d.noise.kind,
-                                d.noise.level);
+  std::string out =
+      fmt::format("{} test pairs ({} training) of {}^2, {} angles, {} detectors, noise {} {:g}\n", d.test, d.train,
+                  d.image.nx, d.beam.angles.size(), d.beam.detectors, d.noise.kind, d.noise.level);
   out += fmt::format("  {:<8} {:>16} {:>17} {:>12} {:>12}\n", "method", "PSNR dB", "SSIM", "s / image", "training s");
   for (const std::string& m : s.methods) {
     const std::string g = "/metrics/" + m;
     if (!f.exists(g)) continue;
     auto value = [&](const char* name) { return f.open_dataset(g + "/" + name).read_all<double>().at(0); };
-    const std::string training = f.exists(g + "/training_seconds") ? fmt::format("{:.1f}", value("training_seconds")) : "-";
+    const std::string training =
+        f.exists(g + "/training_seconds") ? fmt::format("{:.1f}", value("training_seconds")) : "-";
     out += fmt::format("  {:<8} {:>8.2f} ± {:<5.2f} {:>8.4f} ± {:<6.4f} {:>12.4f} {:>12}\n", m, value("psnr_mean"),
                        value("psnr_std"), value("ssim_mean"), value("ssim_std"), value("seconds_per_image"), training);
   }

@@ -88,7 +88,8 @@ void train(StageContext& ctx, const std::string& name) {
     return ctx.comm.sum(local) / double(validation.count());
   };
 
-  const TrainingRun run = run_training(ctx, loop, cb, {options.name, "steps", ts.checkpoint_every_steps(steps_per_epoch)});
+  const TrainingRun run =
+      run_training(ctx, loop, cb, {options.name, "steps", ts.checkpoint_every_steps(steps_per_epoch)});
   const std::int64_t steps_run = loop.next_step() - run.first_step;
 
   h5::Group models = ctx.file.require_group("/models");

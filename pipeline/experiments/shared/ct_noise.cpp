@@ -3,7 +3,12 @@
 namespace structura::pipeline {
 
 void add_ct_noise_params(Schema& s, double level) {
-  s.add({"noise.kind", Type::String, std::string("gaussian"), "measurement noise", {}, {},
+  s.add({"noise.kind",
+         Type::String,
+         std::string("gaussian"),
+         "measurement noise",
+         {},
+         {},
          std::vector<std::string>{"none", "gaussian", "poisson"}});
   s.add({"noise.level", Type::Float, level, "gaussian: standard deviation relative to the mean |sinogram|", 0.0});
   s.add({"noise.photons", Type::Float, 1e4, "poisson: incident photons I0 per ray", above(0.0)});

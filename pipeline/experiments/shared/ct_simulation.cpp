@@ -31,8 +31,8 @@ double ordered_total(const mpi::Comm& comm, Range rows, std::int64_t all_rows, i
 
 }  // namespace
 
-CtMeasurement simulate_measurement(const DistributedProjector<double>& A, const Image<double>& x, const CtNoise& noise, std::uint64_t seed,
-                                   std::uint64_t index, double* clean, double* noisy) {
+CtMeasurement simulate_measurement(const DistributedProjector<double>& A, const Image<double>& x, const CtNoise& noise,
+                                   std::uint64_t seed, std::uint64_t index, double* clean, double* noisy) {
   const mpi::Comm& comm = A.comm();
   const int D = A.local().beam_geometry().detectors;
   const auto all_rows = static_cast<std::int64_t>(A.local().beam_geometry().angles.size());
