@@ -163,3 +163,20 @@ TEST_CASE("the truth stops nothing unless the oracle stop is asked for, and then
                      << with_truth.psnr[400][i].item<double>() << " dB at 400");
   }
 }
+
+TEST_CASE("the poll is called after every iteration and a throw from it stops the solve") {
+  AcrSetup s;
+  const Problem problem = s.problem();
+  GradientDescentOptions o;
+  o.iterations = 7;
+  o.step = 0.9 / s.lipschitz;
+  std::vector<int> seen;
+  o.poll = [&](int k) { seen.push_back(k); };
+  gradient_descent(problem, torch::zeros_like(s.truth), o);
+  CHECK(seen == std::vector<int>{1, 2, 3, 4, 5, 6, 7});
+  struct Stop {};
+  o.poll = [](int k) {
+    if (k == 3) throw Stop{};
+  };
+  CHECK_THROWS_AS(gradient_descent(problem, torch::zeros_like(s.truth), o), Stop);
+}
