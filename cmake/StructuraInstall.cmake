@@ -33,7 +33,7 @@ set_target_properties(structura_flags PROPERTIES EXPORT_NAME flags)
 set(STRUCTURA_INSTALLED_LIBRARIES structura_core structura_nn_base structura_hamiltonian structura_tomography_geometry structura_tomography)
 if(STRUCTURA_WITH_TORCH)  # the learning libraries: the package then finds Torch too
   list(APPEND STRUCTURA_INSTALLED_LIBRARIES structura_nn structura_sympflow structura_regularisers structura_tomography_torch)
-  list(APPEND STRUCTURA_INSTALLED_LIBRARIES structura_variational)
+  list(APPEND STRUCTURA_INSTALLED_LIBRARIES structura_variational structura_imaging)
 endif()
 install(TARGETS ${STRUCTURA_INSTALLED_LIBRARIES}
   EXPORT structuraTargets

@@ -17,7 +17,8 @@ packages=(
   slurm-wlm munge
   python3 python3-h5py python3-matplotlib python3-numpy
   python3-torch  # the PyTorch peer of the SympFlow training benchmark
-  python3-skimage  # the scikit-image peer of the CT tests and benchmarks
+  python3-skimage  # the scikit-image peer of the CT tests and benchmarks; its sample photographs are the deblurring data
+  libpng-dev  # reads those photographs (solvers/imaging)
   chromium  # the report_html test renders report.html in headless Chromium
 )
 

@@ -55,6 +55,10 @@ METHOD_COLOURS = {
     "lsqr": "#7b4173",
     "tikhonov": "#e7969c",
     "tv": "#3182bd",
+    # critics of `regulariser.toy`
+    "convex": "#31a354",
+    "plain": "#843c39",
+    "weakly-convex": "#e6550d",
 }
 # Colours for names outside the table, none of them in it.
 _FALLBACK = ["#5254a3", "#b5cf6b", "#ad494a", "#a55194", "#6baed6", "#fd8d3c", "#74c476", "#9e9ac8"]

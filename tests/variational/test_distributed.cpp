@@ -4,7 +4,8 @@
 // and the CSR matrix with its rows split); the whole batch solved on one
 // rank for a batch whose images are split over the world
 // (tomography_torch/image_split.hpp), each rank holding the whole operator.
-// Tolerance 1e-11 relative: the runs differ only in the order of the
+// Tolerance 1e-12 relative (measured: <= 3.2e-16 on 2 ranks, 0 for the
+// batch split): the runs differ only in the order of the
 // floating-point sums over angles (and CSR vs Joseph kernel), amplified by
 // at most a few dozen iterations of a contraction.
 #include <mpi.h>
@@ -48,7 +49,9 @@ PrimalDualOptions pd_options() {
 }
 
 void check_close(const torch::Tensor& a, const torch::Tensor& b) {
-  CHECK(max_abs(a - b) <= 1e-11 * max_abs(b));
+  const double relative = max_abs(a - b) / max_abs(b);
+  if (world.size() > 1 && world.is_root()) MESSAGE("max relative difference to one rank: " << relative);
+  CHECK(relative <= 1e-12);
 }
 
 }  // namespace

@@ -13,6 +13,7 @@
 #include "core/error.hpp"
 #include "problems.hpp"
 #include "variational/gradient_descent.hpp"
+#include "variational/primal_dual.hpp"
 #include "variational/projector_operators.hpp"
 
 using namespace structura;
@@ -162,4 +163,48 @@ TEST_CASE("the truth stops nothing unless the oracle stop is asked for, and then
                      << oracle.psnr[oracle.psnr.size(0) - 1][i].item<double>() << " dB against "
                      << with_truth.psnr[400][i].item<double>() << " dB at 400");
   }
+}
+
+TEST_CASE("the poll is called after every iteration and a throw from it stops the solve") {
+  AcrSetup s;
+  const Problem problem = s.problem();
+  GradientDescentOptions o;
+  o.iterations = 7;
+  o.step = 0.9 / s.lipschitz;
+  std::vector<int> seen;
+  o.poll = [&](int k) { seen.push_back(k); };
+  gradient_descent(problem, torch::zeros_like(s.truth), o);
+  CHECK(seen == std::vector<int>{1, 2, 3, 4, 5, 6, 7});
+  struct Stop {};
+  o.poll = [](int k) {
+    if (k == 3) throw Stop{};
+  };
+  CHECK_THROWS_AS(gradient_descent(problem, torch::zeros_like(s.truth), o), Stop);
+}
+
+TEST_CASE("a non-finite energy is a NumericalError naming the image, in both solvers") {
+  AcrSetup s;
+  // R = Σ x per image, but NaN for an image whose mean exceeds 0.75.
+  const auto bad = [](const torch::Tensor& x) {
+    const auto sum = x.flatten(1).sum(1);
+    return torch::where(x.flatten(1).mean(1) > 0.75, torch::full_like(sum, std::nan("")), sum);
+  };
+  const Problem problem(s.A, s.y, bad, 1.0);
+  auto start = torch::zeros_like(s.truth);
+  start[1].fill_(1.0);  // image 1's mean is 1 > 0.75: its R is NaN
+  GradientDescentOptions o;
+  o.iterations = 3;
+  o.step = 0.5 / s.lipschitz;
+  std::string message;
+  try {
+    gradient_descent(problem, start, o);
+  } catch (const NumericalError& e) {
+    message = e.what();
+  }
+  CHECK(message.find("image 1") != std::string::npos);
+  CHECK(message.find("not finite") != std::string::npos);
+  PrimalDualOptions p;
+  p.iterations = 3;
+  p.regulariser_lipschitz = 1;
+  CHECK_THROWS_AS(primal_dual(problem, start, p), NumericalError);
 }
