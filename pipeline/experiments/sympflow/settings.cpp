@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <utility>
 
 #include "core/error.hpp"
 #include "core/rng.hpp"
@@ -79,10 +80,10 @@ void check(const Config& c, const Settings& s) {
 }  // namespace
 
 Settings read_settings(const Config& c) {
-  check_system_params(c);
   Settings s;
-  s.system = make_system(c);
-  s.system_name = c.get_string("system.name");
+  auto [system, system_name] = read_system(c);
+  s.system = std::move(system);
+  s.system_name = std::move(system_name);
   s.dof = hamiltonian::dof(s.system);
   auto& a = s.architecture;
   a.dof = s.dof;
