@@ -30,7 +30,9 @@ struct Stage {
 // <runs_dir>/<experiment>/data-sets/<name>-<id>/, id the hash of those keys'
 // values; each run then copies `groups` (and the `sidecars` files) into its
 // own result.h5, so that a result file stays self-contained. The stages must
-// read no key outside `keys`: they see every other key at its default.
+// read no key outside `keys`: they see every other key at its default (and
+// those defaults need not make a valid run). They are the stages the run
+// declares, so a stage declared only for some settings can make a data set.
 struct DataSet {
   std::string name;                   // e.g. "sinograms"
   std::vector<std::string> keys;      // "image.size", or whole tables as "noise."

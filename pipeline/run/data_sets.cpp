@@ -27,17 +27,17 @@ bool covered(const std::string& key, const std::vector<std::string>& keys) {
 }
 
 // The kind restricted to the stages that make `set`, without data sets of
-// its own (so that making one does not recurse).
-ExperimentKind restricted(const ExperimentKind& kind, const DataSet& set) {
+// its own (so that making one does not recurse). The stages are those `run`
+// declares: a kind may declare a data stage only for some of its settings
+// (sympflow's data, for supervised variants), which the data set's own
+// configuration, every other key at its default, need not have.
+ExperimentKind restricted(const ExperimentKind& kind, const DataSet& set, const Config& run) {
   ExperimentKind k = kind;
   k.data_sets = nullptr;
-  auto all = kind.stages;
-  k.stages = [all, names = set.stages](const Config& c) {
-    std::vector<Stage> out;
-    for (Stage& s : all(c))
-      if (std::find(names.begin(), names.end(), s.name) != names.end()) out.push_back(std::move(s));
-    return out;
-  };
+  std::vector<Stage> stages;
+  for (Stage& s : kind.stages(run))
+    if (std::find(set.stages.begin(), set.stages.end(), s.name) != set.stages.end()) stages.push_back(std::move(s));
+  k.stages = [stages](const Config&) { return stages; };
   return k;
 }
 
@@ -124,7 +124,7 @@ bool make_data_sets(const Config& run, const ExperimentKind& kind, const RunOpti
     made.groups.clear();
     made.data_sets_only = false;
     made.result_name = kDataFile;
-    if (execute_run(data_set_config(run, set), restricted(kind, set), made, comm) == RunStatus::Interrupted)
+    if (execute_run(data_set_config(run, set), restricted(kind, set, run), made, comm) == RunStatus::Interrupted)
       return false;
   }
   return true;

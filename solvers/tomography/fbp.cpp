@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/collective_require.hpp"
 #include "core/error.hpp"
 #include "tomography/simd_lanes.hpp"
 
@@ -362,9 +363,11 @@ Kokkos::View<T**, Kokkos::LayoutRight, MemSpace> pad(const Kokkos::View<T**, Kok
 
 template <class T>
 void Fbp<T>::reconstruct(const Sinogram<const T>& local_rows, const Image<T>& out) const {
-  require_shape("Fbp::reconstruct", "local_rows", local_rows.extent(0), local_rows.extent(1), angles_.count,
-                beam_.detectors);
-  require_shape("Fbp::reconstruct", "out", out.extent(0), out.extent(1), image_.ny, image_.nx);
+  require_on_every_rank(comm_, [&] {
+    require_shape("Fbp::reconstruct", "local_rows", local_rows.extent(0), local_rows.extent(1), angles_.count,
+                  beam_.detectors);
+    require_shape("Fbp::reconstruct", "out", out.extent(0), out.extent(1), image_.ny, image_.nx);
+  });
   // A host copy: the input stays unchanged and FFTW runs on the host.
   Kokkos::View<T**, Kokkos::LayoutRight, HostSpace> rows("tomography::fbp_filtered", angles_.count, beam_.detectors);
   Kokkos::deep_copy(rows, local_rows);
@@ -381,9 +384,11 @@ void Fbp<T>::reconstruct(const Sinogram<const T>& local_rows, const Image<T>& ou
 
 template <class T>
 void Fbp<T>::backproject(const Sinogram<const T>& local_rows, const Image<T>& out) const {
-  require_shape("Fbp::backproject", "local_rows", local_rows.extent(0), local_rows.extent(1), angles_.count,
-                beam_.detectors);
-  require_shape("Fbp::backproject", "out", out.extent(0), out.extent(1), image_.ny, image_.nx);
+  require_on_every_rank(comm_, [&] {
+    require_shape("Fbp::backproject", "local_rows", local_rows.extent(0), local_rows.extent(1), angles_.count,
+                  beam_.detectors);
+    require_shape("Fbp::backproject", "out", out.extent(0), out.extent(1), image_.ny, image_.nx);
+  });
   Kokkos::View<T**, Kokkos::LayoutRight, HostSpace> rows("tomography::fbp_rows", angles_.count, beam_.detectors);
   Kokkos::deep_copy(rows, local_rows);
   backproject_padded(pad(rows), out);

@@ -68,7 +68,8 @@ public:
 
   // Collective. local_rows: this rank's rows (angles().count, detectors),
   // left unchanged; out: (ny, nx), overwritten with the FBP image on every
-  // rank. InputError naming "local_rows" or "out" on a shape mismatch.
+  // rank. InputError naming "local_rows" or "out" on a shape mismatch, on
+  // every rank when one rank's shape is refused.
   // Uses the object's filter buffers: one object must not reconstruct from
   // two threads at once.
   void reconstruct(const Sinogram<const T>& local_rows, const Image<T>& out) const;

@@ -4,6 +4,7 @@
 
 #include <cmath>
 
+#include "core/collective_require.hpp"
 #include "core/error.hpp"
 #include "tomography/iterative_kernels.hpp"
 
@@ -39,7 +40,7 @@ bool all_finite(const Image<const double>& x) {
 
 double residual_norm(const DistributedProjector<double>& A, const Sinogram<const double>& y,
                      const Image<const double>& x) {
-  detail::require_shapes("residual_norm", A, y, x);
+  require_on_every_rank(A.comm(), [&] { detail::require_shapes("residual_norm", A, y, x); });
   Sinogram<double> r = A.make_sinogram_slice();
   A.forward(x, r);
   Kokkos::parallel_for("tomography::subtract_data", detail::all_of(r), detail::SubtractData{r, y});
@@ -110,9 +111,11 @@ void check_common(const char* where, const DistributedProjector<double>& A, cons
 
 IterationHistory landweber(const DistributedProjector<double>& A, const Sinogram<const double>& y,
                            const Image<double>& x, const LandweberOptions& options) {
-  check_common("landweber", A, y, x, options.iterations, options.discrepancy);
-  require(std::isfinite(options.step) && options.step >= 0,
-          fmt::format("landweber: step must be > 0 (or 0 for 1/‖A‖²), got {}", options.step));
+  require_on_every_rank(A.comm(), [&] {
+    check_common("landweber", A, y, x, options.iterations, options.discrepancy);
+    require(std::isfinite(options.step) && options.step >= 0,
+            fmt::format("landweber: step must be > 0 (or 0 for 1/‖A‖²), got {}", options.step));
+  });
   double step = options.step;
   if (step == 0) {
     // 1/‖A‖² is the classical choice: the residual then decreases
@@ -129,9 +132,11 @@ IterationHistory landweber(const DistributedProjector<double>& A, const Sinogram
 
 IterationHistory sirt(const DistributedProjector<double>& A, const Sinogram<const double>& y, const Image<double>& x,
                       const SirtOptions& options) {
-  check_common("sirt", A, y, x, options.iterations, options.discrepancy);
-  require(options.relaxation > 0 && options.relaxation < 2,
-          fmt::format("sirt: relaxation must be in (0, 2), got {}", options.relaxation));
+  require_on_every_rank(A.comm(), [&] {
+    check_common("sirt", A, y, x, options.iterations, options.discrepancy);
+    require(options.relaxation > 0 && options.relaxation < 2,
+            fmt::format("sirt: relaxation must be in (0, 2), got {}", options.relaxation));
+  });
   // R = 1/(A 1) (local rows), C = 1/(Aᵀ 1) (collective; identical on every rank).
   Weights w{A.make_sinogram_slice(), A.make_image()};
   Image<double> ones = A.make_image();

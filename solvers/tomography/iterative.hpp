@@ -4,7 +4,8 @@
 // collective sum, and every norm of a sinogram quantity is summed over the
 // ranks, so all ranks take the same decisions and the result equals the
 // one-rank result to rounding. All functions here are collective over
-// A.comm().
+// A.comm(); an argument or option refused on one rank is an InputError on
+// every rank (collective_require.hpp).
 //
 //   landweber   x ← x − ω Aᵀ(A x − y)                        (0 < ω < 2/‖A‖²)
 //   sirt        x ← x − ω C Aᵀ R (A x − y)                   (0 < ω < 2)

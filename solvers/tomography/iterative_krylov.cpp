@@ -8,6 +8,7 @@
 #include <memory>
 #include <vector>
 
+#include "core/collective_require.hpp"
 #include "core/error.hpp"
 #include "tomography/iterative_kernels.hpp"
 #include "tomography/projector_operator.hpp"
@@ -249,10 +250,12 @@ PetscErrorCode normal_mult(Mat N, Vec x, Vec out) {
 
 IterationHistory lsqr(const DistributedProjector<double>& A, const Sinogram<const double>& y, const Image<double>& x,
                       const LsqrOptions& options) {
-  require(options.max_iterations >= 1,
-          fmt::format("lsqr: max_iterations must be >= 1, got {}", options.max_iterations));
-  options.discrepancy.validate("lsqr: discrepancy");
-  detail::require_shapes("lsqr", A, y, x);
+  require_on_every_rank(A.comm(), [&] {
+    require(options.max_iterations >= 1,
+            fmt::format("lsqr: max_iterations must be >= 1, got {}", options.max_iterations));
+    options.discrepancy.validate("lsqr: discrepancy");
+    detail::require_shapes("lsqr", A, y, x);
+  });
   require_petsc("lsqr");
 
   QuietPetscErrors quiet;  // PETSc's messages go into our exceptions instead of tracebacks on stderr
@@ -293,12 +296,15 @@ IterationHistory lsqr(const DistributedProjector<double>& A, const Sinogram<cons
 
 IterationHistory tikhonov(const DistributedProjector<double>& A, const Sinogram<const double>& y,
                           const Image<double>& x, const TikhonovOptions& options) {
-  require(std::isfinite(options.alpha) && options.alpha > 0,
-          fmt::format("tikhonov: alpha must be > 0, got {}", options.alpha));
-  require(options.max_iterations >= 1,
-          fmt::format("tikhonov: max_iterations must be >= 1, got {}", options.max_iterations));
-  require(options.rtol > 0 && options.rtol < 1, fmt::format("tikhonov: rtol must be in (0, 1), got {}", options.rtol));
-  detail::require_shapes("tikhonov", A, y, x);
+  require_on_every_rank(A.comm(), [&] {
+    require(std::isfinite(options.alpha) && options.alpha > 0,
+            fmt::format("tikhonov: alpha must be > 0, got {}", options.alpha));
+    require(options.max_iterations >= 1,
+            fmt::format("tikhonov: max_iterations must be >= 1, got {}", options.max_iterations));
+    require(options.rtol > 0 && options.rtol < 1,
+            fmt::format("tikhonov: rtol must be in (0, 1), got {}", options.rtol));
+    detail::require_shapes("tikhonov", A, y, x);
+  });
   require_petsc("tikhonov");
 
   QuietPetscErrors quiet;

@@ -8,6 +8,7 @@
 #include <string>
 #include <type_traits>
 
+#include "core/collective_require.hpp"
 #include "core/error.hpp"
 #include "tomography/adjoint_band.hpp"
 #include "tomography/forward_band.hpp"
@@ -367,6 +368,14 @@ DistributedProjector<T>::DistributedProjector(const ImageGeometry& image, const 
 
 template <class T>
 void DistributedProjector<T>::adjoint(const Sinogram<const T>& sinogram_slice, const Image<T>& image) const {
+  // Checked together: a rank refused alone would leave the others in the
+  // reduction below (collective_require.hpp).
+  require_on_every_rank(comm_, [&] {
+    require_shape("DistributedProjector::adjoint", "sinogram_slice", sinogram_slice.extent(0),
+                  sinogram_slice.extent(1), angles().count, local_.beam_geometry().detectors);
+    require_shape("DistributedProjector::adjoint", "image", image.extent(0), image.extent(1),
+                  local_.image_geometry().ny, local_.image_geometry().nx);
+  });
   local_.adjoint(sinogram_slice, image);
   if (comm_.size() == 1) return;
   // Through host memory: MPI need not be GPU-aware. On a host backend the
@@ -384,8 +393,10 @@ template <class T>
 Sinogram<T> DistributedProjector<T>::gather(const Sinogram<const T>& sinogram_slice) const {
   const BeamGeometry& beam = local_.beam_geometry();
   const auto n = static_cast<std::int64_t>(beam.angles.size());
-  require_shape("DistributedProjector::gather", "sinogram_slice", sinogram_slice.extent(0), sinogram_slice.extent(1),
-                angles().count, beam.detectors);
+  require_on_every_rank(comm_, [&] {
+    require_shape("DistributedProjector::gather", "sinogram_slice", sinogram_slice.extent(0),
+                  sinogram_slice.extent(1), angles().count, beam.detectors);
+  });
   require(n * beam.detectors <= INT_MAX, "DistributedProjector::gather: sinogram too large");
   std::vector<int> counts(comm_.size()), displs(comm_.size());
   for (int r = 0; r < comm_.size(); ++r) {
@@ -403,9 +414,11 @@ Sinogram<T> DistributedProjector<T>::gather(const Sinogram<const T>& sinogram_sl
 
 template <class T>
 double operator_norm(const DistributedProjector<T>& A, const PowerIteration& options) {
-  require(options.max_iterations >= 1,
-          fmt::format("operator_norm: max_iterations must be >= 1, got {}", options.max_iterations));
-  require(options.tolerance >= 0, fmt::format("operator_norm: tolerance must be >= 0, got {}", options.tolerance));
+  require_on_every_rank(A.comm(), [&] {
+    require(options.max_iterations >= 1,
+            fmt::format("operator_norm: max_iterations must be >= 1, got {}", options.max_iterations));
+    require(options.tolerance >= 0, fmt::format("operator_norm: tolerance must be >= 0, got {}", options.tolerance));
+  });
   Image<T> x = A.make_image();
   Sinogram<T> y = A.make_sinogram_slice();
   Kokkos::deep_copy(x, static_cast<T>(1 / std::sqrt(static_cast<double>(x.size()))));

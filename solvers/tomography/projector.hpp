@@ -90,7 +90,9 @@ private:
 };
 
 // A over the ranks of `comm`: rank r owns the angles comm.block(n_angles).
-// forward is local; adjoint is collective.
+// forward is local; adjoint and gather are collective, and check their
+// arguments together: a shape refused on one rank is an InputError on every
+// rank (with that rank's message), never a rank left waiting.
 template <class T>
 class DistributedProjector {
 public:

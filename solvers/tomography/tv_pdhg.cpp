@@ -6,6 +6,7 @@
 #include <cmath>
 #include <vector>
 
+#include "core/collective_require.hpp"
 #include "core/error.hpp"
 #include "tomography/iterative_kernels.hpp"
 
@@ -175,8 +176,10 @@ double total_variation(const Image<const double>& x, double dx, double dy) {
 
 TvPdhgHistory tv_pdhg(const DistributedProjector<double>& A, const Sinogram<const double>& y, const Image<double>& x,
                       const TvPdhgOptions& options) {
-  check_options(options);
-  detail::require_shapes("tv_pdhg", A, y, x);
+  require_on_every_rank(A.comm(), [&] {
+    check_options(options);
+    detail::require_shapes("tv_pdhg", A, y, x);
+  });
   const ImageGeometry& geometry = A.local().image_geometry();
   const int nx = geometry.nx, ny = geometry.ny;
   const double dx = geometry.dx(), dy = geometry.dy(), lambda = options.lambda, upper = options.upper_bound;

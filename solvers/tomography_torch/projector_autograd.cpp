@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <type_traits>
 
+#include "core/collective_require.hpp"
 #include "core/error.hpp"
 
 namespace structura::tomography_torch {
@@ -106,15 +107,9 @@ tensor_list Project::backward(AutogradContext* ctx, tensor_list grads) {
 // refused rank's message, then the batch size and dtype) makes every rank
 // throw together.
 void TorchProjector::require_agreement(const torch::Tensor& sinograms) const {
-  std::string refused;
-  try {
+  require_on_every_rank(comm(), [&] {
     require_batch(sinograms, "TorchProjector::backproject", "sinograms", angles().count, beam_geometry().detectors);
-  } catch (const InputError& e) {
-    refused = e.what();
-  }
-  const std::string first = comm().first_error(refused);
-  if (!refused.empty()) throw InputError(refused);
-  if (!first.empty()) throw InputError("TorchProjector::backproject: another rank's sinograms were refused: " + first);
+  });
   // Batch size and dtype in one integer (a scalar type's code is < 64).
   static_assert(static_cast<int>(c10::ScalarType::NumOptions) <= 64);
   const std::int64_t key = sinograms.size(0) * 64 + static_cast<std::int64_t>(sinograms.scalar_type());

@@ -119,6 +119,64 @@ def case_supervised_data():
     print(f"supervised_data: analytic flow to {err:.1e}; noise std {std:.4f} (expected 0.05)")
 
 
+def case_shared_data_set():
+    """A sweep over a training setting (training.learning_rate) makes the
+    supervised data once, in data-sets/, and every run copies them; a sweep
+    over a key the data depend on (data.noise) makes one data set per value.
+    A run alone elsewhere, with other training and evaluation settings, makes
+    the same bytes; and a data set whose other keys at their defaults would
+    not make a valid run (training.t_max = 0.3 against the default
+    evaluation.times) is made all the same."""
+    supervised = "training.variants=[\"supervised\"]"
+    with tempfile.TemporaryDirectory() as d, tempfile.TemporaryDirectory() as alone:
+        sweep = pathlib.Path(d) / "sweep.toml"
+        sweep.write_text(SMALL.read_text() + '\n[sweep]\n"training.learning_rate" = [0.005, 0.02]\n'
+                         '"data.noise" = [0.0, 0.05]\n')
+        run("run", sweep, "--ranks", 2, "--no-plots", f"experiment.runs_dir={d}/runs", supervised,
+            "training.epochs=2")
+        runs = sorted(pathlib.Path(d, "runs").rglob("result.h5"))
+        sets = sorted(pathlib.Path(d, "runs").rglob("data.h5"))
+        assert len(runs) == 4 and len(sets) == 2, (runs, sets)
+        assert all(s.parent.name.startswith("training-data-") for s in sets), sets
+        made = sum(p.read_text().count("stage data: starting") for p in pathlib.Path(d, "runs").rglob("log.txt"))
+        assert made == 2, f"the data were made {made} times, expected once per data set"
+        by_set = {}
+        for r in runs:
+            with h5py.File(r, "r") as f:
+                link = f["stages/data"].attrs["data_set"]
+                assert (r.parent / link / "data.h5").exists(), link
+                data = {f"{w}/{n}": f[f"data/{w}/{n}"][()] for w in ("training", "validation")
+                        for n in ("initial", "states", "times")}
+                weights = np.concatenate([v[()].ravel() for v in f["models/supervised/parameters"].values()])
+                by_set.setdefault(link, []).append((data, weights, float(f["data/training"].attrs["noise"])))
+        assert len(by_set) == 2, list(by_set)
+        states = {}
+        for link, entries in by_set.items():
+            assert len(entries) == 2, (link, len(entries))
+            (a, wa, na), (b, wb, nb) = entries
+            assert na == nb and all(np.array_equal(a[k], b[k]) for k in a), f"{link}: runs differ in their shared data"
+            assert not np.array_equal(wa, wb), f"{link}: both learning rates trained the same model"
+            states[na] = a
+        assert sorted(states) == [0.0, 0.05], sorted(states)
+        # Noise 0: the analytic oscillator flow, as the run's own data stage makes it.
+        x0, t, y = states[0.0]["training/initial"], states[0.0]["training/times"], states[0.0]["training/states"]
+        exact_q = x0[:, :1] * np.cos(t)[None, :] + x0[:, 1:] * np.sin(t)[None, :]
+        assert np.max(np.abs(y[:, :, 0] - exact_q)) < 1e-12, "the shared data are not the oscillator flow"
+        # A run alone elsewhere, other training and evaluation settings, one rank: the same bytes.
+        run("run", SMALL, "--ranks", 1, "--no-plots", f"experiment.runs_dir={alone}", supervised,
+            "training.epochs=1", "training.learning_rate=0.001", "evaluation.trajectories=10", "data.noise=0.05")
+        with h5py.File(result_file(alone), "r") as f:
+            assert all(np.array_equal(f[f"data/{k}"][()], v) for k, v in states[0.05].items()), \
+                "a run alone made other data than the sweep's data set"
+    with tempfile.TemporaryDirectory() as d:
+        run("run", SMALL, "--ranks", 2, "--no-plots", f"experiment.runs_dir={d}", supervised, "training.epochs=1",
+            "training.t_max=0.3", "evaluation.times=[0.3, 0.6]")
+        with h5py.File(result_file(d), "r") as f:
+            assert np.allclose(f["data/training/times"][()], np.arange(8) * 0.3 / 8, rtol=0, atol=1e-15)
+    print("shared_data_set: 4 runs, 2 data sets made once each, copied bit for bit; a run alone agrees; "
+          "t_max 0.3 makes its data set")
+
+
 def case_bounded_energy():
     """After a short training on the oscillator, SympFlow's energy error on
     held-out initial conditions stays bounded over t in [0, 100] (growth slope

@@ -193,8 +193,8 @@ TEST_CASE("the collective adjoint refuses together: one rank's bad batch or a ba
     A.backproject(world.rank() == 0 ? torch::zeros({1, 1, rows + 1, cols}, torch::kFloat64)
                                     : torch::zeros({1, 1, rows, cols}, torch::kFloat64));
   });
-  if (world.rank() == 0) CHECK(bad_on_root.find("sinograms must be") != std::string::npos);
-  else CHECK(bad_on_root.find("another rank") != std::string::npos);
+  CHECK(bad_on_root.find("sinograms must be") != std::string::npos);
+  if (world.size() > 1) CHECK(bad_on_root.find("(rank 0 of") != std::string::npos);
   if (world.size() > 1) {
     const auto sizes = thrown_input_error([&] { A.backproject(torch::zeros({1 + world.rank(), 1, rows, cols}, torch::kFloat64)); });
     CHECK(sizes.find("disagree on the batch") != std::string::npos);

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <cmath>
+#include <utility>
 
 namespace structura::pipeline::hamiltonian_ensemble {
 
@@ -45,10 +46,10 @@ void check(const Config& c, const Settings& s, const std::string& reference_meth
 }  // namespace
 
 Settings read_settings(const Config& c) {
-  check_system_params(c);
   Settings s;
-  s.system = make_system(c);
-  s.system_name = c.get_string("system.name");
+  auto [system, system_name] = read_system(c);
+  s.system = std::move(system);
+  s.system_name = std::move(system_name);
   s.trajectories = c.get_int("ensemble.trajectories");
   s.sampling = c.get_string("ensemble.sampling");
   s.energy = c.get_float("ensemble.energy");

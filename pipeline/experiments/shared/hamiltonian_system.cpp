@@ -26,24 +26,7 @@ const std::vector<std::pair<std::string, std::vector<std::string>>> system_speci
     {"system.beta", {"fput"}},
 };
 
-}  // namespace
-
-void add_system_params(Schema& s, const std::string& default_name, const std::vector<std::string>& names) {
-  s.add({"system.name", Type::String, default_name, "the Hamiltonian system", {}, {}, names.empty() ? all_systems : names});
-  s.add({"system.stiffness", Type::Float, 1.0,
-         "harmonic-oscillator, damped-oscillator: spring constant k in H = p^2/2m + k q^2/2", 0.0});
-  s.add({"system.mass", Type::Float, 1.0, "harmonic-oscillator, damped-oscillator: mass m", above(0.0)});
-  s.add({"system.damping", Type::Float, 0.1,
-         "damped-oscillator: lambda in m x'' + lambda x' + k x = 0 (doubled variables, non-separable H)", 0.0});
-  s.add({"system.omega_squared", Type::Float, 1.0, "pendulum: g/l in H = p^2/2 + (g/l)(1 - cos q)", 0.0});
-  s.add({"system.lambda", Type::Float, 1.0, "henon-heiles: coupling in H = |p|^2/2 + |q|^2/2 + lambda(q1^2 q2 - q2^3/3)"});
-  s.add({"system.mu", Type::Float, 1.0, "kepler: gravitational parameter in H = |p|^2/2 - mu/|q|", above(0.0)});
-  s.add({"system.chain_length", Type::Int, std::int64_t{32}, "fput: number of moving masses (fixed ends)", 2.0,
-         double(hamiltonian::max_chain_length)});
-  s.add({"system.alpha", Type::Float, 0.25, "fput: cubic spring coefficient"});
-  s.add({"system.beta", Type::Float, 0.0, "fput: quartic spring coefficient"});
-}
-
+// Rejects a non-default value of another system's parameter.
 void check_system_params(const Config& c) {
   const std::string system = c.get_string("system.name");
   // A value other than the default for another system's parameter is a
@@ -74,6 +57,29 @@ hamiltonian::System make_system(const Config& c) {
   f.alpha = c.get_float("system.alpha");
   f.beta = c.get_float("system.beta");
   return f;
+}
+
+}  // namespace
+
+void add_system_params(Schema& s, const std::string& default_name, const std::vector<std::string>& names) {
+  s.add({"system.name", Type::String, default_name, "the Hamiltonian system", {}, {}, names.empty() ? all_systems : names});
+  s.add({"system.stiffness", Type::Float, 1.0,
+         "harmonic-oscillator, damped-oscillator: spring constant k in H = p^2/2m + k q^2/2", 0.0});
+  s.add({"system.mass", Type::Float, 1.0, "harmonic-oscillator, damped-oscillator: mass m", above(0.0)});
+  s.add({"system.damping", Type::Float, 0.1,
+         "damped-oscillator: lambda in m x'' + lambda x' + k x = 0 (doubled variables, non-separable H)", 0.0});
+  s.add({"system.omega_squared", Type::Float, 1.0, "pendulum: g/l in H = p^2/2 + (g/l)(1 - cos q)", 0.0});
+  s.add({"system.lambda", Type::Float, 1.0, "henon-heiles: coupling in H = |p|^2/2 + |q|^2/2 + lambda(q1^2 q2 - q2^3/3)"});
+  s.add({"system.mu", Type::Float, 1.0, "kepler: gravitational parameter in H = |p|^2/2 - mu/|q|", above(0.0)});
+  s.add({"system.chain_length", Type::Int, std::int64_t{32}, "fput: number of moving masses (fixed ends)", 2.0,
+         double(hamiltonian::max_chain_length)});
+  s.add({"system.alpha", Type::Float, 0.25, "fput: cubic spring coefficient"});
+  s.add({"system.beta", Type::Float, 0.0, "fput: quartic spring coefficient"});
+}
+
+SystemSettings read_system(const Config& c) {
+  check_system_params(c);
+  return {make_system(c), c.get_string("system.name")};
 }
 
 }  // namespace structura::pipeline

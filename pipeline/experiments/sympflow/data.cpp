@@ -2,7 +2,8 @@
 // accurate reference (exact flow, else Dormand-Prince) from initial
 // conditions in the training box, sampled at t_m = m t_max / M, m < M, with
 // optional Gaussian noise on the states. Each rank computes a block of
-// trajectories; draws are keyed by the global trajectory index.
+// trajectories; draws are keyed by the global trajectory index. A shared
+// data set (kind.cpp, data_sets): made once per distinct data_set_keys().
 #include <fmt/format.h>
 
 #include "core/rng.hpp"
@@ -76,7 +77,7 @@ void write_set(StageContext& ctx, const Settings& s, const std::string& which, s
 }  // namespace
 
 void data(StageContext& ctx) {
-  const Settings s = read_settings(ctx.config);
+  const Settings s = read_data_settings(ctx.config);  // a shared data set's config: its keys only
   write_set(ctx, s, "training", s.data_trajectories, Purpose::Data);
   write_set(ctx, s, "validation", s.data_validation_trajectories, Purpose::DataValidation);
   log::info("data: {} + {} trajectories x {} times, noise {:g}", s.data_trajectories, s.data_validation_trajectories,

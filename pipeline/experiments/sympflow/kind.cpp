@@ -102,16 +102,26 @@ Schema make_schema() {
 // Validation is reading the settings: what they refuse, a run refuses.
 void check(const Config& c) { read_settings(c); }
 
+bool any_supervised(const Settings& s) {
+  return std::any_of(s.variants.begin(), s.variants.end(),
+                     [](const std::string& v) { return sympflow::parse_variant(v).supervised; });
+}
+
 std::vector<Stage> stages(const Config& c) {
   const Settings s = read_settings(c);
   std::vector<Stage> out;
-  const bool supervised = std::any_of(s.variants.begin(), s.variants.end(),
-                                      [](const std::string& v) { return sympflow::parse_variant(v).supervised; });
-  if (supervised) out.push_back({"data", "prepare", false, stage_body("sympflow", "data")});
+  if (any_supervised(s)) out.push_back({"data", "prepare", false, stage_body("sympflow", "data")});
   for (const auto& v : s.variants)
     out.push_back({"train/" + v, "train", true, stage_body("sympflow", "train", v)});
   out.push_back({"evaluate", "evaluate", false, stage_body("sympflow", "evaluate")});
   return out;
+}
+
+// The supervised data, shared by the runs that agree on the keys they
+// depend on (a sweep over training.learning_rate, say, makes them once).
+std::vector<DataSet> data_sets(const Config& c) {
+  if (!any_supervised(read_settings(c))) return {};
+  return {{.name = "training-data", .keys = data_set_keys(), .stages = {"data"}, .groups = {"/data"}, .sidecars = {}}};
 }
 
 }  // namespace
@@ -124,6 +134,7 @@ ExperimentKind make_kind() {
   k.check = check;
   k.stages = stages;
   k.summary_lines = sympflow::summary;
+  k.data_sets = data_sets;
   return k;
 }
 

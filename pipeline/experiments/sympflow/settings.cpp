@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <utility>
 
 #include "core/error.hpp"
 #include "core/rng.hpp"
@@ -38,6 +39,30 @@ bool is_whole_multiple(double t, double step) {
   return k >= 1 && std::fabs(k * step - t) <= 1e-9 * t;
 }
 
+// The keys of data_set_keys() (what the supervised data depend on), into
+// `s`; the caller checks the box, read_settings in the order of its checks.
+void read_data_keys(const Config& c, Settings& s) {
+  auto [system, system_name] = read_system(c);
+  s.system = std::move(system);
+  s.system_name = std::move(system_name);
+  s.dof = hamiltonian::dof(s.system);
+  s.box = {c.get_float("training.q_min"), c.get_float("training.q_max"), c.get_float("training.p_min"),
+           c.get_float("training.p_max")};
+  s.t_max = c.get_float("training.t_max");
+  s.seed = static_cast<std::uint64_t>(c.get_int("experiment.seed"));
+  s.data_trajectories = c.get_int("data.trajectories");
+  s.data_times = c.get_int("data.times");
+  s.data_validation_trajectories = c.get_int("data.validation_trajectories");
+  s.data_noise = c.get_float("data.noise");
+  s.rtol = c.get_float("reference.rtol");
+  s.atol = c.get_float("reference.atol");
+}
+
+void check_box(const Config& c, const Box& box) {
+  if (box.q_min >= box.q_max) c.fail("training.q_max", "must be larger than training.q_min");
+  if (box.p_min >= box.p_max) c.fail("training.p_max", "must be larger than training.p_min");
+}
+
 // The checks across keys, in the order validation reports them (the [system]
 // and [training] tables are checked as they are read).
 void check(const Config& c, const Settings& s) {
@@ -46,8 +71,7 @@ void check(const Config& c, const Settings& s) {
   for (std::size_t i = 0; i < variants.size(); ++i)
     for (std::size_t j = i + 1; j < variants.size(); ++j)
       if (variants[i] == variants[j]) c.fail("training.variants", fmt::format("lists \"{}\" twice", variants[i]));
-  if (s.box.q_min >= s.box.q_max) c.fail("training.q_max", "must be larger than training.q_min");
-  if (s.box.p_min >= s.box.p_max) c.fail("training.p_max", "must be larger than training.p_min");
+  check_box(c, s.box);
   if (s.t_min >= s.t_max) c.fail("training.t_max", "must be larger than training.t_min");
   const double dt = s.t_max;
   const auto& times = s.eval_times;
@@ -78,12 +102,24 @@ void check(const Config& c, const Settings& s) {
 
 }  // namespace
 
-Settings read_settings(const Config& c) {
-  check_system_params(c);
+const std::vector<std::string>& data_set_keys() {
+  static const std::vector<std::string> keys = {
+      "experiment.seed", "system.", "training.q_min", "training.q_max", "training.p_min", "training.p_max",
+      "training.t_max", "data.trajectories", "data.times", "data.validation_trajectories", "data.noise",
+      "reference."};
+  return keys;
+}
+
+Settings read_data_settings(const Config& c) {
   Settings s;
-  s.system = make_system(c);
-  s.system_name = c.get_string("system.name");
-  s.dof = hamiltonian::dof(s.system);
+  read_data_keys(c, s);
+  check_box(c, s.box);
+  return s;
+}
+
+Settings read_settings(const Config& c) {
+  Settings s;
+  read_data_keys(c, s);
   auto& a = s.architecture;
   a.dof = s.dof;
   a.layers = static_cast<int>(c.get_int("model.layers"));
@@ -94,11 +130,7 @@ Settings read_settings(const Config& c) {
   s.baseline_width = static_cast<int>(c.get_int("baseline.width"));
   s.baseline_depth = static_cast<int>(c.get_int("baseline.depth"));
   s.variants = c.get_strings("training.variants");
-  s.box = {c.get_float("training.q_min"), c.get_float("training.q_max"), c.get_float("training.p_min"),
-           c.get_float("training.p_max")};
   s.t_min = c.get_float("training.t_min");
-  s.t_max = c.get_float("training.t_max");
-  s.seed = static_cast<std::uint64_t>(c.get_int("experiment.seed"));
   s.training = read_training(c, "training");
   s.epochs = s.training.epochs;
   s.batch = s.training.batch;
@@ -107,11 +139,7 @@ Settings read_settings(const Config& c) {
   s.mixed_switch = c.get_float("training.mixed_switch");
   s.matching_weight = c.get_float("training.matching_weight");
   s.energy_weight = c.get_float("training.energy_weight");
-  s.data_trajectories = c.get_int("data.trajectories");
-  s.data_times = c.get_int("data.times");
-  s.data_validation_trajectories = c.get_int("data.validation_trajectories");
   s.data_batch = c.get_int("data.batch");
-  s.data_noise = c.get_float("data.noise");
   s.eval_trajectories = c.get_int("evaluation.trajectories");
   s.eval_times = c.get_floats("evaluation.times");
   s.eval_max_energy = c.get_float("evaluation.max_energy");
@@ -128,8 +156,6 @@ Settings read_settings(const Config& c) {
   s.phase_trajectories = c.get_int("evaluation.phase_trajectories");
   s.phase_t_end = c.get_float("evaluation.phase_t_end");
   s.phase_resolution = c.get_float("evaluation.phase_resolution");
-  s.rtol = c.get_float("reference.rtol");
-  s.atol = c.get_float("reference.atol");
   check(c, s);
   return s;
 }

@@ -61,6 +61,16 @@ struct Settings {
 // first inconsistency.
 Settings read_settings(const Config& c);
 
+// The supervised data (stage data) are a shared data set (kind.hpp,
+// DataSet): they depend on these keys only, so a sweep over the training or
+// evaluation settings makes them once. read_data_settings reads and checks
+// only them (the fields of the system, the box, t_max, seed, data.* but
+// data.batch, rtol and atol; the others stay unset): the data set's own
+// configuration has every other key at its default, which need not make a
+// valid run (evaluation.times against training.t_max, say).
+const std::vector<std::string>& data_set_keys();
+Settings read_data_settings(const Config& c);
+
 // Independent generator keys derived from experiment.seed, one per purpose.
 enum class Purpose : std::uint64_t { Training = 0, Data = 1, DataValidation = 2, DataNoise = 3, Evaluation = 4, Poincare = 5 };
 inline std::uint64_t derived_seed(std::uint64_t seed, Purpose p) { return seed * 16 + static_cast<std::uint64_t>(p); }
