@@ -180,11 +180,12 @@ int run(const Options& o) {
       rel_diff = ((first_result - r).abs().max() / r.abs().max()).item<double>();
     }
   }
+  double csr_s = -1;  // the assembly of the peer's matrix, with --export
   if (!o.export_file.empty()) {
     if (world.size() != 1) throw structura::InputError("--export: run on one rank");
     const double csr0 = sb::now_seconds();
     const tt::CsrProjector csr(im, beam, torch::kFloat32);
-    const double csr_s = sb::now_seconds() - csr0;
+    csr_s = sb::now_seconds() - csr0;
     auto file = structura::h5::File::open(o.export_file, structura::h5::Mode::Create);
     structura::h5::Group m = file.require_group("matrix");
     write_csr(m, csr.matrix());
@@ -215,10 +216,10 @@ int run(const Options& o) {
     fmt::print(
         "RESULT part=reconstruction impl=cpp ranks={} regulariser={} size={} angles={} detectors={} batch={} "
         "seconds_per_iteration={:.6g} cpu_s={:.6g} busy_min={:.3f} data_s={:.4g} reg_s={:.4g} setup_s={:.4g} rss_mib_max={:.1f} "
-        "rss_mib_min={:.1f} rel_diff={:.3g}\n",
+        "rss_mib_min={:.1f} rel_diff={:.3g} csr_s={:.4g}\n",
         world.size(), o.regulariser, o.size, o.angles, beam.detectors, o.batch, seconds, cpu, sb::min_of(busy),
         data_s / its, reg_s / its,
-        setup_s, rss_max, rss_min, rel_diff);
+        setup_s, rss_max, rss_min, rel_diff, csr_s);
   }
   return 0;
 }
