@@ -60,7 +60,9 @@ const std::vector<MethodEntry>& table() {
   static const std::vector<MethodEntry> entries{{"fbp", make<FbpMethod>},
                                                 {"tv", make<TvMethod>},
                                                 {"ar", [](const MethodInput& in) { return make_learned(in, "ar"); }},
-                                                {"acr", [](const MethodInput& in) { return make_learned(in, "acr"); }}};
+                                                {"acr", [](const MethodInput& in) { return make_learned(in, "acr"); }},
+                                                {"iwcnn", [](const MethodInput& in) { return make_learned(in, "iwcnn"); }},
+                                                {"awcr-pd", make_awcr_pd}};
   return entries;
 }
 

@@ -42,6 +42,15 @@ RegulariserSettings read_regulariser(const Config& c, const std::string& r) {
   if (r == "ar") {
     s.leaky_slope = c.get_float("ar.leaky_slope");
     s.dense = c.get_int("ar.dense");
+  } else if (r == "iwcnn") {
+    s.layers = c.get_int("iwcnn.layers");
+    s.channels = c.get_int("iwcnn.channels");
+    s.kernel = c.get_int("iwcnn.kernel");
+    s.smooth_layers = c.get_int("iwcnn.smooth_layers");
+    s.smooth_channels = c.get_int("iwcnn.smooth_channels");
+    s.smooth_kernel = c.get_int("iwcnn.smooth_kernel");
+    for (auto [key, k] : {std::pair{"iwcnn.kernel", s.kernel}, std::pair{"iwcnn.smooth_kernel", s.smooth_kernel}})
+      if (k % 2 == 0) c.fail(key, fmt::format("must be odd (same padding), got {}", k));
   } else {
     s.layers = c.get_int("acr.layers");
     s.channels = c.get_int("acr.channels");
@@ -61,12 +70,12 @@ RegulariserSettings read_regulariser(const Config& c, const std::string& r) {
 }  // namespace
 
 const std::vector<std::string>& regulariser_names() {
-  static const std::vector<std::string> names{"ar", "acr"};
+  static const std::vector<std::string> names{"ar", "acr", "iwcnn"};
   return names;
 }
 
 const std::vector<std::string>& method_names() {
-  static const std::vector<std::string> names{"fbp", "tv", "ar", "acr"};
+  static const std::vector<std::string> names{"fbp", "tv", "ar", "acr", "iwcnn", "awcr-pd"};
   return names;
 }
 
@@ -105,6 +114,11 @@ Settings read_settings(const Config& c) {
                                      (n / kArMultiple + 1) * kArMultiple));
   s.tv_lambda = c.get_float("tv.lambda");
   s.tv_iterations = static_cast<int>(c.get_int("tv.iterations"));
+  s.awcr_pd.iterations = static_cast<int>(c.get_int("awcr_pd.iterations"));
+  s.awcr_pd.sigma = c.get_float("awcr_pd.sigma");
+  s.awcr_pd.extrapolation = c.get_float("awcr_pd.extrapolation");
+  s.awcr_pd.step_fraction = c.get_float("awcr_pd.step_fraction");
+  s.awcr_pd.lipschitz = c.get_float("awcr_pd.lipschitz");
   s.methods = c.get_strings("reconstruction.methods");
   if (s.methods.empty()) c.fail("reconstruction.methods", "needs at least one method");
   no_repeats(c, "reconstruction.methods", s.methods);
@@ -112,6 +126,9 @@ Settings read_settings(const Config& c) {
     if (contains(regulariser_names(), m) && !s.trains(m))
       c.fail("reconstruction.methods",
              fmt::format("\"{}\" is a learned regulariser that training.regularisers does not train", m));
+  if (contains(s.methods, "awcr-pd") && !s.trains("iwcnn"))
+    c.fail("reconstruction.methods",
+           "\"awcr-pd\" runs on the trained IWCNN: training.regularisers must list \"iwcnn\"");
   return s;
 }
 
