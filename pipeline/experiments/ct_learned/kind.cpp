@@ -134,8 +134,8 @@ Schema make_schema() {
   s.add({"awcr_pd.iterations", Type::Int, std::int64_t{100},
          "awcr-pd: primal-dual iterations from the FBP on ||A x - y||^2 + iwcnn.lambda R(x)", 1.0});
   s.add({"awcr_pd.sigma", Type::Float, 1.0, "awcr-pd: dual step sigma", above(0.0)});
-  s.add({"awcr_pd.extrapolation", Type::Float, 1.0, "awcr-pd: over-relaxation theta (sigma theta = 2: gradient descent)",
-         0.0});
+  s.add({"awcr_pd.extrapolation", Type::Float, 1.0,
+         "awcr-pd: over-relaxation theta (sigma theta = 2: gradient descent)", 0.0});
   s.add({"awcr_pd.step_fraction", Type::Float, 0.95, "awcr-pd: primal step tau as a fraction of tau_max", above(0.0),
          below(1.0)});
   s.add({"awcr_pd.lipschitz", Type::Float, 0.0,

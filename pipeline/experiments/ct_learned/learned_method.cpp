@@ -113,8 +113,7 @@ private:
 // does not enter the steps; it is recorded, and checked against a given L_R.
 class AwcrPdMethod : public TrainedRegulariserMethod {
 public:
-  explicit AwcrPdMethod(const MethodInput& in)
-      : TrainedRegulariserMethod(in, "iwcnn"), s_(in.settings.awcr_pd) {
+  explicit AwcrPdMethod(const MethodInput& in) : TrainedRegulariserMethod(in, "iwcnn"), s_(in.settings.awcr_pd) {
     rho_ = dynamic_cast<regularisers::Iwcnn&>(*model_).weak_convexity_modulus(n_, n_);
     options_.iterations = s_.iterations;
     options_.operator_norm = norm_;
@@ -124,9 +123,10 @@ public:
     options_.extrapolation = s_.extrapolation;
     options_.step_fraction = s_.step_fraction;
     if (s_.lipschitz > 0 && rho_ > s_.lipschitz)
-      throw InputError(fmt::format("awcr_pd.lipschitz: {} is below the trained IWCNN's certified weak-convexity "
-                                   "modulus {} (a smooth rho-weakly convex R has rho <= L_R); raise it or set 0",
-                                   s_.lipschitz, rho_));
+      throw InputError(
+          fmt::format("awcr_pd.lipschitz: {} is below the trained IWCNN's certified weak-convexity "
+                      "modulus {} (a smooth rho-weakly convex R has rho <= L_R); raise it or set 0",
+                      s_.lipschitz, rho_));
     options_.validate("awcr_pd");
   }
 
