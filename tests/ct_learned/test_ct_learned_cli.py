@@ -145,6 +145,10 @@ def case_config_errors():
                                (["reconstruction.methods=[]"], "reconstruction.methods"),
                                ([with_iwcnn, "iwcnn.smooth_kernel=4"], "iwcnn.smooth_kernel"),
                                ([with_iwcnn, "iwcnn.kernel=2"], "iwcnn.kernel"),
+                               (["training.regularisers=[\"cnc\"]", "reconstruction.methods=[\"cnc\"]",
+                                 "cnc.smooth_kernel=2"], "cnc.smooth_kernel"),
+                               (["training.regularisers=[\"cnc\"]", "reconstruction.methods=[\"cnc\"]",
+                                 "cnc.data_curvature=-1"], "cnc.data_curvature"),
                                # awcr-pd runs on the trained IWCNN, which this run does not train
                                (["reconstruction.methods=[\"fbp\", \"awcr-pd\"]"], "reconstruction.methods"),
                                (["awcr_pd.sigma=0"], "awcr_pd.sigma"),

@@ -124,13 +124,31 @@ Schema make_schema() {
   s.add({"reconstruction.methods",
          Type::StringList,
          V{"fbp", "tv", "ar", "acr"},
-         "methods compared on the test pairs, in order (ar, acr, iwcnn: gradient descent from the FBP with the "
+         "methods compared on the test pairs, in order (ar, acr, iwcnn, cnc: gradient descent from the FBP with the "
          "regulariser trained in this run; awcr-pd: the AWCR primal-dual method with the trained iwcnn)",
          {},
          {},
          method_names()});
   s.add({"tv.lambda", Type::Float, 3e-5, "TV: weight of the total variation in 1/2 ||A x - y||^2 + lambda TV(x)", 0.0});
   s.add({"tv.iterations", Type::Int, std::int64_t{300}, "TV: PDHG iterations", 1.0});
+  // CNC = ACR + t IWCNN (regularisers/cnc.hpp), t kept at the largest value
+  // for which ||A x - y||^2 + lambda R(x) stays convex; trained as the IWCNN.
+  add_regulariser_params(s, "cnc", adam, 5.0,
+                         "CNC: weight of the two-sided gradient penalty (|grad R| - 1)^2 on the whole CNC", 100);
+  s.add({"cnc.layers", Type::Int, std::int64_t{10}, "CNC: layers of both ICNNs (the ACR's and the IWCNN's)", 1.0,
+         1000.0});
+  s.add({"cnc.channels", Type::Int, std::int64_t{48}, "CNC: channels of both ICNNs", 1.0, 4096.0});
+  s.add({"cnc.kernel", Type::Int, std::int64_t{5}, "CNC: kernel size of both ICNNs, odd", 1.0, 63.0});
+  s.add({"cnc.banks", Type::Int, std::int64_t{10}, "CNC: sparsifying filter banks of its ACR", 1.0, 1000.0});
+  s.add({"cnc.filters", Type::Int, std::int64_t{32}, "CNC: 7 x 7 filters per bank of its ACR", 1.0, 4096.0});
+  s.add(
+      {"cnc.smooth_layers", Type::Int, std::int64_t{1}, "CNC: convolution + SiLU layers of its IWCNN's S", 1.0, 100.0});
+  s.add({"cnc.smooth_channels", Type::Int, std::int64_t{128}, "CNC: channels of its IWCNN's S", 1.0, 4096.0});
+  s.add({"cnc.smooth_kernel", Type::Int, std::int64_t{5}, "CNC: kernel size of its IWCNN's S, odd", 1.0, 63.0});
+  s.add({"cnc.data_curvature", Type::Float, 0.0,
+         "CNC: kappa = mu / lambda with A^T A >= mu I, the data term's share of the convexity budget (CT with fewer "
+         "rays than pixels: 0, the ACR's own curvature alone absorbs the IWCNN's)",
+         0.0});
   s.add({"awcr_pd.iterations", Type::Int, std::int64_t{100},
          "awcr-pd: primal-dual iterations from the FBP on ||A x - y||^2 + iwcnn.lambda R(x)", 1.0});
   s.add({"awcr_pd.sigma", Type::Float, 1.0, "awcr-pd: dual step sigma", above(0.0)});
@@ -175,7 +193,8 @@ std::vector<DataSet> data_sets(const Config&) {
 ExperimentKind make_kind() {
   ExperimentKind k;
   k.name = "ct.learned";
-  k.summary = "learned CT regularisers (AR, ACR, IWCNN) trained on random ellipses, against FBP and TV: PSNR and SSIM";
+  k.summary =
+      "learned CT regularisers (AR, ACR, IWCNN, CNC) trained on random ellipses, against FBP and TV: PSNR and SSIM";
   k.schema = make_schema();
   k.check = check;
   k.stages = stages;

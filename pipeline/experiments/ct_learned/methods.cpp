@@ -63,6 +63,7 @@ const std::vector<MethodEntry>& table() {
       {"ar", [](const MethodInput& in) { return make_learned(in, "ar"); }},
       {"acr", [](const MethodInput& in) { return make_learned(in, "acr"); }},
       {"iwcnn", [](const MethodInput& in) { return make_learned(in, "iwcnn"); }},
+      {"cnc", [](const MethodInput& in) { return make_learned(in, "cnc"); }},
       {"awcr-pd", make_awcr_pd}};
   return entries;
 }

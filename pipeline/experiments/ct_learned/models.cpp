@@ -7,6 +7,7 @@
 #include "nn/optimizer.hpp"
 #include "regularisers/acr.hpp"
 #include "regularisers/ar_critic.hpp"
+#include "regularisers/cnc.hpp"
 #include "regularisers/iwcnn.hpp"
 
 namespace structura::pipeline::ct_learned {
@@ -23,25 +24,45 @@ std::shared_ptr<Regulariser> make_ar(const RegulariserSettings& r, std::int64_t 
   return std::make_shared<ArCritic>(o, "image.size (AR critic)");
 }
 
-std::shared_ptr<Regulariser> make_acr(const RegulariserSettings& r, std::int64_t) {
-  AcrOptions o;
-  o.icnn.layers = r.layers;
-  o.icnn.channels = r.channels;
-  o.icnn.kernel = r.kernel;
-  o.banks = r.banks;
-  o.filters = r.filters;
-  return std::make_shared<Acr>(o, "acr");
+IcnnOptions icnn_options(const RegulariserSettings& r) {
+  IcnnOptions o;
+  o.layers = r.layers;
+  o.channels = r.channels;
+  o.kernel = r.kernel;
+  return o;
 }
 
-std::shared_ptr<Regulariser> make_iwcnn(const RegulariserSettings& r, std::int64_t) {
+AcrOptions acr_options(const RegulariserSettings& r) {
+  AcrOptions o;
+  o.icnn = icnn_options(r);
+  o.banks = r.banks;
+  o.filters = r.filters;
+  return o;
+}
+
+IwcnnOptions iwcnn_options(const RegulariserSettings& r) {
   IwcnnOptions o;
   o.smooth.layers = r.smooth_layers;
   o.smooth.channels = r.smooth_channels;
   o.smooth.kernel = r.smooth_kernel;
-  o.icnn.layers = r.layers;
-  o.icnn.channels = r.channels;
-  o.icnn.kernel = r.kernel;
-  return std::make_shared<Iwcnn>(o, "iwcnn");
+  o.icnn = icnn_options(r);
+  return o;
+}
+
+std::shared_ptr<Regulariser> make_acr(const RegulariserSettings& r, std::int64_t) {
+  return std::make_shared<Acr>(acr_options(r), "acr");
+}
+
+std::shared_ptr<Regulariser> make_iwcnn(const RegulariserSettings& r, std::int64_t) {
+  return std::make_shared<Iwcnn>(iwcnn_options(r), "iwcnn");
+}
+
+std::shared_ptr<Regulariser> make_cnc(const RegulariserSettings& r, std::int64_t) {
+  CncOptions o;
+  o.convex = acr_options(r);
+  o.weak = iwcnn_options(r);
+  o.data_curvature = r.data_curvature;
+  return std::make_shared<Cnc>(o, "cnc");
 }
 
 void describe_ar(h5::Group& g, const RegulariserSettings& r, std::int64_t, Regulariser&) {
@@ -72,6 +93,23 @@ void describe_iwcnn(h5::Group& g, const RegulariserSettings& r, std::int64_t n, 
   g.set_attribute("smooth_channels", r.smooth_channels);
   g.set_attribute("smooth_kernel", r.smooth_kernel);
   g.set_attribute("weak_convexity_modulus", dynamic_cast<Iwcnn&>(m).weak_convexity_modulus(n, n));
+}
+
+// The weight t of the IWCNN and the margin kappa + sigma - t rho_W >= 0 of
+// the convexity condition, for the stored weights and n x n images.
+void describe_cnc(h5::Group& g, const RegulariserSettings& r, std::int64_t n, Regulariser& m) {
+  auto& cnc = dynamic_cast<Cnc&>(m);
+  g.set_attribute("model", "cnc");
+  describe_icnn(g, r);
+  g.set_attribute("banks", r.banks);
+  g.set_attribute("filters", r.filters);
+  g.set_attribute("smooth_layers", r.smooth_layers);
+  g.set_attribute("smooth_channels", r.smooth_channels);
+  g.set_attribute("smooth_kernel", r.smooth_kernel);
+  g.set_attribute("data_curvature", r.data_curvature);
+  g.set_attribute("weak_scale", cnc.weak_scale(n, n));
+  g.set_attribute("weak_convexity_modulus", cnc.weak().weak_convexity_modulus(n, n));
+  g.set_attribute("convexity_margin", cnc.margin(n, n));
 }
 
 std::unique_ptr<torch::optim::Optimizer> plain_optimizer(Regulariser& m, const RegulariserSettings& r) {
@@ -109,6 +147,7 @@ const std::vector<RegulariserEntry>& table() {
       {"acr", GradientPenalty::TwoSided, make_acr,
        [](Regulariser& m) -> Regulariser& { return dynamic_cast<Acr&>(m).icnn(); }, acr_optimizer, describe_acr},
       {"iwcnn", GradientPenalty::TwoSided, make_iwcnn, whole, plain_optimizer, describe_iwcnn},
+      {"cnc", GradientPenalty::TwoSided, make_cnc, whole, plain_optimizer, describe_cnc},
   };
   return entries;
 }

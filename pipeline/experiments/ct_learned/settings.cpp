@@ -42,15 +42,21 @@ RegulariserSettings read_regulariser(const Config& c, const std::string& r) {
   if (r == "ar") {
     s.leaky_slope = c.get_float("ar.leaky_slope");
     s.dense = c.get_int("ar.dense");
-  } else if (r == "iwcnn") {
-    s.layers = c.get_int("iwcnn.layers");
-    s.channels = c.get_int("iwcnn.channels");
-    s.kernel = c.get_int("iwcnn.kernel");
-    s.smooth_layers = c.get_int("iwcnn.smooth_layers");
-    s.smooth_channels = c.get_int("iwcnn.smooth_channels");
-    s.smooth_kernel = c.get_int("iwcnn.smooth_kernel");
-    for (auto [key, k] : {std::pair{"iwcnn.kernel", s.kernel}, std::pair{"iwcnn.smooth_kernel", s.smooth_kernel}})
-      if (k % 2 == 0) c.fail(key, fmt::format("must be odd (same padding), got {}", k));
+  } else if (r == "iwcnn" || r == "cnc") {
+    s.layers = c.get_int(r + ".layers");
+    s.channels = c.get_int(r + ".channels");
+    s.kernel = c.get_int(r + ".kernel");
+    s.smooth_layers = c.get_int(r + ".smooth_layers");
+    s.smooth_channels = c.get_int(r + ".smooth_channels");
+    s.smooth_kernel = c.get_int(r + ".smooth_kernel");
+    for (const char* key : {".kernel", ".smooth_kernel"})
+      if (c.get_int(r + key) % 2 == 0)
+        c.fail(r + key, fmt::format("must be odd (same padding), got {}", c.get_int(r + key)));
+    if (r == "cnc") {
+      s.banks = c.get_int("cnc.banks");
+      s.filters = c.get_int("cnc.filters");
+      s.data_curvature = c.get_float("cnc.data_curvature");
+    }
   } else {
     s.layers = c.get_int("acr.layers");
     s.channels = c.get_int("acr.channels");
@@ -70,12 +76,12 @@ RegulariserSettings read_regulariser(const Config& c, const std::string& r) {
 }  // namespace
 
 const std::vector<std::string>& regulariser_names() {
-  static const std::vector<std::string> names{"ar", "acr", "iwcnn"};
+  static const std::vector<std::string> names{"ar", "acr", "iwcnn", "cnc"};
   return names;
 }
 
 const std::vector<std::string>& method_names() {
-  static const std::vector<std::string> names{"fbp", "tv", "ar", "acr", "iwcnn", "awcr-pd"};
+  static const std::vector<std::string> names{"fbp", "tv", "ar", "acr", "iwcnn", "cnc", "awcr-pd"};
   return names;
 }
 

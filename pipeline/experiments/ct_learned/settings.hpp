@@ -32,7 +32,7 @@ struct DataSettings {
 
 // One learned regulariser: its training and its reconstruction.
 struct RegulariserSettings {
-  std::string name;  // "ar", "acr", "iwcnn"
+  std::string name;  // "ar", "acr", "iwcnn", "cnc"
   nn::OptimizerOptions optimizer;
   double penalty_weight = 0;         // gradient penalty weight (AR one-sided 20, ACR two-sided 5)
   double sfb_weight_decay = 0;       // acr: weight decay of SFB + L2 (a second Adam parameter group)
@@ -42,11 +42,14 @@ struct RegulariserSettings {
   int iterations = 0;                // gradient descent iterations
   // Architecture. ar: leaky slope, dense width; acr: ICNN layers, channels,
   // kernel and the SFB banks and filters; iwcnn: ICNN layers, channels,
-  // kernel and the smooth network S (layers, channels, kernel).
+  // kernel and the smooth network S (layers, channels, kernel); cnc: both
+  // ICNNs (layers, channels, kernel), the ACR's SFB, the IWCNN's S and the
+  // data curvature kappa of the convexity condition.
   double leaky_slope = 0.1;
   std::int64_t dense = 256;
   std::int64_t layers = 10, channels = 48, kernel = 5, banks = 10, filters = 32;
   std::int64_t smooth_layers = 1, smooth_channels = 128, smooth_kernel = 5;
+  double data_curvature = 0;
 };
 
 // The awcr-pd method: the AWCR primal-dual iteration (variational/primal_dual.hpp)
@@ -71,7 +74,7 @@ struct Settings {
   bool trains(const std::string& name) const;
 };
 
-// The learned regularisers this build knows (ar, acr, iwcnn) and every method.
+// The learned regularisers this build knows (ar, acr, iwcnn, cnc) and every method.
 const std::vector<std::string>& regulariser_names();
 const std::vector<std::string>& method_names();
 

@@ -30,6 +30,11 @@ std::string summary(const Config& c, const std::string& result_file) {
   if (f.exists("/models/iwcnn"))
     out += fmt::format("  iwcnn: certified weak-convexity modulus rho = {:.3e} (R + (rho/2)||x||^2 convex)\n",
                        f.open_group("/models/iwcnn").double_attribute("weak_convexity_modulus"));
+  if (f.exists("/models/cnc")) {
+    const h5::Group g = f.open_group("/models/cnc");
+    out += fmt::format("  cnc: weight of the IWCNN t = {:.3e}, convexity margin kappa + sigma - t rho_W = {:.3e}\n",
+                       g.double_attribute("weak_scale"), g.double_attribute("convexity_margin"));
+  }
   if (f.exists("/reconstructions/awcr-pd/ergodic_residual")) {
     const std::vector<double> e = f.open_dataset("/reconstructions/awcr-pd/ergodic_residual").read_all<double>();
     const std::size_t images = static_cast<std::size_t>(d.test), k = e.size() / images;
