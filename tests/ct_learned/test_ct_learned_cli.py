@@ -135,19 +135,92 @@ def case_shared_data_set():
 
 def case_config_errors():
     """Bad settings name their key, exit 2, and nothing is created."""
+    with_iwcnn = "training.regularisers=[\"ar\", \"acr\", \"iwcnn\"]"
     with tempfile.TemporaryDirectory() as d:
-        for override, key in [("image.size=24", "image.size"),  # the AR critic needs a multiple of 16
-                              ("ar.lambda=-1", "ar.lambda"),
-                              ("acr.lambda=-0.5", "acr.lambda"),
-                              ("training.regularisers=[\"ar\", \"nonsense\"]", "training.regularisers"),
-                              ("acr.kernel=4", "acr.kernel"),
-                              ("reconstruction.methods=[]", "reconstruction.methods")]:
-            p = run("run", SMALL, f"experiment.runs_dir={d}", override, expect=2)
-            assert key in p.stderr, f"{override}: the error does not name {key}:\n{p.stderr}"
+        for overrides, key in [(["image.size=24"], "image.size"),  # the AR critic needs a multiple of 16
+                               (["ar.lambda=-1"], "ar.lambda"),
+                               (["acr.lambda=-0.5"], "acr.lambda"),
+                               (["training.regularisers=[\"ar\", \"nonsense\"]"], "training.regularisers"),
+                               (["acr.kernel=4"], "acr.kernel"),
+                               (["reconstruction.methods=[]"], "reconstruction.methods"),
+                               ([with_iwcnn, "iwcnn.smooth_kernel=4"], "iwcnn.smooth_kernel"),
+                               ([with_iwcnn, "iwcnn.kernel=2"], "iwcnn.kernel"),
+                               (["training.regularisers=[\"cnc\"]", "reconstruction.methods=[\"cnc\"]",
+                                 "cnc.smooth_kernel=2"], "cnc.smooth_kernel"),
+                               (["training.regularisers=[\"cnc\"]", "reconstruction.methods=[\"cnc\"]",
+                                 "cnc.data_curvature=-1"], "cnc.data_curvature"),
+                               # awcr-pd runs on the trained IWCNN, which this run does not train
+                               (["reconstruction.methods=[\"fbp\", \"awcr-pd\"]"], "reconstruction.methods"),
+                               (["awcr_pd.sigma=0"], "awcr_pd.sigma"),
+                               (["awcr_pd.step_fraction=1"], "awcr_pd.step_fraction"),
+                               (["awcr_pd.lipschitz=-1"], "awcr_pd.lipschitz")]:
+            p = run("run", SMALL, f"experiment.runs_dir={d}", *overrides, expect=2)
+            assert key in p.stderr, f"{overrides}: the error does not name {key}:\n{p.stderr}"
         assert not any(pathlib.Path(d).iterdir()), "a failed validation wrote files"
         # Without "ar" the size is the ICNN's to take: valid.
         run("validate", SMALL, "image.size=24", "training.regularisers=[\"acr\"]", "reconstruction.methods=[\"acr\"]")
     print("config_errors: each error names its key; nothing written")
+
+
+# A tiny IWCNN trained alone, reconstructed by gradient descent and AWCR-PD.
+IWCNN = ["training.regularisers=[\"iwcnn\"]", "reconstruction.methods=[\"fbp\", \"iwcnn\", \"awcr-pd\"]",
+         "iwcnn.layers=2", "iwcnn.channels=4", "iwcnn.kernel=3", "iwcnn.smooth_channels=4", "iwcnn.smooth_kernel=3",
+         "iwcnn.learning_rate=1e-3", "awcr_pd.iterations=25"]
+
+
+def case_weakly_convex():
+    """The IWCNN trains and the AWCR primal-dual method runs on it, checked
+    against independent truths:
+    - 2 ranks vs 1 rank: the same trained IWCNN (float64, to 1e-12);
+    - sigma theta = 2 makes AWCR-PD gradient descent with step tau
+      (solvers/variational/README.md): run 1 does AWCR-PD with sigma = 1,
+      theta = 2 and a given L_R (so tau is the same for every image); run 2
+      does fixed-step gradient descent with that tau on the same critic,
+      and the images agree;
+    - with the default sigma = theta = 1 and the estimated L_R, the ergodic
+      residual is finite, lower at the end than at the start on every image
+      and its second half lower than its first on average; the energy falls
+      from the FBP; the certified rho is recorded and >= 0; the ICNN's
+      constrained weights are non-negative; an awcr_pd.lipschitz below rho
+      is refused."""
+    with tempfile.TemporaryDirectory() as d1, tempfile.TemporaryDirectory() as d2:
+        run("run", SMALL, "--ranks", 2, "--no-plots", f"experiment.runs_dir={d1}", *IWCNN, "awcr_pd.extrapolation=2",
+            "awcr_pd.lipschitz=1")
+        with h5py.File(result_file(d1), "r") as f:
+            g = f["reconstructions/awcr-pd"]
+            tau = g["tau"][()]
+            assert g.attrs["lipschitz_source"] == "awcr_pd.lipschitz" and np.all(tau == tau[0]), tau
+            pd_images = g["images"][()]
+            params1 = {k: v[()] for k, v in f["models/iwcnn/parameters"].items()}
+        run("run", SMALL, "--ranks", 1, "--no-plots", f"experiment.runs_dir={d2}", *IWCNN, "iwcnn.step_rule=fixed",
+            f"iwcnn.step={float(tau[0])!r}", "iwcnn.iterations=25")
+        with h5py.File(result_file(d2), "r") as f:
+            for k, v in params1.items():
+                w = f[f"models/iwcnn/parameters/{k}"][()]
+                assert np.allclose(v, w, rtol=0, atol=1e-12), f"iwcnn {k}: 1 vs 2 ranks differ by {np.abs(v - w).max()}"
+            gd = f["reconstructions/iwcnn/images"][()]
+            gap = float(np.abs(gd - pd_images).max())
+            assert gap <= 1e-9, f"AWCR-PD with sigma theta = 2 differs from gradient descent with its tau by {gap}"
+            rho = f["models/iwcnn"].attrs["weak_convexity_modulus"]
+            assert np.isfinite(rho) and rho >= 0, rho
+            g = f["reconstructions/awcr-pd"]
+            assert g.attrs["weak_convexity_modulus"] == rho and g.attrs["lipschitz_source"] == "hessian-estimate"
+            ergodic, energy = g["ergodic_residual"][()], g["energy"][()]
+            assert ergodic.shape == (5, 25) and np.all(np.isfinite(ergodic)), ergodic
+            assert np.all(ergodic[:, -1] < ergodic[:, 0]), f"ergodic residual does not fall: {ergodic[:, [0, -1]]}"
+            assert ergodic[:, 13:].mean() < ergodic[:, :12].mean(), "ergodic residual not decreasing on average"
+            assert np.all(energy[:, -1] < energy[:, 0]), f"energy {energy[:, [0, -1]]}"
+            p = f["models/iwcnn/parameters"]
+            for k in [k for k in p if k.startswith("icnn.wz") or k == "icnn.out.weight"]:
+                assert np.all(p[k][()] >= 0), f"iwcnn {k} has negative entries"
+            print(f"weakly_convex: rho {rho:.3e}, sigma theta = 2 equals gradient descent to {gap:.1e}; "
+                  f"ergodic residual {ergodic[:, 0].mean():.3e} -> {ergodic[:, -1].mean():.3e} (mean over images)")
+    # A given L_R below the certified rho contradicts it (a smooth rho-weakly
+    # convex R has rho <= L_R): the stage refuses it, naming the key.
+    with tempfile.TemporaryDirectory() as d3:
+        p = run("run", SMALL, "--ranks", 1, "--no-plots", f"experiment.runs_dir={d3}", *IWCNN,
+                f"awcr_pd.lipschitz={rho / 10!r}", expect=2)
+        assert "awcr_pd.lipschitz" in p.stderr and "weak-convexity" in p.stderr, p.stderr
 
 
 def case_bad_data():

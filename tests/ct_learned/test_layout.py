@@ -10,8 +10,10 @@ then against independent truths:
   parallel-beam sinogram integrates to the phantom's mass (to the noise);
 - the FBP the data stage stored equals the fbp method's reconstruction;
 - training histories of E = epochs x ceil(train / batch) steps at the
-  configured rate; the ACR's hidden and output weights non-negative (the
-  projection after every step);
+  configured rate; the ACR's and the IWCNN's hidden and output weights
+  non-negative (the projection after every step); the IWCNN's rho >= 0;
+- awcr-pd: finite ergodic residuals, the running means of their own
+  per-step residuals (non-negative terms: differences of (k+1) x mean >= 0);
 - /metrics: PSNR recomputed from the stored images, means and sample
   standard deviations;
 - the dtype sweep: both runs hold the same pairs bit for bit.
@@ -32,23 +34,27 @@ from h5_layout import check, check_common, check_layout, close, run_checks, run_
 TOML = pathlib.Path(__file__).resolve().parent / "layout.toml"
 AR_OUT = [16, 32, 32, 64, 64, 128]
 AR_IN = [1, 16, 32, 32, 64, 64]
-LEARNING_RATE = {"ar": 1e-4, "acr": 2e-5}  # the reference defaults (kind.cpp)
+LEARNING_RATE = {"ar": 1e-4, "acr": 2e-5, "iwcnn": 2e-5, "cnc": 2e-5}  # the reference defaults (kind.cpp)
 
 
 def learned_run(run_dir):
     cfg = tomllib.loads((run_dir / "config.toml").read_text())
     d, tr = cfg["data"], cfg["training"]
     regs, methods = tr["regularisers"], cfg["reconstruction"]["methods"]
-    n, acr = cfg["image"]["size"], cfg["acr"]
+    n, acr, iw, cnc = cfg["image"]["size"], cfg["acr"], cfg["iwcnn"], cfg["cnc"]
     split_sizes = {"train": d["train"], "validation": d["validation"], "test": d["test"]}
     stages = ["data"] + [f"train/{g}" for g in regs] + [f"reconstruct/{m}" for m in methods] + ["metrics"]
     run = {"id": run_dir.name, "config": cfg, "deflate": 0,
            "dtypes": {"training.dtype": tr["dtype"]},
            "names": {"<s>": list(split_sizes), "<g>": regs, "<r>": methods, "<stage>": stages,
-                     "<l>": [m for m in methods if m in ("ar", "acr")],
+                     "<l>": [m for m in methods if m in ("ar", "acr", "iwcnn", "cnc")],
                      "<c>": list(range(6)), "<k>": list(range(acr["layers"] + 1)), "<j>": list(range(acr["layers"])),
-                     "<b>": list(range(acr["banks"]))},
-           "conditions": {"always": True, "ar": "ar" in regs, "acr": "acr" in regs},
+                     "<b>": list(range(acr["banks"])), "<t>": list(range(iw["smooth_layers"])),
+                     "<p>": list(range(iw["layers"] + 1)), "<q>": list(range(iw["layers"])),
+                     "<u>": list(range(cnc["layers"] + 1)), "<v>": list(range(cnc["layers"])),
+                     "<e>": list(range(cnc["banks"])), "<w>": list(range(cnc["smooth_layers"]))},
+           "conditions": {"always": True, "ar": "ar" in regs, "acr": "acr" in regs, "iwcnn": "iwcnn" in regs, "cnc": "cnc" in regs,
+                          "awcr-pd": "awcr-pd" in methods},
            "stage_groups": {s: ("prepare" if s == "data" else "evaluate" if s == "metrics" else s.split("/")[0])
                             for s in stages}}
     E = tr["epochs"] * math.ceil(d["train"] / tr["batch"])
@@ -56,11 +62,17 @@ def learned_run(run_dir):
     def sizes(binding):
         out = {"n": n, "A": cfg["beam"]["angles"], "U": cfg["beam"]["detectors"] or n, "T": d["test"], "E": E,
                "Dn": cfg["ar"]["dense"], "F": 128 * (n // 16) ** 2, "C": acr["channels"], "K": acr["kernel"],
-               "Fi": acr["filters"]}
+               "Fi": acr["filters"], "Cs": iw["smooth_channels"], "Ks": iw["smooth_kernel"], "Ci": iw["channels"],
+               "Ki": iw["kernel"], "Q": cfg["awcr_pd"]["iterations"], "Cc": cnc["channels"], "Kc": cnc["kernel"],
+               "Fc": cnc["filters"], "Cw": cnc["smooth_channels"], "Kw": cnc["smooth_kernel"]}
         if "<s>" in binding:
             out["N"] = split_sizes[binding["<s>"]]
         if "<l>" in binding:
             out["I"] = cfg[binding["<l>"]]["iterations"] + 1
+        if "<t>" in binding:
+            out["It"] = 1 if binding["<t>"] == "0" else iw["smooth_channels"]
+        if "<w>" in binding:
+            out["Iw"] = 1 if binding["<w>"] == "0" else cnc["smooth_channels"]
         if "<c>" in binding:
             c = int(binding["<c>"])
             out["Oc"], out["Ic"] = AR_OUT[c], AR_IN[c]
@@ -119,12 +131,39 @@ def check_values(f, run, run_dir):
         check(loss.size == run["E"] and np.all(np.isfinite(loss)), f"{rid}: {g} loss {loss}")
         check(np.all(lr == LEARNING_RATE[g]), f"{rid}: {g} learning rates {lr}")
         check(t.attrs["steps_per_epoch"] == math.ceil(d["train"] / cfg["training"]["batch"]), f"{rid}: {g} steps")
-    if "acr" in run["names"]["<g>"]:
-        p = f["models/acr/parameters"]
+    for g in ("acr", "iwcnn"):
+        if g not in run["names"]["<g>"]:
+            continue
+        p = f[f"models/{g}/parameters"]
         constrained = [k for k in p if k.startswith("icnn.wz") or k == "icnn.out.weight"]
-        check(len(constrained) == cfg["acr"]["layers"] + 1, f"{rid}: constrained ACR weights {constrained}")
+        check(len(constrained) == cfg[g]["layers"] + 1, f"{rid}: constrained {g} weights {constrained}")
         for k in constrained:
-            check(np.all(p[k][()] >= 0), f"{rid}: ACR {k} has negative entries {p[k][()].min()}")
+            check(np.all(p[k][()] >= 0), f"{rid}: {g} {k} has negative entries {p[k][()].min()}")
+    if "cnc" in run["names"]["<g>"]:
+        p, a = f["models/cnc/parameters"], f["models/cnc"].attrs
+        for part in ("convex", "weak"):
+            constrained = [k for k in p if k.startswith(f"{part}.icnn.wz") or k == f"{part}.icnn.out.weight"]
+            check(len(constrained) == cfg["cnc"]["layers"] + 1, f"{rid}: constrained cnc {part} weights {constrained}")
+            for k in constrained:
+                check(np.all(p[k][()] >= 0), f"{rid}: cnc {k} has negative entries {p[k][()].min()}")
+        # t = min(1, (kappa + sigma) / rho_W), sigma = 2 softplus(q_C): recomputed from the stored parameters.
+        sigma = 2 * np.log1p(np.exp(float(p["convex.l2_weight"][0])))
+        budget = a["data_curvature"] + sigma
+        t = min(1.0, budget / a["weak_convexity_modulus"]) if a["weak_convexity_modulus"] > 0 else 1.0
+        check(close([a["weak_scale"]], [t], 1e-6), f"{rid}: cnc weak_scale {a['weak_scale']} != {t}")
+        check(a["convexity_margin"] >= -1e-12 * budget, f"{rid}: cnc convexity margin {a['convexity_margin']}")
+    if "iwcnn" in run["names"]["<g>"]:
+        rho = f["models/iwcnn"].attrs["weak_convexity_modulus"]
+        check(np.isfinite(rho) and rho >= 0, f"{rid}: iwcnn rho {rho}")
+    if "awcr-pd" in run["names"]["<r>"]:
+        g = f["reconstructions/awcr-pd"]
+        ergodic = g["ergodic_residual"][()]
+        check(np.all(np.isfinite(ergodic)), f"{rid}: awcr-pd ergodic residual {ergodic}")
+        sums = ergodic * np.arange(1, ergodic.shape[1] + 1)  # running sums of r_k >= 0
+        check(np.all(np.diff(sums, axis=1) >= -1e-12 * sums[:, 1:]), f"{rid}: awcr-pd residual sums decrease")
+        check(np.all(g["tau"][()] > 0) and np.all(g["regulariser_lipschitz"][()] > 0), f"{rid}: awcr-pd tau / L_R")
+        check(g.attrs["weak_convexity_modulus"] == f["models/iwcnn"].attrs["weak_convexity_modulus"],
+              f"{rid}: awcr-pd rho differs from /models/iwcnn")
 
     # Metrics.
     truth = truths["test"]

@@ -1,6 +1,6 @@
 // Experiment kind `ct.learned`: learned regularisers for CT (the adversarial
 // regulariser AR of Lunz et al., the adversarial convex regulariser ACR of
-// Mukherjee et al.) trained data-parallel on pairs of random-ellipse
+// Mukherjee et al., the input weakly convex IWCNN of Shumaylov et al.) trained data-parallel on pairs of random-ellipse
 // phantoms and their FBPs, against FBP and TV on held-out phantoms.
 //
 // Stages:  data (prepare)                    -> /data/{train,validation,test}/{truth,sinogram,fbp},
@@ -109,17 +109,57 @@ Schema make_schema() {
   s.add({"acr.kernel", Type::Int, std::int64_t{5}, "ACR: ICNN kernel size, odd (reference: 5)", 1.0, 63.0});
   s.add({"acr.banks", Type::Int, std::int64_t{10}, "ACR: sparsifying filter banks (reference: 10)", 1.0, 1000.0});
   s.add({"acr.filters", Type::Int, std::int64_t{32}, "ACR: 7 x 7 filters per bank (reference: 32)", 1.0, 4096.0});
+  // IWCNN (Shumaylov et al.; no public reference code): trained as the ACR,
+  // whose ICNN it contains, but the two-sided penalty sees the whole model.
+  add_regulariser_params(s, "iwcnn", adam, 5.0,
+                         "IWCNN: weight of the two-sided gradient penalty (|grad R| - 1)^2 on the whole IWCNN", 100);
+  s.add({"iwcnn.layers", Type::Int, std::int64_t{10}, "IWCNN: layers of its ICNN", 1.0, 1000.0});
+  s.add({"iwcnn.channels", Type::Int, std::int64_t{48}, "IWCNN: channels of its ICNN", 1.0, 4096.0});
+  s.add({"iwcnn.kernel", Type::Int, std::int64_t{5}, "IWCNN: kernel size of its ICNN, odd", 1.0, 63.0});
+  s.add({"iwcnn.smooth_layers", Type::Int, std::int64_t{1}, "IWCNN: convolution + SiLU layers of the smooth part S",
+         1.0, 100.0});
+  s.add({"iwcnn.smooth_channels", Type::Int, std::int64_t{128}, "IWCNN: channels of every layer of S", 1.0, 4096.0});
+  s.add({"iwcnn.smooth_kernel", Type::Int, std::int64_t{5}, "IWCNN: kernel size of S, odd", 1.0, 63.0});
 
   s.add({"reconstruction.methods",
          Type::StringList,
          V{"fbp", "tv", "ar", "acr"},
-         "methods compared on the test pairs, in order (ar, acr: gradient descent from the FBP with the regulariser "
-         "trained in this run)",
+         "methods compared on the test pairs, in order (ar, acr, iwcnn, cnc: gradient descent from the FBP with the "
+         "regulariser trained in this run; awcr-pd: the AWCR primal-dual method with the trained iwcnn)",
          {},
          {},
          method_names()});
   s.add({"tv.lambda", Type::Float, 3e-5, "TV: weight of the total variation in 1/2 ||A x - y||^2 + lambda TV(x)", 0.0});
   s.add({"tv.iterations", Type::Int, std::int64_t{300}, "TV: PDHG iterations", 1.0});
+  // CNC = ACR + t IWCNN (regularisers/cnc.hpp), t kept at the largest value
+  // for which ||A x - y||^2 + lambda R(x) stays convex; trained as the IWCNN.
+  add_regulariser_params(s, "cnc", adam, 5.0,
+                         "CNC: weight of the two-sided gradient penalty (|grad R| - 1)^2 on the whole CNC", 100);
+  s.add({"cnc.layers", Type::Int, std::int64_t{10}, "CNC: layers of both ICNNs (the ACR's and the IWCNN's)", 1.0,
+         1000.0});
+  s.add({"cnc.channels", Type::Int, std::int64_t{48}, "CNC: channels of both ICNNs", 1.0, 4096.0});
+  s.add({"cnc.kernel", Type::Int, std::int64_t{5}, "CNC: kernel size of both ICNNs, odd", 1.0, 63.0});
+  s.add({"cnc.banks", Type::Int, std::int64_t{10}, "CNC: sparsifying filter banks of its ACR", 1.0, 1000.0});
+  s.add({"cnc.filters", Type::Int, std::int64_t{32}, "CNC: 7 x 7 filters per bank of its ACR", 1.0, 4096.0});
+  s.add(
+      {"cnc.smooth_layers", Type::Int, std::int64_t{1}, "CNC: convolution + SiLU layers of its IWCNN's S", 1.0, 100.0});
+  s.add({"cnc.smooth_channels", Type::Int, std::int64_t{128}, "CNC: channels of its IWCNN's S", 1.0, 4096.0});
+  s.add({"cnc.smooth_kernel", Type::Int, std::int64_t{5}, "CNC: kernel size of its IWCNN's S, odd", 1.0, 63.0});
+  s.add({"cnc.data_curvature", Type::Float, 0.0,
+         "CNC: kappa = mu / lambda with A^T A >= mu I, the data term's share of the convexity budget (CT with fewer "
+         "rays than pixels: 0, the ACR's own curvature alone absorbs the IWCNN's)",
+         0.0});
+  s.add({"awcr_pd.iterations", Type::Int, std::int64_t{100},
+         "awcr-pd: primal-dual iterations from the FBP on ||A x - y||^2 + iwcnn.lambda R(x)", 1.0});
+  s.add({"awcr_pd.sigma", Type::Float, 1.0, "awcr-pd: dual step sigma", above(0.0)});
+  s.add({"awcr_pd.extrapolation", Type::Float, 1.0,
+         "awcr-pd: over-relaxation theta (sigma theta = 2: gradient descent)", 0.0});
+  s.add({"awcr_pd.step_fraction", Type::Float, 0.95, "awcr-pd: primal step tau as a fraction of tau_max", above(0.0),
+         below(1.0)});
+  s.add({"awcr_pd.lipschitz", Type::Float, 0.0,
+         "awcr-pd: L_R, a Lipschitz constant of grad R, if known; 0: 2 x the largest |Hessian eigenvalue| of R at "
+         "each image's start (an estimate, no guarantee)",
+         0.0});
   return s;
 }
 
@@ -153,7 +193,8 @@ std::vector<DataSet> data_sets(const Config&) {
 ExperimentKind make_kind() {
   ExperimentKind k;
   k.name = "ct.learned";
-  k.summary = "learned CT regularisers (AR, ACR) trained on random ellipses, against FBP and TV: PSNR and SSIM";
+  k.summary =
+      "learned CT regularisers (AR, ACR, IWCNN, CNC) trained on random ellipses, against FBP and TV: PSNR and SSIM";
   k.schema = make_schema();
   k.check = check;
   k.stages = stages;

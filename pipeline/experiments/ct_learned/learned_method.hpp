@@ -1,8 +1,13 @@
-// The reconstruction with a trained regulariser R (ar, acr): gradient
-// descent (solvers/variational) on ||A x - y||^2 + lambda R(x) from the FBP,
-// with a fixed step or Armijo backtracking, lambda = <g>.lambda or, when
-// that is 0, the heuristic the data stage stored (/data/lambda_heuristic),
-// the step <g>.step or 1/||A||^2. The truth never stops it.
+// The reconstructions with a trained regulariser R, on the energy
+// ||A x - y||^2 + lambda R(x) from the FBP (solvers/variational), lambda =
+// <g>.lambda or, when that is 0, the heuristic the data stage stored
+// (/data/lambda_heuristic). The truth never stops them.
+// - make_learned (ar, acr, iwcnn): gradient descent with a fixed step or
+//   Armijo backtracking, the step <g>.step or 1/||A||^2.
+// - make_awcr_pd (awcr-pd): the AWCR primal-dual method on the trained IWCNN
+//   (iwcnn.lambda), steps from ||A|| and L_R (awcr_pd.lipschitz, or the
+//   library's Hessian estimate at each image's start), its certified rho
+//   recorded; per image it reports the ergodic residual, tau and L_R.
 #pragma once
 
 #include <memory>
@@ -13,5 +18,6 @@
 namespace structura::pipeline::ct_learned {
 
 std::unique_ptr<Method> make_learned(const MethodInput& in, const std::string& regulariser);
+std::unique_ptr<Method> make_awcr_pd(const MethodInput& in);
 
 }  // namespace structura::pipeline::ct_learned

@@ -57,10 +57,14 @@ std::unique_ptr<Method> make(const MethodInput& in) {
 }
 
 const std::vector<MethodEntry>& table() {
-  static const std::vector<MethodEntry> entries{{"fbp", make<FbpMethod>},
-                                                {"tv", make<TvMethod>},
-                                                {"ar", [](const MethodInput& in) { return make_learned(in, "ar"); }},
-                                                {"acr", [](const MethodInput& in) { return make_learned(in, "acr"); }}};
+  static const std::vector<MethodEntry> entries{
+      {"fbp", make<FbpMethod>},
+      {"tv", make<TvMethod>},
+      {"ar", [](const MethodInput& in) { return make_learned(in, "ar"); }},
+      {"acr", [](const MethodInput& in) { return make_learned(in, "acr"); }},
+      {"iwcnn", [](const MethodInput& in) { return make_learned(in, "iwcnn"); }},
+      {"cnc", [](const MethodInput& in) { return make_learned(in, "cnc"); }},
+      {"awcr-pd", make_awcr_pd}};
   return entries;
 }
 

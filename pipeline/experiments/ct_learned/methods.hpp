@@ -22,10 +22,20 @@ struct MethodInput {
   const h5::File& file;                               // /data, /models
 };
 
+// A further per-image series a method reports, stored as
+// /reconstructions/<method>/<name>, (T, length) or (T,) when length is 1.
+struct SeriesSpec {
+  std::string name;
+  int length = 1;
+  std::string meaning;
+};
+
 // What an iterative method reports per image: its energy and gradient norm
-// at x_0 .. x_K, NaN after its stop (history_length() values each).
+// at x_0 .. x_K, NaN after its stop (history_length() values each), and the
+// series of extra_series(), in that order and of those lengths.
 struct Trace {
   std::vector<double> energy, gradient_norm;
+  std::vector<std::vector<double>> extra;
 };
 
 class Method {
@@ -36,6 +46,8 @@ public:
                             tomography::Image<double>& x) = 0;
   // Values per Trace series; 0: none.
   virtual int history_length() const { return 0; }
+  // The series of Trace::extra; none by default.
+  virtual std::vector<SeriesSpec> extra_series() const { return {}; }
   // Attributes of /reconstructions/<method> beyond the images and timings.
   virtual void describe(h5::Group&) const {}
 };

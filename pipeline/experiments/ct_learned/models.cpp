@@ -7,6 +7,8 @@
 #include "nn/optimizer.hpp"
 #include "regularisers/acr.hpp"
 #include "regularisers/ar_critic.hpp"
+#include "regularisers/cnc.hpp"
+#include "regularisers/iwcnn.hpp"
 
 namespace structura::pipeline::ct_learned {
 
@@ -22,14 +24,92 @@ std::shared_ptr<Regulariser> make_ar(const RegulariserSettings& r, std::int64_t 
   return std::make_shared<ArCritic>(o, "image.size (AR critic)");
 }
 
-std::shared_ptr<Regulariser> make_acr(const RegulariserSettings& r, std::int64_t) {
+IcnnOptions icnn_options(const RegulariserSettings& r) {
+  IcnnOptions o;
+  o.layers = r.layers;
+  o.channels = r.channels;
+  o.kernel = r.kernel;
+  return o;
+}
+
+AcrOptions acr_options(const RegulariserSettings& r) {
   AcrOptions o;
-  o.icnn.layers = r.layers;
-  o.icnn.channels = r.channels;
-  o.icnn.kernel = r.kernel;
+  o.icnn = icnn_options(r);
   o.banks = r.banks;
   o.filters = r.filters;
-  return std::make_shared<Acr>(o, "acr");
+  return o;
+}
+
+IwcnnOptions iwcnn_options(const RegulariserSettings& r) {
+  IwcnnOptions o;
+  o.smooth.layers = r.smooth_layers;
+  o.smooth.channels = r.smooth_channels;
+  o.smooth.kernel = r.smooth_kernel;
+  o.icnn = icnn_options(r);
+  return o;
+}
+
+std::shared_ptr<Regulariser> make_acr(const RegulariserSettings& r, std::int64_t) {
+  return std::make_shared<Acr>(acr_options(r), "acr");
+}
+
+std::shared_ptr<Regulariser> make_iwcnn(const RegulariserSettings& r, std::int64_t) {
+  return std::make_shared<Iwcnn>(iwcnn_options(r), "iwcnn");
+}
+
+std::shared_ptr<Regulariser> make_cnc(const RegulariserSettings& r, std::int64_t) {
+  CncOptions o;
+  o.convex = acr_options(r);
+  o.weak = iwcnn_options(r);
+  o.data_curvature = r.data_curvature;
+  return std::make_shared<Cnc>(o, "cnc");
+}
+
+void describe_ar(h5::Group& g, const RegulariserSettings& r, std::int64_t, Regulariser&) {
+  g.set_attribute("model", "ar-critic");
+  g.set_attribute("leaky_slope", r.leaky_slope);
+  g.set_attribute("dense", r.dense);
+}
+
+void describe_icnn(h5::Group& g, const RegulariserSettings& r) {
+  g.set_attribute("layers", r.layers);
+  g.set_attribute("channels", r.channels);
+  g.set_attribute("kernel", r.kernel);
+}
+
+void describe_acr(h5::Group& g, const RegulariserSettings& r, std::int64_t, Regulariser&) {
+  g.set_attribute("model", "acr");
+  describe_icnn(g, r);
+  g.set_attribute("banks", r.banks);
+  g.set_attribute("filters", r.filters);
+}
+
+// rho of the stored weights for n x n images: the bound of iwcnn.hpp, what
+// makes R + (rho/2)||x||^2 convex (certified, loose).
+void describe_iwcnn(h5::Group& g, const RegulariserSettings& r, std::int64_t n, Regulariser& m) {
+  g.set_attribute("model", "iwcnn");
+  describe_icnn(g, r);
+  g.set_attribute("smooth_layers", r.smooth_layers);
+  g.set_attribute("smooth_channels", r.smooth_channels);
+  g.set_attribute("smooth_kernel", r.smooth_kernel);
+  g.set_attribute("weak_convexity_modulus", dynamic_cast<Iwcnn&>(m).weak_convexity_modulus(n, n));
+}
+
+// The weight t of the IWCNN and the margin kappa + sigma - t rho_W >= 0 of
+// the convexity condition, for the stored weights and n x n images.
+void describe_cnc(h5::Group& g, const RegulariserSettings& r, std::int64_t n, Regulariser& m) {
+  auto& cnc = dynamic_cast<Cnc&>(m);
+  g.set_attribute("model", "cnc");
+  describe_icnn(g, r);
+  g.set_attribute("banks", r.banks);
+  g.set_attribute("filters", r.filters);
+  g.set_attribute("smooth_layers", r.smooth_layers);
+  g.set_attribute("smooth_channels", r.smooth_channels);
+  g.set_attribute("smooth_kernel", r.smooth_kernel);
+  g.set_attribute("data_curvature", r.data_curvature);
+  g.set_attribute("weak_scale", cnc.weak_scale(n, n));
+  g.set_attribute("weak_convexity_modulus", cnc.weak().weak_convexity_modulus(n, n));
+  g.set_attribute("convexity_margin", cnc.margin(n, n));
 }
 
 std::unique_ptr<torch::optim::Optimizer> plain_optimizer(Regulariser& m, const RegulariserSettings& r) {
@@ -59,11 +139,15 @@ std::unique_ptr<torch::optim::Optimizer> acr_optimizer(Regulariser& m, const Reg
   return std::make_unique<torch::optim::Adam>(std::move(groups), options);
 }
 
+Regulariser& whole(Regulariser& m) { return m; }
+
 const std::vector<RegulariserEntry>& table() {
   static const std::vector<RegulariserEntry> entries{
-      {"ar", GradientPenalty::OneSided, make_ar, [](Regulariser& m) -> Regulariser& { return m; }, plain_optimizer},
+      {"ar", GradientPenalty::OneSided, make_ar, whole, plain_optimizer, describe_ar},
       {"acr", GradientPenalty::TwoSided, make_acr,
-       [](Regulariser& m) -> Regulariser& { return dynamic_cast<Acr&>(m).icnn(); }, acr_optimizer},
+       [](Regulariser& m) -> Regulariser& { return dynamic_cast<Acr&>(m).icnn(); }, acr_optimizer, describe_acr},
+      {"iwcnn", GradientPenalty::TwoSided, make_iwcnn, whole, plain_optimizer, describe_iwcnn},
+      {"cnc", GradientPenalty::TwoSided, make_cnc, whole, plain_optimizer, describe_cnc},
   };
   return entries;
 }
@@ -88,21 +172,11 @@ void save_model(h5::Group& models, const RegulariserSettings& r, std::int64_t n,
   if (models.exists(r.name)) models.remove(r.name);
   h5::Group g = models.require_group(r.name);
   nn::save_module(g, model);
-  g.set_attribute("model", r.name == "ar" ? "ar-critic" : "acr");
   g.set_attribute("image_size", n);
   std::int64_t count = 0;
   for (const auto& p : model.parameters()) count += p.numel();
   g.set_attribute("parameter_count", count);
-  if (r.name == "ar") {
-    g.set_attribute("leaky_slope", r.leaky_slope);
-    g.set_attribute("dense", r.dense);
-  } else {
-    g.set_attribute("layers", r.layers);
-    g.set_attribute("channels", r.channels);
-    g.set_attribute("kernel", r.kernel);
-    g.set_attribute("banks", r.banks);
-    g.set_attribute("filters", r.filters);
-  }
+  find_regulariser(r.name).describe(g, r, n, model);
 }
 
 std::shared_ptr<Regulariser> load_model(const h5::File& file, const RegulariserSettings& r, std::int64_t n,

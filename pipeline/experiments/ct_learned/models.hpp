@@ -1,7 +1,7 @@
 // The learned regularisers of `ct.learned` as a table: for each name, how
 // its model is built from the settings, which part the gradient penalty
-// applies to and of which kind, how its optimizer is made, and how it is
-// stored in /models/<name>. Adding a regulariser is one entry here, its
+// applies to and of which kind, how its optimizer is made, and what it
+// records in /models/<name>. Adding a regulariser is one entry here, its
 // keys in kind.cpp and settings.*.
 #pragma once
 
@@ -29,6 +29,9 @@ struct RegulariserEntry {
   // Its optimizer over model.parameters().
   std::function<std::unique_ptr<torch::optim::Optimizer>(regularisers::Regulariser&, const RegulariserSettings&)>
       optimizer;
+  // The attributes of /models/<name> beyond model, image_size, parameter_count:
+  // the architecture and, for the IWCNN, its certified weak-convexity modulus.
+  std::function<void(h5::Group&, const RegulariserSettings&, std::int64_t n, regularisers::Regulariser&)> describe;
 };
 
 // InputError naming training.regularisers for an unknown name.
@@ -38,7 +41,7 @@ const RegulariserEntry& find_regulariser(const std::string& name);
 std::shared_ptr<regularisers::Regulariser> make_model(const RegulariserSettings& r, std::int64_t n, std::uint64_t seed,
                                                       torch::Dtype dtype);
 
-// /models/<name>: parameters (nn::save_module) and architecture attributes.
+// /models/<name>: parameters (nn::save_module) and the entry's attributes.
 void save_model(h5::Group& models, const RegulariserSettings& r, std::int64_t n, regularisers::Regulariser& model);
 // The trained model back from /models/<name>; InputError naming the file
 // and group when it is missing or of another architecture.

@@ -52,6 +52,9 @@ void reconstruct(StageContext& ctx, const std::string& name) {
   std::vector<double> images(mine.count * pixels);
   const auto L = static_cast<std::size_t>(method->history_length());
   std::vector<double> energy(mine.count * L), gradient_norm(mine.count * L);
+  const std::vector<SeriesSpec> extra_specs = method->extra_series();
+  std::vector<std::vector<double>> extra;
+  for (const SeriesSpec& e : extra_specs) extra.emplace_back(mine.count * static_cast<std::size_t>(e.length));
   const std::int64_t most = ctx.comm.max(mine.count);
   Progress progress = ctx.progress(name, most, "images per rank");
   double busy = 0;  // this rank's seconds inside the method
@@ -68,6 +71,8 @@ void reconstruct(StageContext& ctx, const std::string& name) {
       const Trace trace = method->reconstruct(y, fbp, x);
       std::copy(trace.energy.begin(), trace.energy.end(), energy.begin() + i * L);
       std::copy(trace.gradient_norm.begin(), trace.gradient_norm.end(), gradient_norm.begin() + i * L);
+      for (std::size_t e = 0; e < extra.size(); ++e)
+        std::copy(trace.extra.at(e).begin(), trace.extra.at(e).end(), extra[e].begin() + i * extra_specs[e].length);
       busy += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
       if (!all_finite(x))
         throw NumericalError(
@@ -101,6 +106,15 @@ void reconstruct(StageContext& ctx, const std::string& name) {
       h.write(h5::Dims{H(mine.begin), 0}, h5::Dims{H(mine.count), L}, values->empty() ? &none : values->data());
       h.set_attribute("meaning", meaning);
     }
+  for (std::size_t e = 0; e < extra.size(); ++e) {
+    const auto length = static_cast<std::size_t>(extra_specs[e].length);
+    const h5::Dims shape = length == 1 ? h5::Dims{H(count)} : h5::Dims{H(count), length};
+    h5::Dataset h = g.create_dataset<double>(extra_specs[e].name, shape);
+    const h5::Dims offset = length == 1 ? h5::Dims{H(mine.begin)} : h5::Dims{H(mine.begin), 0};
+    const h5::Dims block = length == 1 ? h5::Dims{H(mine.count)} : h5::Dims{H(mine.count), length};
+    h.write(offset, block, extra[e].empty() ? &none : extra[e].data());
+    h.set_attribute("meaning", extra_specs[e].meaning);
+  }
   g.set_attribute("seconds", seconds);
   g.set_attribute("seconds_per_image", per_image);
   method->describe(g);

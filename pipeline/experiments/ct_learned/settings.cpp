@@ -42,6 +42,21 @@ RegulariserSettings read_regulariser(const Config& c, const std::string& r) {
   if (r == "ar") {
     s.leaky_slope = c.get_float("ar.leaky_slope");
     s.dense = c.get_int("ar.dense");
+  } else if (r == "iwcnn" || r == "cnc") {
+    s.layers = c.get_int(r + ".layers");
+    s.channels = c.get_int(r + ".channels");
+    s.kernel = c.get_int(r + ".kernel");
+    s.smooth_layers = c.get_int(r + ".smooth_layers");
+    s.smooth_channels = c.get_int(r + ".smooth_channels");
+    s.smooth_kernel = c.get_int(r + ".smooth_kernel");
+    for (const char* key : {".kernel", ".smooth_kernel"})
+      if (c.get_int(r + key) % 2 == 0)
+        c.fail(r + key, fmt::format("must be odd (same padding), got {}", c.get_int(r + key)));
+    if (r == "cnc") {
+      s.banks = c.get_int("cnc.banks");
+      s.filters = c.get_int("cnc.filters");
+      s.data_curvature = c.get_float("cnc.data_curvature");
+    }
   } else {
     s.layers = c.get_int("acr.layers");
     s.channels = c.get_int("acr.channels");
@@ -61,12 +76,12 @@ RegulariserSettings read_regulariser(const Config& c, const std::string& r) {
 }  // namespace
 
 const std::vector<std::string>& regulariser_names() {
-  static const std::vector<std::string> names{"ar", "acr"};
+  static const std::vector<std::string> names{"ar", "acr", "iwcnn", "cnc"};
   return names;
 }
 
 const std::vector<std::string>& method_names() {
-  static const std::vector<std::string> names{"fbp", "tv", "ar", "acr"};
+  static const std::vector<std::string> names{"fbp", "tv", "ar", "acr", "iwcnn", "cnc", "awcr-pd"};
   return names;
 }
 
@@ -105,6 +120,11 @@ Settings read_settings(const Config& c) {
                                      (n / kArMultiple + 1) * kArMultiple));
   s.tv_lambda = c.get_float("tv.lambda");
   s.tv_iterations = static_cast<int>(c.get_int("tv.iterations"));
+  s.awcr_pd.iterations = static_cast<int>(c.get_int("awcr_pd.iterations"));
+  s.awcr_pd.sigma = c.get_float("awcr_pd.sigma");
+  s.awcr_pd.extrapolation = c.get_float("awcr_pd.extrapolation");
+  s.awcr_pd.step_fraction = c.get_float("awcr_pd.step_fraction");
+  s.awcr_pd.lipschitz = c.get_float("awcr_pd.lipschitz");
   s.methods = c.get_strings("reconstruction.methods");
   if (s.methods.empty()) c.fail("reconstruction.methods", "needs at least one method");
   no_repeats(c, "reconstruction.methods", s.methods);
@@ -112,6 +132,9 @@ Settings read_settings(const Config& c) {
     if (contains(regulariser_names(), m) && !s.trains(m))
       c.fail("reconstruction.methods",
              fmt::format("\"{}\" is a learned regulariser that training.regularisers does not train", m));
+  if (contains(s.methods, "awcr-pd") && !s.trains("iwcnn"))
+    c.fail("reconstruction.methods",
+           "\"awcr-pd\" runs on the trained IWCNN: training.regularisers must list \"iwcnn\"");
   return s;
 }
 

@@ -32,7 +32,7 @@ struct DataSettings {
 
 // One learned regulariser: its training and its reconstruction.
 struct RegulariserSettings {
-  std::string name;  // "ar", "acr"
+  std::string name;  // "ar", "acr", "iwcnn", "cnc"
   nn::OptimizerOptions optimizer;
   double penalty_weight = 0;         // gradient penalty weight (AR one-sided 20, ACR two-sided 5)
   double sfb_weight_decay = 0;       // acr: weight decay of SFB + L2 (a second Adam parameter group)
@@ -41,10 +41,23 @@ struct RegulariserSettings {
   std::string step_rule = "armijo";  // fixed, armijo
   int iterations = 0;                // gradient descent iterations
   // Architecture. ar: leaky slope, dense width; acr: ICNN layers, channels,
-  // kernel and the SFB banks and filters.
+  // kernel and the SFB banks and filters; iwcnn: ICNN layers, channels,
+  // kernel and the smooth network S (layers, channels, kernel); cnc: both
+  // ICNNs (layers, channels, kernel), the ACR's SFB, the IWCNN's S and the
+  // data curvature kappa of the convexity condition.
   double leaky_slope = 0.1;
   std::int64_t dense = 256;
   std::int64_t layers = 10, channels = 48, kernel = 5, banks = 10, filters = 32;
+  std::int64_t smooth_layers = 1, smooth_channels = 128, smooth_kernel = 5;
+  double data_curvature = 0;
+};
+
+// The awcr-pd method: the AWCR primal-dual iteration (variational/primal_dual.hpp)
+// on ||A x - y||^2 + lambda R(x) with the trained IWCNN (lambda: iwcnn.lambda).
+struct PrimalDualSettings {
+  int iterations = 0;
+  double sigma = 1, extrapolation = 1, step_fraction = 0.95;
+  double lipschitz = 0;  // L_R if known; 0: estimated at each image's start (Hessian power iteration)
 };
 
 struct Settings {
@@ -54,13 +67,14 @@ struct Settings {
   std::vector<RegulariserSettings> learned;  // per regularisers entry
   double tv_lambda = 0;
   int tv_iterations = 0;
+  PrimalDualSettings awcr_pd;
   std::vector<std::string> methods;  // reconstruction.methods
 
   const RegulariserSettings& regulariser(const std::string& name) const;  // InputError if not trained
   bool trains(const std::string& name) const;
 };
 
-// The learned regularisers this build knows (ar, acr) and every method.
+// The learned regularisers this build knows (ar, acr, iwcnn, cnc) and every method.
 const std::vector<std::string>& regulariser_names();
 const std::vector<std::string>& method_names();
 
