@@ -142,6 +142,8 @@ def case_config_errors():
                                (["acr.lambda=-0.5"], "acr.lambda"),
                                (["training.regularisers=[\"ar\", \"nonsense\"]"], "training.regularisers"),
                                (["acr.kernel=4"], "acr.kernel"),
+                               (["beam.range_degrees=0"], "beam.range_degrees"),
+                               (["beam.range_degrees=200"], "beam.range_degrees"),
                                (["reconstruction.methods=[]"], "reconstruction.methods"),
                                ([with_iwcnn, "iwcnn.smooth_kernel=4"], "iwcnn.smooth_kernel"),
                                ([with_iwcnn, "iwcnn.kernel=2"], "iwcnn.kernel"),

@@ -4,7 +4,7 @@ runs, float64 and float32 training, sharing one data set) on 2 ranks and
 checks each against the tables of pipeline/experiments/ct_learned/layout.md,
 then against independent truths:
 - provenance, /stages and /config (tests/pipeline/h5_layout.py);
-- geometry attributes from the config (angles k pi / A, spacing e / U) and
+- geometry attributes from the config (angles k range / A, spacing e / U) and
   the splits' disjoint phantom indices;
 - the pairs: truths in [0, 1], no image in two splits; every angle of a
   parallel-beam sinogram integrates to the phantom's mass (to the noise);
@@ -90,7 +90,8 @@ def check_values(f, run, run_dir):
     U = cfg["beam"]["detectors"] or n
     e = cfg["image"]["extent"]
     d = cfg["data"]
-    check(close(f["data/angles"][()], np.arange(A) * math.pi / A, 0, 1e-15), f"{rid}: /data/angles != k pi / A")
+    span = math.radians(cfg["beam"].get("range_degrees", 180.0))
+    check(close(f["data/angles"][()], np.arange(A) * span / A, 0, 1e-15), f"{rid}: /data/angles != k range / A")
     check(close([f["data"].attrs["detector_spacing"]], [e / U], 1e-15), f"{rid}: detector_spacing")
     firsts = {"train": 0, "validation": d["train"], "test": d["train"] + d["validation"]}
     for s, first in firsts.items():

@@ -57,7 +57,8 @@ void data(StageContext& ctx) {
   std::unique_ptr<Fbp<double>> fbp;
   agree_on_errors(ctx.comm, [&] {
     A = std::make_unique<DistributedProjector<double>>(d.image, d.beam, self);
-    fbp = std::make_unique<Fbp<double>>(d.image, d.beam, parse_filter(d.fbp_filter, "fbp.filter"), self);
+    fbp = std::make_unique<Fbp<double>>(d.image, d.beam, parse_filter(d.fbp_filter, "fbp.filter"), self,
+                                         d.range_radians);
   });
   const auto pixels = static_cast<std::size_t>(n) * n, rows = static_cast<std::size_t>(angles * D);
 

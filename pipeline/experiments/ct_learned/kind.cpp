@@ -51,8 +51,11 @@ Schema make_schema() {
          4096.0});
   s.add(
       {"image.extent", Type::Float, 2.0, "physical width (= height) of the image, centred at the origin", above(0.0)});
-  s.add({"beam.angles", Type::Int, std::int64_t{30}, "parallel-beam angles, uniform over [0, 180) degrees", 1.0,
+  s.add({"beam.angles", Type::Int, std::int64_t{30}, "parallel-beam angles, uniform over [0, beam.range_degrees)", 1.0,
          100000.0});
+  s.add({"beam.range_degrees", Type::Float, 180.0,
+         "span of the angles in degrees: 180 the full parallel-beam scan, less a limited-angle scan (e.g. 120)",
+         above(0.0), 180.0});
   s.add({"beam.detectors", Type::Int, std::int64_t{0}, "detector elements, spaced extent / detectors (0: image.size)",
          0.0, 100000.0});
   s.add({"phantoms.supersample", Type::Int, std::int64_t{1}, "points per pixel side averaged when rasterising", 1.0,

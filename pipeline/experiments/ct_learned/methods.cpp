@@ -18,7 +18,8 @@ class FbpMethod : public Method {
 public:
   explicit FbpMethod(const MethodInput& in)
       : filter_(in.settings.data.fbp_filter),
-        fbp_(in.settings.data.image, in.settings.data.beam, parse_filter(filter_, "fbp.filter"), in.A.comm()) {}
+        fbp_(in.settings.data.image, in.settings.data.beam, parse_filter(filter_, "fbp.filter"), in.A.comm(),
+              in.settings.data.range_radians) {}
   Trace reconstruct(const Sinogram<double>& y, const Image<double>&, Image<double>& x) override {
     fbp_.reconstruct(y, x);
     return {};

@@ -91,7 +91,9 @@ DataSettings read_data_settings(const Config& c) {
   const double extent = c.get_float("image.extent");
   d.image = ImageGeometry{n, n, extent, extent};
   d.beam.kind = BeamKind::Parallel;
-  d.beam.angles = uniform_angles(static_cast<int>(c.get_int("beam.angles")), std::numbers::pi);
+  const double degrees = c.get_float("beam.range_degrees");
+  d.range_radians = degrees == 180 ? std::numbers::pi : degrees * std::numbers::pi / 180;  // pi exactly for 180
+  d.beam.angles = uniform_angles(static_cast<int>(c.get_int("beam.angles")), d.range_radians);
   const std::int64_t detectors = c.get_int("beam.detectors");
   d.beam.detectors = detectors > 0 ? static_cast<int>(detectors) : n;
   d.beam.detector_spacing = extent / d.beam.detectors;

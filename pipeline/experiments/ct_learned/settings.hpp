@@ -22,7 +22,8 @@ namespace structura::pipeline::ct_learned {
 // the FBP filter (the FBPs are stored with the pairs).
 struct DataSettings {
   tomography::ImageGeometry image;
-  tomography::BeamGeometry beam;  // parallel beam, angles uniform over [0, pi)
+  tomography::BeamGeometry beam;  // parallel beam, angles uniform over [0, range)
+  double range_radians = 0;        // beam.range_degrees in radians (pi: the full scan; less: limited angle)
   int supersample = 1;
   CtNoise noise;
   std::int64_t train = 1, validation = 1, test = 1;
