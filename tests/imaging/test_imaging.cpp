@@ -7,7 +7,6 @@
 //   to the sub-block of its source image;
 //   TV: the total variation of a step image is its jump times its length.
 #include <fmt/format.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmath>
@@ -20,6 +19,7 @@
 #include "imaging/natural_images.hpp"
 #include "regularisers/convexity.hpp"
 #include "regularisers/total_variation.hpp"
+#include "python_reference.hpp"
 #include "torch_doctest.hpp"
 
 using namespace structura;
@@ -33,19 +33,10 @@ std::filesystem::path scratch(const std::string& name) {
 
 // Runs reference.py with `args`; its stdout.
 std::string reference(const std::string& args) {
-  const char* env = std::getenv("STRUCTURA_PYTHON");
-  const std::string python = env && *env ? env : "/usr/bin/python3";
-  const auto script = std::filesystem::path(STRUCTURA_IMAGING_TESTS) / "reference.py";
-  const std::string cmd = python + " " + script.string() + " " + args + " 2>&1";
-  FILE* pipe = ::popen(cmd.c_str(), "r");
-  REQUIRE(pipe);
-  std::string out;
-  char buf[4096];
-  while (std::fgets(buf, sizeof buf, pipe)) out += buf;
-  const int status = ::pclose(pipe);
-  const bool succeeded = WIFEXITED(status) && WEXITSTATUS(status) == 0;
-  REQUIRE_MESSAGE(succeeded, cmd << " failed: " << out);
-  return out;
+  const testing::PythonRun run =
+      testing::run_python(std::filesystem::path(STRUCTURA_IMAGING_TESTS) / "reference.py", args);
+  REQUIRE_MESSAGE(run.code == 0, "reference.py " << args << " failed: " << run.out);
+  return run.out;
 }
 
 std::vector<double> read_raw(const std::filesystem::path& file) {

@@ -17,6 +17,7 @@
 #include "regularisers/acr.hpp"
 #include "regularisers/ar_critic.hpp"
 #include "regularisers/losses.hpp"
+#include "python_reference.hpp"
 #include "torch_doctest.hpp"
 
 using namespace structura;
@@ -26,23 +27,14 @@ namespace {
 
 // Runs torch_reference.py MODEL PATH; false (with a MESSAGE) when it cannot import torch/h5py.
 bool run_reference(const std::string& model, const std::string& path) {
-  const char* env = std::getenv("STRUCTURA_PYTHON");
-  const std::string python = env && *env ? env : "/usr/bin/python3";
   // Not __FILE__: with ccache's base_dir it is relative to the build directory.
   const auto script = std::filesystem::path(STRUCTURA_REGULARISERS_TESTS) / "torch_reference.py";
-  const std::string cmd = python + " " + script.string() + " " + model + " " + path + " 2>&1";
-  FILE* pipe = ::popen(cmd.c_str(), "r");
-  REQUIRE(pipe);
-  std::string out;
-  char buf[4096];
-  while (std::fgets(buf, sizeof buf, pipe)) out += buf;
-  const int status = ::pclose(pipe);
-  const int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  if (code == 3 || code == 127) {
-    MESSAGE("PyTorch comparison skipped: " << out);
+  const testing::PythonRun run = testing::run_python(script, model + " " + path);
+  if (run.code == 3 || run.code == 127) {
+    MESSAGE("PyTorch comparison skipped: " << run.out);
     return false;
   }
-  REQUIRE_MESSAGE(code == 0, cmd << " failed: " << out);
+  REQUIRE_MESSAGE(run.code == 0, script.string() << " " << model << " failed: " << run.out);
   return true;
 }
 
