@@ -12,6 +12,7 @@
 #include "experiments/regulariser_toy/models.hpp"
 #include "experiments/regulariser_toy/settings.hpp"
 #include "experiments/regulariser_toy/stages.hpp"
+#include "experiments/shared/figures.hpp"
 #include "nn/device.hpp"
 #include "regularisers/convexity.hpp"
 #include "regularisers/toy_curves.hpp"
@@ -28,12 +29,6 @@ constexpr double kPairDistance = 0.05;  // nearby pairs: short segments find loc
 std::vector<double> values_of(const torch::Tensor& t) {
   const torch::Tensor c = t.detach().to(torch::kFloat64).contiguous().reshape({-1});
   return {c.data_ptr<double>(), c.data_ptr<double>() + c.numel()};
-}
-
-void write_value(h5::Group& g, const std::string& name, double v, const std::string& unit, const std::string& meaning) {
-  h5::Dataset d = g.write_dataset(name, std::vector<double>{v}, h5::Dims{1});
-  d.set_attribute("unit", unit);
-  d.set_attribute("meaning", meaning);
 }
 
 }  // namespace
@@ -104,18 +99,18 @@ void evaluate(StageContext& ctx) {
   for (std::size_t k = 0; k < s.regularisers.size(); ++k) {
     const Scores& sc = scores[k];
     h5::Group g = all.require_group(s.regularisers[k]);
-    write_value(g, "distance_error", sc.all.error, "1",
+    write_figure(g, "distance_error", {sc.all.error}, "1",
                 "|(R - mean R) - (d - mean d)| / |d - mean d| over the grid (0: R is the distance up to a constant)");
-    write_value(g, "distance_error_band", sc.in_band.error, "1",
+    write_figure(g, "distance_error_band", {sc.in_band.error}, "1",
                 "the same over the band d <= evaluation.band x data.noise, where the noisy samples live");
-    write_value(g, "correlation", sc.all.correlation, "1", "Pearson correlation of R and d over the grid");
-    write_value(g, "correlation_band", sc.in_band.correlation, "1", "Pearson correlation of R and d in the band");
-    write_value(g, "needed_modulus", sc.convexity.needed_modulus, "1/length",
+    write_figure(g, "correlation", {sc.all.correlation}, "1", "Pearson correlation of R and d over the grid");
+    write_figure(g, "correlation_band", {sc.in_band.correlation}, "1", "Pearson correlation of R and d in the band");
+    write_figure(g, "needed_modulus", {sc.convexity.needed_modulus}, "1/length",
                 "smallest rho with R + (rho/2)|x|^2 convex on the checked pairs (0: convex on them)");
-    write_value(g, "convexity_violations",
-                double(sc.convexity.midpoint_violations + sc.convexity.monotonicity_violations), "pairs",
+    write_figure(g, "convexity_violations",
+                {double(sc.convexity.midpoint_violations + sc.convexity.monotonicity_violations)}, "pairs",
                 "nearby pairs violating the midpoint or the monotonicity inequality of convexity");
-    write_value(g, "training_time", sc.seconds, "s", "wall-clock seconds of the training stage");
+    write_figure(g, "training_time", {sc.seconds}, "s", "wall-clock seconds of the training stage");
     log::info("evaluate/{}: distance error {:.3f} (band {:.3f}), correlation {:.3f}, needed modulus {:.3g}", s.regularisers[k],
               sc.all.error, sc.in_band.error, sc.all.correlation, sc.convexity.needed_modulus);
   }
