@@ -16,6 +16,7 @@ import html
 import os
 import urllib.parse
 
+import comparison
 import plotting
 from formats import cell_text, raw_value
 
@@ -24,10 +25,11 @@ class Experiment:
     """What one section of the page shows: the runs of one experiment, their
     table as build_table() returns it, the sweep plots and slope notes."""
 
-    def __init__(self, name, kind, records, table, sweeps, notes):
+    def __init__(self, name, kind, records, table, sweeps, notes, comparisons=()):
         self.name, self.kind, self.records = name, kind, records
         self.header, self.rows, self.keys, self.columns = table
         self.sweeps, self.notes = sweeps, notes
+        self.comparisons = list(comparisons)  # comparison.Table per setting
 
 
 STYLE = """
@@ -104,6 +106,13 @@ def figure(path, caption):
             f"<figcaption>{esc(name)}</figcaption></figure>")
 
 
+def swatch(method):
+    """The method's colour square (none for the run-wide row "-")."""
+    if method == "-":
+        return ""
+    return f'<span class="swatch" style="background:{plotting.method_colour(method)}"></span>'
+
+
 def experiment_table(e, out_dir):
     """The experiment's runs and methods: the run id links the run directory."""
     dirs = {r.run_id: r.dir for r in e.records}
@@ -125,9 +134,7 @@ def experiment_table(e, out_dir):
                 link = href(dirs[run_id], out_dir) + "/"
                 out.append(f'<td{attrs}><a class="run-dir" href="{link}">{esc(run_id)}</a></td>')
             elif role == "method":
-                swatch = f'<span class="swatch" style="background:{plotting.method_colour(v)}"></span>' \
-                    if v != "-" else ""
-                out.append(f"<td{attrs}>{swatch}{esc(v)}</td>")
+                out.append(f"<td{attrs}>{swatch(v)}{esc(v)}</td>")
             else:
                 number = isinstance(v, (int, float)) and not isinstance(v, bool)
                 title = f' title="{esc(raw_value(v))}"' if isinstance(v, float) else ""
@@ -176,6 +183,10 @@ def page(experiments, dirs, out_dir, plots):
         swept = ", ".join(e.keys) if e.keys else "none"
         body.append(f"<p>{plotting.plural(len(e.records), 'run')}; swept (varying) config keys: {esc(swept)}.</p>")
         body.append(experiment_table(e, out_dir))
+        if e.comparisons:
+            body.append("<h3>Methods compared, per setting</h3>")
+            body.append('<p class="muted">Mean ± standard deviation over each run\'s test set.</p>')
+            body += [comparison.html(t, esc, swatch) for t in e.comparisons]
         if e.sweeps:
             body.append("<h3>Sweep</h3>")
             if e.notes:

@@ -67,6 +67,13 @@ METHOD_COLOURS = {
 _FALLBACK = ["#5254a3", "#b5cf6b", "#ad494a", "#a55194", "#6baed6", "#fd8d3c", "#74c476", "#9e9ac8"]
 
 
+def order_by_config(run, names, key="reconstruction.methods"):
+    """names in the order the run's list-valued config key gives them, then
+    the others by name (a kind's order_methods)."""
+    first = list(run.get(key) or [])
+    return sorted(names, key=lambda m: (first.index(m) if m in first else len(first), m))
+
+
 def method_colour(name):
     """The colour of method `name`: its entry in METHOD_COLOURS, else one
     picked by a stable hash of the name (Python's hash() changes per process)."""

@@ -14,7 +14,8 @@ Plots are organised per experiment kind: the kind's folder (its name with
 dots as underscores) holds a module plots.py that provides plot_run(run,
 out_dir) and, optionally, SWEEP_KEYS, SWEEP_METRICS, SWEEP_LINEAR_METRICS
 (drawn on a linear axis without a log-log slope; figures in dB always are)
-and order_methods(run, names). It is found in kinds/<folder>/ beside this script (an installed
+order_methods(run, names) and COMPARISON (the columns of its per-setting
+comparison tables, see comparison.py). It is found in kinds/<folder>/ beside this script (an installed
 tree) or in ../experiments/<folder>/ (the source tree).
 """
 
@@ -43,6 +44,7 @@ import traceback
 
 import matplotlib.ticker  # noqa: E402
 
+import comparison
 import html_page
 from formats import cell_text, raw_value
 import plotting
@@ -355,12 +357,26 @@ def report(out_dir, dirs):
     for p in sweeps:
         wrote(p)
 
+    experiments = {}
+    for r in records:
+        experiments.setdefault((r.name, r.kind), []).append(r)
+    comparisons = {}
+    for (name, kind), group in experiments.items():
+        swept = varying_keys(group)
+        ordered = sorted(group, key=lambda r: ([sort_value(r.config.get(k)) for k in swept], r.run_id))
+        comparisons[(name, kind)] = comparison.tables(ordered, kind_module(kind), swept)
+
     md = ["# structura report\n",
           f"{len(records)} run(s) found under {', '.join(os.path.abspath(d) for d in dirs)}; "
           f"one row per run and method. Swept (varying) config keys: "
           f"{', '.join(keys) if keys else 'none'}. Units in brackets; [1] is dimensionless.\n",
           markdown_table(header, rows)]
     rel = lambda p: os.path.relpath(p, out_dir)  # noqa: E731
+    shown = [t for key in sorted(comparisons) for t in comparisons[key]]
+    if shown:
+        md.append("\n## Methods compared, per setting\n")
+        md.append("Mean ± standard deviation over each run's test set.\n")
+        md += [comparison.markdown(t) for t in shown]
     if sweeps:
         md.append("\n## Sweeps\n")
         md += [f"- {n}" for n in notes]
@@ -371,11 +387,8 @@ def report(out_dir, dirs):
         for run_id, paths in plots.items():
             md.append(f"- {run_id}: " + ", ".join(f"[{os.path.basename(p)}]({rel(p)})" for p in paths))
     write_text(os.path.join(out_dir, "report.md"), "\n".join(md) + "\n")
-    experiments = {}
-    for r in records:
-        experiments.setdefault((r.name, r.kind), []).append(r)
     sections = [html_page.Experiment(name, kind, group, build_table(group), sweeps_by_experiment.get((name, kind), []),
-                                     notes_by_experiment.get((name, kind), []))
+                                     notes_by_experiment.get((name, kind), []), comparisons[(name, kind)])
                 for (name, kind), group in sorted(experiments.items())]
     page = html_page.page(sections, dirs, out_dir, plots)
     write_text(os.path.join(out_dir, "report.html"), page)

@@ -2,9 +2,9 @@
 """report_html: `structura report` writes one self-contained report.html,
 checked as headless Chromium renders it.
 
-Runs three small experiments of the three kinds (tests/pipeline/report_html_*.toml:
+Runs small experiments of four kinds (tests/pipeline/report_html_*.toml:
 a dt sweep of hamiltonian.ensemble, a noise-level sweep of ct.classical, one
-sympflow run), reports them, and checks:
+sympflow run, one ct.learned run), reports them, and checks:
 - the page needs no other file: every image is a base64 PNG, no external
   style, script, font or image;
 - rendered by `chromium --headless --dump-dom`: one table per experiment
@@ -12,6 +12,9 @@ sympflow run), reports them, and checks:
   every metric cell equals the value read from result.h5 with h5py (the
   full-precision data-value exactly, the shown text to 4 digits); the swept
   keys are columns holding each run's value from its own /config;
+- per run of the CT kinds, a comparison table: rows the methods in the run's
+  reconstruction.methods order, cells "mean ± std" equal to numpy's mean and
+  sample standard deviation of the per-image PSNR/SSIM in result.h5;
 - every image decoded in Chromium (naturalWidth > 0, marked by the page's
   load script), each run has its plots and each sweep its sweep plots; a
   copy of the page with one image's data cut short is caught as broken (the
@@ -45,12 +48,18 @@ import numpy as np
 
 STRUCTURA = os.environ["STRUCTURA"]
 SOURCE = pathlib.Path(os.environ.get("STRUCTURA_SOURCE_DIR") or pathlib.Path(__file__).resolve().parents[2])
-JOBS = [SOURCE / "tests" / "pipeline" / f"report_html_{k}.toml" for k in ("ensemble", "ct", "sympflow")]
+JOBS = [SOURCE / "tests" / "pipeline" / f"report_html_{k}.toml" for k in ("ensemble", "ct", "sympflow", "ct_learned")]
 SKIP = 77
 # Plots each run of a kind has at least (its plots module draws them).
 RUN_PLOTS = {"hamiltonian.ensemble": {"energy_error", "state_error", "phase_space"},
              "ct.classical": {"reconstructions", "convergence", "metrics"},
-             "sympflow": {"energy_error", "state_error", "training", "phase_space"}}
+             "sympflow": {"energy_error", "state_error", "training", "phase_space"},
+             "ct.learned": {"reconstructions", "training"}}
+# Kinds whose report compares methods per setting: the columns (mean, std)
+# of the comparison table (their plots modules' COMPARISON).
+COMPARED = {"ct.classical": [("psnr_mean", "psnr_std"), ("ssim_mean", "ssim_std"), ("seconds_per_image", None)],
+            "ct.learned": [("psnr_mean", "psnr_std"), ("ssim_mean", "ssim_std"), ("seconds_per_image", None),
+                           ("training_seconds", None)]}
 
 failures = []
 
@@ -93,6 +102,8 @@ class Dom(html.parser.HTMLParser):
     def __init__(self):
         super().__init__()
         self.tables = []  # {experiment, columns: [(role, name)], rows: [{run, method, cells: {(role, name): (value, text)}}]}
+        self.comparisons = []  # {run, rows: [(method, [(data-mean, data-std, text)])]}
+        self.in_comparison = False
         self.images = []  # attribute dicts of <img>
         self.links = []  # (href, class, run id of the enclosing run section)
         self.body = {}
@@ -104,6 +115,15 @@ class Dom(html.parser.HTMLParser):
         a = dict(attrs)
         if tag == "body":
             self.body = a
+        elif tag == "table" and "comparison" in a.get("class", ""):
+            self.in_comparison = True
+            self.comparisons.append({"run": a.get("data-run-id"), "rows": []})
+        elif self.in_comparison:
+            if tag == "tr" and "data-method" in a:
+                self.comparisons[-1]["rows"].append((a["data-method"], []))
+            elif tag == "td" and "data-mean" in a:
+                self.cell = ("comparison", a["data-mean"], a.get("data-std", ""))
+                self.text = []
         elif tag == "table" and "runs" in a.get("class", ""):
             self.tables.append({"experiment": a.get("data-experiment"), "columns": [], "rows": []})
         elif tag == "th" and self.tables:
@@ -121,7 +141,10 @@ class Dom(html.parser.HTMLParser):
             self.links.append((a.get("href", ""), a.get("class", ""), self.section))
 
     def handle_endtag(self, tag):
-        if tag == "td" and self.cell is not None:
+        if tag == "td" and self.cell is not None and self.cell[0] == "comparison":
+            self.comparisons[-1]["rows"][-1][1].append((self.cell[1], self.cell[2], "".join(self.text).strip()))
+            self.cell = None
+        elif tag == "td" and self.cell is not None:
             key, value = self.cell
             self.tables[-1]["rows"][-1]["cells"][key] = (value, "".join(self.text).strip())
             self.cell = None
@@ -129,6 +152,7 @@ class Dom(html.parser.HTMLParser):
             self.section = None
         elif tag == "table":
             self.cell = None
+            self.in_comparison = False
 
     def handle_data(self, data):
         if self.cell is not None:
@@ -206,6 +230,52 @@ def check_tables(dom, runs, swept):
                       f"{row['run']}: {key} is {raw} in the page, {dotted(run['config'], key)} in /config")
             check(got.get(("run", "run id"), ("", ""))[1] == row["run"], f"{row['run']}: run id cell")
     return cells
+
+
+def check_comparisons(dom, runs):
+    """One comparison table per run of a kind in COMPARED: its rows the
+    methods in the order of the run's own reconstruction.methods, each cell
+    the mean and standard deviation that numpy computes from the per-image
+    figures in result.h5 (psnr, ssim), or the scalar figure itself."""
+    by_run = {}
+    for t in dom.comparisons:
+        check(t["run"] not in by_run, f"run {t['run']}: two comparison tables")
+        by_run[t["run"]] = t
+    for rid, r in runs.items():
+        columns = COMPARED.get(r["kind"])
+        if columns is None:
+            check(rid not in by_run, f"run {rid} ({r['kind']}): a comparison table for a kind without one")
+            continue
+        table = by_run.get(rid)
+        if not check(table is not None, f"run {rid} ({r['kind']}): no comparison table"):
+            continue
+        methods = list(r["config"]["reconstruction"]["methods"])
+        check([m for m, _ in table["rows"]] == methods,
+              f"run {rid}: comparison rows {[m for m, _ in table['rows']]}, reconstruction.methods {methods}")
+        with h5py.File(r["dir"] / "result.h5", "r") as f:
+            for method, cells in table["rows"]:
+                check(len(cells) == len(columns), f"run {rid} {method}: {len(cells)} cells, {len(columns)} columns")
+                for (mean_name, std_name), (mean, std, text) in zip(columns, cells):
+                    g = f["metrics"][method]
+                    if mean_name not in g:
+                        check(mean == "" and text == "", f"run {rid} {method}: {mean_name} shown but not in result.h5")
+                        continue
+                    per_image = mean_name.removesuffix("_mean")
+                    if per_image != mean_name:
+                        values = g[per_image][()]
+                        expected_mean = float(np.mean(values))
+                        expected_std = float(np.std(values, ddof=1)) if values.size > 1 else 0.0
+                        check(abs(float(mean) - expected_mean) <= 1e-12 * abs(expected_mean),
+                              f"run {rid} {method} {mean_name}: page {mean}, numpy {expected_mean}")
+                        check(abs(float(std) - expected_std) <= 1e-10 * abs(expected_std) + 1e-14,
+                              f"run {rid} {method} {std_name}: page {std}, numpy {expected_std}")
+                        check(text == f"{float(mean):.4g} ± {float(std):.4g}",
+                              f"run {rid} {method} {mean_name}: shown {text!r}")
+                    else:
+                        value = float(g[mean_name][()].reshape(()))
+                        check(float(mean) == value and std == "" and text == f"{value:.4g}",
+                              f"run {rid} {method} {mean_name}: page {mean!r} {std!r} {text!r}, result.h5 {value}")
+    return sum(len(t["rows"]) for t in dom.comparisons)
 
 
 def check_images(dom, runs, sweeps):
@@ -297,6 +367,7 @@ def run_checks(browser, tmp):
     dom = Dom()
     dom.feed(render(browser, page, tmp / "profile", "--dump-dom"))
     cells = check_tables(dom, runs, swept)
+    compared = check_comparisons(dom, runs)
     # Sweep plots: ensemble final_error_max/mean and relative_energy_error_max/mean against dt,
     # ct psnr_mean and ssim_mean against noise.level.
     check_images(dom, runs, {"html-ensemble": 4, "html-ct": 2})
@@ -323,7 +394,8 @@ def run_checks(browser, tmp):
     if failures:
         print("\n".join(f"FAIL: {m}" for m in failures), file=sys.stderr)
         return 1
-    print(f"report_html: {len(runs)} runs of 3 kinds, {sum(len(t['rows']) for t in dom.tables)} table rows, "
+    print(f"report_html: {len(runs)} runs of 4 kinds, {sum(len(t['rows']) for t in dom.tables)} table rows, "
+          f"{compared} rows of per-setting comparison tables equal to numpy over result.h5, "
           f"{cells} metric cells equal to result.h5, {len(dom.images)} images decoded in {browser}, "
           f"screenshot {ink:.0%} non-white")
     return 0

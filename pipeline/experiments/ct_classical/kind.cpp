@@ -6,7 +6,7 @@
 // Stages:  phantoms (prepare)               -> /fields/truth, truth.xdmf beside result.h5
 //          sinograms (prepare)              -> /sinograms/{clean,noisy,angles,noise_norm}
 //          reconstruct/<method> (reconstruct) -> /reconstructions/<method>/{images,history/<phantom>}
-//          metrics (evaluate)               -> /metrics/<method>/{psnr,ssim,psnr_mean,ssim_mean}
+//          metrics (evaluate)               -> /metrics/<method>/{psnr,ssim,psnr_mean,psnr_std,ssim_mean,ssim_std,seconds_per_image}
 #include "experiments/ct_classical/settings.hpp"
 #include "experiments/ct_classical/stages.hpp"
 #include "experiments/kind.hpp"

@@ -31,11 +31,12 @@ void metrics(StageContext& ctx) {
     const std::string& method = s.methods[i];
     const CtScores& m = scores[i];
     h5::Group g = all.require_group(method);
-    write_figure(g, "psnr", m.psnr, "dB", "PSNR per phantom");
-    write_figure(g, "ssim", m.ssim, "1", "SSIM per phantom (Gaussian window, sigma 1.5)");
-    write_figure(g, "psnr_mean", {mean_of(m.psnr)}, "dB", "mean PSNR over the phantoms");
-    write_figure(g, "ssim_mean", {mean_of(m.ssim)}, "1", "mean SSIM over the phantoms");
-    log::info("metrics/{}: PSNR {:.2f} dB, SSIM {:.4f}", method, mean_of(m.psnr), mean_of(m.ssim));
+    write_scores(g, m, "phantoms");
+    const double seconds = ctx.file.open_group("/reconstructions/" + method).double_attribute("seconds");
+    write_figure(g, "seconds_per_image", {seconds / double(s.phantoms)}, "s",
+                 "wall time of the reconstruction stage per phantom (all ranks together)");
+    log::info("metrics/{}: PSNR {:.2f} ± {:.2f} dB, SSIM {:.4f} ± {:.4f}", method, mean_of(m.psnr),
+              sample_stddev_of(m.psnr), mean_of(m.ssim), sample_stddev_of(m.ssim));
   }
 }
 

@@ -25,6 +25,9 @@ SWEEP_KEYS = ["tv.lambda", "tikhonov.alpha", "noise.level", "beam.angles"]
 SWEEP_METRICS = ["psnr_mean", "ssim_mean"]
 # Both on linear axes: PSNR is a logarithm already, SSIM lies in [-1, 1].
 SWEEP_LINEAR_METRICS = SWEEP_METRICS
+# The report's per-setting table of the methods (report/comparison.py).
+COMPARISON = [("PSNR", "psnr_mean", "psnr_std"), ("SSIM", "ssim_mean", "ssim_std"),
+              ("time per image", "seconds_per_image", None)]
 
 # Rows of the image grid.
 MAX_PHANTOMS = 3
@@ -41,8 +44,7 @@ DISCREPANCY_METHODS = ("sirt", "lsqr")
 
 def order_methods(run, names):
     """Methods in the order of reconstruction.methods, then anything else."""
-    first = list(run.get("reconstruction.methods") or [])
-    return sorted(names, key=lambda m: (first.index(m) if m in first else len(first), m))
+    return plotting.order_by_config(run, names)
 
 
 def methods(run):

@@ -52,14 +52,7 @@ void metrics(StageContext& ctx) {
     const std::string& method = s.methods[i];
     const Scores& m = scores[i];
     h5::Group g = all.require_group(method);
-    write_figure(g, "psnr", m.psnr, "dB", "PSNR per test image");
-    write_figure(g, "ssim", m.ssim, "1", "SSIM per test image (Gaussian window, sigma 1.5)");
-    write_figure(g, "psnr_mean", {mean_of(m.psnr)}, "dB", "mean PSNR over the test images");
-    write_figure(g, "psnr_std", {sample_stddev_of(m.psnr)}, "dB",
-                 "sample standard deviation of the PSNR over the test images");
-    write_figure(g, "ssim_mean", {mean_of(m.ssim)}, "1", "mean SSIM over the test images");
-    write_figure(g, "ssim_std", {sample_stddev_of(m.ssim)}, "1",
-                 "sample standard deviation of the SSIM over the test images");
+    write_scores(g, m, "test images");
     write_figure(g, "seconds_per_image", {m.seconds_per_image}, "s",
                  "reconstruction time per test image on one rank (mean)");
     log::info("metrics/{}: PSNR {:.2f} ± {:.2f} dB, SSIM {:.4f} ± {:.4f}", method, mean_of(m.psnr),

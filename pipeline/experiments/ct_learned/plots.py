@@ -17,8 +17,17 @@ from plotting import plt
 SWEEP_KEYS = ["ar.lambda", "acr.lambda", "noise.level", "beam.angles", "training.epochs"]
 SWEEP_METRICS = ["psnr_mean", "ssim_mean"]
 SWEEP_LINEAR_METRICS = SWEEP_METRICS
+# The report's per-setting table: rows the methods, as the issue's table
+# (report/comparison.py); training time only for the learned regularisers.
+COMPARISON = [("PSNR", "psnr_mean", "psnr_std"), ("SSIM", "ssim_mean", "ssim_std"),
+              ("time per image", "seconds_per_image", None), ("training time", "training_seconds", None)]
 
 MAX_IMAGES = 3
+
+
+def order_methods(run, names):
+    """Methods in the order of reconstruction.methods, then anything else."""
+    return plotting.order_by_config(run, names)
 
 
 def methods(run):
@@ -26,9 +35,7 @@ def methods(run):
     rec = run.file.get("reconstructions")
     if rec is None:
         return []
-    first = list(run.get("reconstruction.methods") or [])
-    names = [k for k, g in rec.items() if hasattr(g, "items") and "images" in g]
-    return sorted(names, key=lambda m: (first.index(m) if m in first else len(first), m))
+    return order_methods(run, [k for k, g in rec.items() if hasattr(g, "items") and "images" in g])
 
 
 def _subtitle(run):

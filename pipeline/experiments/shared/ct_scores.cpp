@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "core/error.hpp"
+#include "experiments/shared/figures.hpp"
 #include "tomography/metrics.hpp"
 
 namespace structura::pipeline {
@@ -29,6 +30,17 @@ CtScores score_images(const std::vector<double>& truth, const std::vector<double
                                        m.psnr.back(), m.ssim.back(), item, p, range));
   }
   return m;
+}
+
+void write_scores(h5::Group& g, const CtScores& m, const std::string& items) {
+  // The item in the singular for the per-image figures ("phantom", "test image").
+  const std::string item = items.size() > 1 && items.back() == 's' ? items.substr(0, items.size() - 1) : items;
+  write_figure(g, "psnr", m.psnr, "dB", "PSNR per " + item);
+  write_figure(g, "ssim", m.ssim, "1", "SSIM per " + item + " (Gaussian window, sigma 1.5)");
+  write_figure(g, "psnr_mean", {mean_of(m.psnr)}, "dB", "mean PSNR over the " + items);
+  write_figure(g, "psnr_std", {sample_stddev_of(m.psnr)}, "dB", "sample standard deviation of the PSNR over the " + items);
+  write_figure(g, "ssim_mean", {mean_of(m.ssim)}, "1", "mean SSIM over the " + items);
+  write_figure(g, "ssim_std", {sample_stddev_of(m.ssim)}, "1", "sample standard deviation of the SSIM over the " + items);
 }
 
 }  // namespace structura::pipeline

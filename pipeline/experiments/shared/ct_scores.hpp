@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "core/h5.hpp"
+
 namespace structura::pipeline {
 
 struct CtScores {
@@ -19,5 +21,11 @@ struct CtScores {
 // "test image") name what failed.
 CtScores score_images(const std::vector<double>& truth, const std::vector<double>& images, int n, std::int64_t count,
                       const std::string& method, const std::string& item);
+
+// The scores as /metrics/<method>/ figures in `g`: psnr and ssim per image,
+// their means and sample standard deviations (psnr_mean, psnr_std,
+// ssim_mean, ssim_std: what the report's comparison tables show). `items`
+// names the images in the meanings ("phantoms", "test images").
+void write_scores(h5::Group& g, const CtScores& scores, const std::string& items);
 
 }  // namespace structura::pipeline
