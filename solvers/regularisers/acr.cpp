@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "core/error.hpp"
@@ -48,6 +49,18 @@ torch::Tensor Acr::l2_term(const torch::Tensor& x) {
 torch::Tensor Acr::forward(const torch::Tensor& x) {
   require_image_batch(x, "Acr::forward");
   return icnn_->forward(x) + sfb_term(x) + l2_term(x);
+}
+
+std::int64_t Acr::receptive_radius() const {
+  return std::max(icnn_->receptive_radius(), options_.banks > 0 ? options_.filter_size / 2 : 0);
+}
+
+torch::Tensor Acr::density(const torch::Tensor& x, std::int64_t height, std::int64_t width) {
+  require_image_batch(x, "Acr::density");
+  torch::Tensor sfb = torch::zeros_like(x);
+  for (auto& conv : sfb_) sfb = sfb + conv(x).abs().sum(1, /*keepdim=*/true);
+  return icnn_->density(x, height, width) + torch::nn::functional::softplus(sfb_weight_) * sfb +
+         torch::nn::functional::softplus(l2_weight_) * x.square();
 }
 
 double Acr::strong_convexity_modulus() const {

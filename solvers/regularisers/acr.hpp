@@ -41,6 +41,10 @@ public:
   explicit Acr(const AcrOptions& options, const std::string& where = "acr");
   torch::Tensor forward(const torch::Tensor& x) override;
   void project_weights() override { icnn_->project_weights(); }
+  // The larger of the ICNN's and filter_size / 2 (the SFB); the L2 term is pointwise.
+  std::int64_t receptive_radius() const override;
+  // The ICNN's density + softplus(p) sum_{b, c} |F_{b,c} * x| + softplus(q) x^2, per pixel.
+  torch::Tensor density(const torch::Tensor& x, std::int64_t height, std::int64_t width) override;
 
   // The three terms, each (N, 1).
   torch::Tensor sfb_term(const torch::Tensor& x);

@@ -41,6 +41,15 @@ torch::Tensor Cnc::forward(const torch::Tensor& x) {
   return convex_->forward(x) + t * weak_->forward(x);
 }
 
+std::int64_t Cnc::receptive_radius() const {
+  return std::max(convex_->receptive_radius(), weak_->receptive_radius());
+}
+
+torch::Tensor Cnc::density(const torch::Tensor& x, std::int64_t height, std::int64_t width) {
+  require_image_batch(x, "Cnc::density");
+  return convex_->density(x, height, width) + weak_scale(height, width) * weak_->density(x, height, width);
+}
+
 torch::Tensor Cnc::minimal_energy(const torch::Tensor& x) {
   return 0.5 * options_.data_curvature * x.square().sum({1, 2, 3}).unsqueeze(1) + forward(x);
 }

@@ -54,6 +54,10 @@ public:
   explicit Cnc(const CncOptions& options, const std::string& where = "cnc");
   torch::Tensor forward(const torch::Tensor& x) override;
   void project_weights() override;
+  // The larger of the ACR's and the IWCNN's.
+  std::int64_t receptive_radius() const override;
+  // The ACR's density + t(height, width) x the IWCNN's.
+  torch::Tensor density(const torch::Tensor& x, std::int64_t height, std::int64_t width) override;
 
   // t for (height x width) images and the current weights.
   double weak_scale(std::int64_t height, std::int64_t width) const;

@@ -47,14 +47,22 @@ std::vector<torch::Tensor> Icnn::constrained_weights() const {
   return w;
 }
 
-torch::Tensor Icnn::forward(const torch::Tensor& x) {
+torch::Tensor Icnn::output_map(const torch::Tensor& x) {
   require(x.dim() == 4 && x.size(1) == options_.in_channels,
           fmt::format("Icnn::forward: expected (N, {}, H, W), got {} dimensions with {} channels", options_.in_channels,
                       x.dim(), x.dim() > 1 ? x.size(1) : 0));
   const auto act = torch::nn::functional::LeakyReLUFuncOptions().negative_slope(options_.leaky_slope);
   torch::Tensor z = torch::nn::functional::leaky_relu(wx_[0](x), act);
   for (std::size_t k = 0; k < wz_.size(); ++k) z = torch::nn::functional::leaky_relu(wz_[k](z) + wx_[k + 1](x), act);
-  return out_(z).mean({2, 3});  // (N, 1, H, W) -> (N, 1)
+  return out_(z);  // (N, 1, H, W)
+}
+
+torch::Tensor Icnn::forward(const torch::Tensor& x) { return output_map(x).mean({2, 3}); }  // -> (N, 1)
+
+std::int64_t Icnn::receptive_radius() const { return (options_.layers + 2) * (options_.kernel / 2); }
+
+torch::Tensor Icnn::density(const torch::Tensor& x, std::int64_t height, std::int64_t width) {
+  return output_map(x) / (static_cast<double>(height) * static_cast<double>(width));
 }
 
 void Icnn::project_weights() {

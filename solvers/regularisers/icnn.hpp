@@ -48,6 +48,10 @@ public:
   torch::Tensor forward(const torch::Tensor& x) override;
   // Clamps Wz and W_out to >= 0 (in place, outside autograd).
   void project_weights() override;
+  // (layers + 2) * (kernel / 2): wx_0, each Wz layer and W_out widen it by kernel / 2.
+  std::int64_t receptive_radius() const override;
+  // W_out z_layers / (height width): forward() is its sum over the image.
+  torch::Tensor density(const torch::Tensor& x, std::int64_t height, std::int64_t width) override;
 
   // An elementwise bound G of the input gradient on (height x width)
   // inputs: |grad R(x)| <= G at every x, entry by entry, (1, in_channels,
@@ -66,6 +70,8 @@ public:
   const IcnnOptions& options() const { return options_; }
 
 private:
+  torch::Tensor output_map(const torch::Tensor& x);  // W_out z_layers, (N, 1, H, W)
+
   IcnnOptions options_;
   std::vector<torch::nn::Conv2d> wx_;  // "wx0".."wx<layers>"
   std::vector<torch::nn::Conv2d> wz_;  // "wz0".."wz<layers-1>"

@@ -53,6 +53,15 @@ torch::Tensor Iwcnn::forward(const torch::Tensor& x) {
          torch::nn::functional::softplus(l2_weight_) * x.square().sum({1, 2, 3}).unsqueeze(1);
 }
 
+std::int64_t Iwcnn::receptive_radius() const {
+  return icnn_->receptive_radius() + options_.smooth.layers * (options_.smooth.kernel / 2);
+}
+
+torch::Tensor Iwcnn::density(const torch::Tensor& x, std::int64_t height, std::int64_t width) {
+  require_image_batch(x, "Iwcnn::density");
+  return icnn_->density(smooth(x), height, width) + torch::nn::functional::softplus(l2_weight_) * x.square();
+}
+
 double Iwcnn::composition_curvature(std::int64_t height, std::int64_t width) const {
   torch::NoGradGuard no_grad;
   const std::int64_t pad = options_.smooth.kernel / 2;

@@ -64,6 +64,10 @@ public:
   explicit Iwcnn(const IwcnnOptions& options, const std::string& where = "iwcnn");
   torch::Tensor forward(const torch::Tensor& x) override;
   void project_weights() override { icnn_->project_weights(); }
+  // The ICNN's radius + smooth.layers * (smooth.kernel / 2).
+  std::int64_t receptive_radius() const override;
+  // The ICNN's density of S(x) + softplus(q) x^2, per pixel.
+  torch::Tensor density(const torch::Tensor& x, std::int64_t height, std::int64_t width) override;
 
   // S(x): (N, 1, H, W) -> (N, smooth.channels, H, W).
   torch::Tensor smooth(const torch::Tensor& x);

@@ -14,6 +14,12 @@ void require_image_batch(const torch::Tensor& x, const std::string& where) {
                       fmt::format("{}", fmt::join(x.sizes().vec(), "x")), c10::toString(x.scalar_type())));
 }
 
+torch::Tensor Regulariser::density(const torch::Tensor&, std::int64_t, std::int64_t) {
+  throw InputError(fmt::format("{}: not a sum of a local map over pixels (receptive_radius() = -1); it cannot be "
+                               "split into row bands",
+                               name()));
+}
+
 torch::Tensor per_image(const torch::Tensor& values) {
   if (values.dim() == 2 && values.size(1) == 1) return values.view({values.size(0)});
   require(values.dim() == 1,

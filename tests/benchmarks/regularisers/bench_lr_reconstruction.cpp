@@ -15,7 +15,10 @@
 // own result after the first timed repetition; the peer loads them, checks
 // its result against ours and times itself.
 //
-// Strong scaling: run on 1 and on 2 ranks; the time of an iteration is the
+// Strong scaling: run on 1 and on 2 ranks; with a local regulariser (the
+// ACR) ∇R is split into row bands over the ranks too
+// (variational/row_split.hpp; --split none: every rank computes the whole
+// ∇R, as before). The time of an iteration is the
 // slowest rank's (wall clock: the ranks meet in MPI_Allreduce), and
 // --dump FILE / --reference FILE (rank 0) compare the results of two runs.
 // Prints RESULT lines with the median time per iteration over --reps
@@ -46,6 +49,7 @@
 #include "tomography/phantoms.hpp"
 #include "tomography_torch/csr_projector.hpp"
 #include "tomography_torch/projector_autograd.hpp"
+#include "variational/row_split.hpp"
 
 namespace {
 
@@ -63,6 +67,7 @@ struct Options {
   double lambda = 0.05;
   std::uint64_t seed = 1;
   std::string export_file, dump, reference;
+  std::string split = "rows";  // rows: ∇R of a local model split into row bands over the ranks; none: replicated
 };
 
 std::shared_ptr<rg::Regulariser> make_regulariser(const Options& o) {
@@ -77,9 +82,9 @@ std::shared_ptr<rg::Regulariser> make_regulariser(const Options& o) {
 }
 
 // ∇R(x) of every image of the batch (the gradient of the batch sum).
-torch::Tensor regulariser_gradient(rg::Regulariser& r, const torch::Tensor& x) {
+torch::Tensor regulariser_gradient(const structura::variational::RegulariserFunction& r, const torch::Tensor& x) {
   const torch::Tensor xg = x.detach().requires_grad_(true);
-  return torch::autograd::grad({rg::per_image(r.forward(xg)).sum()}, {xg})[0];
+  return torch::autograd::grad({rg::per_image(r(xg)).sum()}, {xg})[0];
 }
 
 void write_csr(structura::h5::Group& g, const torch::Tensor& m) {
@@ -113,6 +118,11 @@ int run(const Options& o) {
   const tt::TorchProjector op(im, beam, world);
   const double setup_s = world.max(sb::now_seconds() - setup0);
   const std::shared_ptr<rg::Regulariser> reg = make_regulariser(o);
+  const bool split = reg && o.split == "rows" && reg->receptive_radius() >= 0 && world.size() > 1;
+  const structura::variational::RegulariserFunction r =
+      !reg ? structura::variational::RegulariserFunction()
+      : split ? structura::variational::row_split_regulariser(*reg, world, "--regulariser")
+              : structura::variational::regulariser_of(*reg);
 
   const std::vector<double> phantom = tm::shepp_logan(im);
   const torch::Tensor truth = torch::tensor(phantom, torch::kFloat64)
@@ -137,7 +147,7 @@ int run(const Options& o) {
     const torch::Tensor data = op.adjoint_raw(op.forward_raw(x) - y);
     const double t1 = sb::cpu_seconds();
     torch::Tensor step = data;
-    if (reg) step = data + lambda * regulariser_gradient(*reg, x);
+    if (reg) step = data + lambda * regulariser_gradient(r, x);
     reg_s += sb::cpu_seconds() - t1;
     data_s += t1 - t0;
     return (x - tau * step).detach();
@@ -209,17 +219,18 @@ int run(const Options& o) {
   if (world.is_root()) {
     fmt::print(
         "\n== gradient-descent reconstruction, {} ranks: {}² image, {} angles x {} detectors, batch {}, float32, "
-        "regulariser {}, λ {} ==\nmedian of {} x {} iterations: {:.4f} s per iteration ({:.2f} it/s; CPU {:.4f} s; rank 0: "
+        "regulariser {}{}, λ {} ==\nmedian of {} x {} iterations: {:.4f} s per iteration ({:.2f} it/s; CPU {:.4f} s; rank 0: "
         "Aᵀ(Ax − y) {:.4f} s, ∇R {:.4f} s); set-up {:.2f} ms; peak RSS per rank {:.1f}–{:.1f} MiB\n",
-        world.size(), o.size, o.angles, beam.detectors, o.batch, o.regulariser, lambda, o.reps, o.iterations,
+        world.size(), o.size, o.angles, beam.detectors, o.batch, o.regulariser, split ? " (∇R split into row bands)" : "",
+        lambda, o.reps, o.iterations,
         seconds, 1 / seconds, cpu, data_s / its, reg_s / its, 1e3 * setup_s, rss_min, rss_max);
     fmt::print(
         "RESULT part=reconstruction impl=cpp ranks={} regulariser={} size={} angles={} detectors={} batch={} "
         "seconds_per_iteration={:.6g} cpu_s={:.6g} busy_min={:.3f} data_s={:.4g} reg_s={:.4g} setup_s={:.4g} rss_mib_max={:.1f} "
-        "rss_mib_min={:.1f} rel_diff={:.3g} csr_s={:.4g}\n",
+        "rss_mib_min={:.1f} rel_diff={:.3g} csr_s={:.4g} split={}\n",
         world.size(), o.regulariser, o.size, o.angles, beam.detectors, o.batch, seconds, cpu, sb::min_of(busy),
         data_s / its, reg_s / its,
-        setup_s, rss_max, rss_min, rel_diff, csr_s);
+        setup_s, rss_max, rss_min, rel_diff, csr_s, split ? "rows" : "none");
   }
   return 0;
 }
@@ -233,6 +244,9 @@ int main(int argc, char** argv) {
   CLI::App app{"Gradient-descent reconstruction with a learned regulariser; bench_lr_reconstruction.py is the peer"};
   app.add_option("--regulariser", o.regulariser, "ar, acr or none")
       ->check(CLI::IsMember({"ar", "acr", "none"}))
+      ->capture_default_str();
+  app.add_option("--split", o.split, "rows: ∇R of a local regulariser (acr) split into row bands over the ranks; none")
+      ->check(CLI::IsMember({"rows", "none"}))
       ->capture_default_str();
   app.add_option("--size", o.size, "image side n")->capture_default_str();
   app.add_option("--angles", o.angles, "parallel-beam angles over [0, π)")->capture_default_str();

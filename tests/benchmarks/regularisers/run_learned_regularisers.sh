@@ -270,8 +270,9 @@ if part reconstruction; then
   echo
 fi
 if part scaling; then
-  echo "**Strong scaling of one reconstruction** (${n}², 200 angles × 400 detectors, angles split over the ranks, ∇R"
-  echo "computed on every rank; wall time per iteration of the slowest rank, medians; target ≥ 1.7):"
+  echo "**Strong scaling of one reconstruction** (${n}², 200 angles × 400 detectors, angles split over the ranks; ∇R of"
+  echo "the ACR split into row bands over the ranks (variational/row_split.hpp), the AR critic's on every rank (its dense"
+  echo "head sees the whole image); wall time per iteration of the slowest rank, medians; target ≥ 1.7):"
   echo
   echo "| regulariser | 1 rank [s] | 2 ranks [s] | speed-up | target | peak RSS per rank 1 / 2 ranks [MiB] | 1 vs 2 ranks | busy 1 / 2 |"
   echo "|---|---:|---:|---:|---|---:|---|---|"
