@@ -39,46 +39,46 @@ struct MatHolder {
 
 void require_petsc(const char* where) {
   PetscBool initialised = PETSC_FALSE;
-  petsc_check(PetscInitialized(&initialised), "PetscInitialized");
-  if (!initialised) throw Error(fmt::format("{}: PETSc is not initialised (hold a PetscSession)", where));
+  petsc::petsc_check(PetscInitialized(&initialised), "PetscInitialized");
+  if (!initialised) throw Error(fmt::format("{}: PETSc is not initialised (hold a petsc::PetscSession)", where));
 }
 
 // This rank's rows of y into the sinogram Vec (the same rows, same order).
 void copy_rows_in(const Sinogram<const double>& y, Vec b) {
   PetscInt n = 0;
-  petsc_check(VecGetLocalSize(b, &n), "VecGetLocalSize");
+  petsc::petsc_check(VecGetLocalSize(b, &n), "VecGetLocalSize");
   if (static_cast<std::size_t>(n) != y.size()) throw Error("krylov: sinogram Vec layout differs from the slice");
   auto host = Kokkos::create_mirror_view_and_copy(HostSpace{}, y);
   PetscScalar* a = nullptr;
-  petsc_check(VecGetArray(b, &a), "VecGetArray");
+  petsc::petsc_check(VecGetArray(b, &a), "VecGetArray");
   for (PetscInt i = 0; i < n; ++i) a[i] = host.data()[i];
-  petsc_check(VecRestoreArray(b, &a), "VecRestoreArray");
+  petsc::petsc_check(VecRestoreArray(b, &a), "VecRestoreArray");
 }
 
 // The whole image x (every rank) into this rank's block of the image Vec.
 void copy_image_in(const Image<const double>& x, Vec v) {
   PetscInt lo = 0, hi = 0;
-  petsc_check(VecGetOwnershipRange(v, &lo, &hi), "VecGetOwnershipRange");
+  petsc::petsc_check(VecGetOwnershipRange(v, &lo, &hi), "VecGetOwnershipRange");
   auto host = Kokkos::create_mirror_view_and_copy(HostSpace{}, x);
   PetscScalar* a = nullptr;
-  petsc_check(VecGetArray(v, &a), "VecGetArray");
+  petsc::petsc_check(VecGetArray(v, &a), "VecGetArray");
   for (PetscInt i = lo; i < hi; ++i) a[i - lo] = host.data()[i];
-  petsc_check(VecRestoreArray(v, &a), "VecRestoreArray");
+  petsc::petsc_check(VecRestoreArray(v, &a), "VecRestoreArray");
 }
 
 // The distributed image Vec gathered into x on every rank.
 void copy_image_out(Vec v, const Image<double>& x) {
   VecScatter to_all = nullptr;
   VecHolder full;
-  petsc_check(VecScatterCreateToAll(v, &to_all, &full.v), "VecScatterCreateToAll");
-  petsc_check(VecScatterBegin(to_all, v, full.v, INSERT_VALUES, SCATTER_FORWARD), "VecScatterBegin");
-  petsc_check(VecScatterEnd(to_all, v, full.v, INSERT_VALUES, SCATTER_FORWARD), "VecScatterEnd");
+  petsc::petsc_check(VecScatterCreateToAll(v, &to_all, &full.v), "VecScatterCreateToAll");
+  petsc::petsc_check(VecScatterBegin(to_all, v, full.v, INSERT_VALUES, SCATTER_FORWARD), "VecScatterBegin");
+  petsc::petsc_check(VecScatterEnd(to_all, v, full.v, INSERT_VALUES, SCATTER_FORWARD), "VecScatterEnd");
   VecScatterDestroy(&to_all);
   auto host = Kokkos::create_mirror_view(x);
   const PetscScalar* a = nullptr;
-  petsc_check(VecGetArrayRead(full.v, &a), "VecGetArrayRead");
+  petsc::petsc_check(VecGetArrayRead(full.v, &a), "VecGetArrayRead");
   for (std::size_t i = 0; i < host.size(); ++i) host.data()[i] = a[i];
-  petsc_check(VecRestoreArrayRead(full.v, &a), "VecRestoreArrayRead");
+  petsc::petsc_check(VecRestoreArrayRead(full.v, &a), "VecRestoreArrayRead");
   Kokkos::deep_copy(x, host);
 }
 
@@ -158,7 +158,7 @@ PetscErrorCode destroy_discrepancy_test(void* ctx) {
 // Declared before the KSP that uses it, so that it outlives it.
 struct DefaultTest {
   explicit DefaultTest(const IterationPoll& p) : poll{p} {
-    petsc_check(KSPConvergedDefaultCreate(&defaults), "KSPConvergedDefaultCreate");
+    petsc::petsc_check(KSPConvergedDefaultCreate(&defaults), "KSPConvergedDefaultCreate");
   }
   DefaultTest(const DefaultTest&) = delete;
   DefaultTest& operator=(const DefaultTest&) = delete;
@@ -178,39 +178,39 @@ PetscErrorCode default_test(KSP ksp, PetscInt iteration, PetscReal rnorm, KSPCon
 // database under its prefix (the PC, made by KSPGetPC after the database is
 // attached, inherits both). KSPSetFromOptions comes later, after the
 // caller's own settings, so that the user's options win.
-KSP make_ksp(Mat op, KSPType type, int max_iterations, double rtol, const PetscOptionsDatabase& options) {
+KSP make_ksp(Mat op, KSPType type, int max_iterations, double rtol, const petsc::PetscOptionsDatabase& options) {
   KSP ksp = nullptr;
-  petsc_check(KSPCreate(PetscObjectComm(reinterpret_cast<PetscObject>(op)), &ksp), "KSPCreate");
-  attach_options(reinterpret_cast<PetscObject>(ksp), options);
-  petsc_check(KSPSetOptionsPrefix(ksp, options.settings().prefix.c_str()), "KSPSetOptionsPrefix");
-  petsc_check(KSPSetOperators(ksp, op, op), "KSPSetOperators");
-  petsc_check(KSPSetType(ksp, type), "KSPSetType");
+  petsc::petsc_check(KSPCreate(PetscObjectComm(reinterpret_cast<PetscObject>(op)), &ksp), "KSPCreate");
+  petsc::attach_options(reinterpret_cast<PetscObject>(ksp), options);
+  petsc::petsc_check(KSPSetOptionsPrefix(ksp, options.settings().prefix.c_str()), "KSPSetOptionsPrefix");
+  petsc::petsc_check(KSPSetOperators(ksp, op, op), "KSPSetOperators");
+  petsc::petsc_check(KSPSetType(ksp, type), "KSPSetType");
   PC pc = nullptr;
-  petsc_check(KSPGetPC(ksp, &pc), "KSPGetPC");
-  petsc_check(PCSetType(pc, PCNONE), "PCSetType");
-  petsc_check(KSPSetNormType(ksp, KSP_NORM_UNPRECONDITIONED), "KSPSetNormType");
-  petsc_check(KSPSetInitialGuessNonzero(ksp, PETSC_TRUE), "KSPSetInitialGuessNonzero");
-  petsc_check(KSPSetTolerances(ksp, rtol, 0.0, PETSC_DEFAULT, max_iterations), "KSPSetTolerances");
+  petsc::petsc_check(KSPGetPC(ksp, &pc), "KSPGetPC");
+  petsc::petsc_check(PCSetType(pc, PCNONE), "PCSetType");
+  petsc::petsc_check(KSPSetNormType(ksp, KSP_NORM_UNPRECONDITIONED), "KSPSetNormType");
+  petsc::petsc_check(KSPSetInitialGuessNonzero(ksp, PETSC_TRUE), "KSPSetInitialGuessNonzero");
+  petsc::petsc_check(KSPSetTolerances(ksp, rtol, 0.0, PETSC_DEFAULT, max_iterations), "KSPSetTolerances");
   return ksp;
 }
 
 // The user's options, then our monitor (after them: ksp_monitor_cancel must
 // not remove the history we record).
-void read_options(KSP ksp, const PetscOptionsDatabase& options, std::vector<double>* norms, Monitor& monitor) {
-  petsc_check_options(KSPSetFromOptions(ksp), "KSPSetFromOptions", options);
+void read_options(KSP ksp, const petsc::PetscOptionsDatabase& options, std::vector<double>* norms, Monitor& monitor) {
+  petsc::petsc_check_options(KSPSetFromOptions(ksp), "KSPSetFromOptions", options);
   monitor.norms = norms;
-  petsc_check(KSPMonitorSet(ksp, record_norm, &monitor, nullptr), "KSPMonitorSet");
+  petsc::petsc_check(KSPMonitorSet(ksp, record_norm, &monitor, nullptr), "KSPMonitorSet");
 }
 
 // After the solve: options nobody read are the user's mistake; a diverged
 // solve (other than at the iteration cap, or LSQR's breakdown, which means
 // the Krylov space is exhausted, i.e. solved exactly) and a non-finite
 // iterate or residual are numerical failures, reported rather than returned.
-void check_solve(const char* where, KSP ksp, const PetscOptionsDatabase& options, const IterationHistory& h,
+void check_solve(const char* where, KSP ksp, const petsc::PetscOptionsDatabase& options, const IterationHistory& h,
                  const Image<const double>& x, bool breakdown_is_exact) {
   options.require_all_used();
   KSPConvergedReason reason = KSP_CONVERGED_ITERATING;
-  petsc_check(KSPGetConvergedReason(ksp, &reason), "KSPGetConvergedReason");
+  petsc::petsc_check(KSPGetConvergedReason(ksp, &reason), "KSPGetConvergedReason");
   const bool allowed =
       reason >= 0 || reason == KSP_DIVERGED_ITS || (breakdown_is_exact && reason == KSP_DIVERGED_BREAKDOWN);
   if (!allowed)
@@ -226,7 +226,7 @@ void check_solve(const char* where, KSP ksp, const PetscOptionsDatabase& options
 
 std::string reason_name(KSP ksp) {
   KSPConvergedReason reason = KSP_CONVERGED_ITERATING;
-  petsc_check(KSPGetConvergedReason(ksp, &reason), "KSPGetConvergedReason");
+  petsc::petsc_check(KSPGetConvergedReason(ksp, &reason), "KSPGetConvergedReason");
   return KSPConvergedReasons[reason];
 }
 
@@ -258,9 +258,9 @@ IterationHistory lsqr(const DistributedProjector<double>& A, const Sinogram<cons
   });
   require_petsc("lsqr");
 
-  QuietPetscErrors quiet;  // PETSc's messages go into our exceptions instead of tracebacks on stderr
+  petsc::QuietPetscErrors quiet;  // PETSc's messages go into our exceptions instead of tracebacks on stderr
   // Declared first, destroyed last: every object below reads it.
-  const auto options_db = std::make_shared<const PetscOptionsDatabase>(options.petsc);
+  const auto options_db = std::make_shared<const petsc::PetscOptionsDatabase>(options.petsc);
   auto op = make_projector_operator(A, options_db);
   VecHolder b{op->create_sinogram()}, v{op->create_image()};
   copy_rows_in(y, b.v);
@@ -274,16 +274,16 @@ IterationHistory lsqr(const DistributedProjector<double>& A, const Sinogram<cons
   KspHolder ksp{make_ksp(op->mat(), KSPLSQR, options.max_iterations, 0.0, *options_db)};
   read_options(ksp.k, *options_db, &history.residual_norms, monitor);
   PetscBool is_lsqr = PETSC_FALSE;
-  petsc_check(PetscObjectTypeCompare(reinterpret_cast<PetscObject>(ksp.k), KSPLSQR, &is_lsqr),
+  petsc::petsc_check(PetscObjectTypeCompare(reinterpret_cast<PetscObject>(ksp.k), KSPLSQR, &is_lsqr),
               "PetscObjectTypeCompare");
   test.lsqr_default = is_lsqr == PETSC_TRUE;
-  petsc_check(KSPConvergedDefaultCreate(&test.default_context), "KSPConvergedDefaultCreate");
-  petsc_check(KSPSetConvergenceTest(ksp.k, discrepancy_test, &test, destroy_discrepancy_test), "KSPSetConvergenceTest");
-  petsc_check_options(KSPSolve(ksp.k, b.v, v.v), "KSPSolve (LSQR)", *options_db);
+  petsc::petsc_check(KSPConvergedDefaultCreate(&test.default_context), "KSPConvergedDefaultCreate");
+  petsc::petsc_check(KSPSetConvergenceTest(ksp.k, discrepancy_test, &test, destroy_discrepancy_test), "KSPSetConvergenceTest");
+  petsc::petsc_check_options(KSPSolve(ksp.k, b.v, v.v), "KSPSolve (LSQR)", *options_db);
   test.poll.rethrow();
 
   PetscInt its = 0;
-  petsc_check(KSPGetIterationNumber(ksp.k, &its), "KSPGetIterationNumber");
+  petsc::petsc_check(KSPGetIterationNumber(ksp.k, &its), "KSPGetIterationNumber");
   history.iterations = static_cast<int>(its);
   history.discrepancy_reached = test.reached;
   history.stop_reason = test.reached ? "discrepancy" : reason_name(ksp.k);
@@ -307,40 +307,40 @@ IterationHistory tikhonov(const DistributedProjector<double>& A, const Sinogram<
   });
   require_petsc("tikhonov");
 
-  QuietPetscErrors quiet;
-  const auto options_db = std::make_shared<const PetscOptionsDatabase>(options.petsc);
+  petsc::QuietPetscErrors quiet;
+  const auto options_db = std::make_shared<const petsc::PetscOptionsDatabase>(options.petsc);
   auto op = make_projector_operator(A, options_db);
   VecHolder b{op->create_sinogram()}, v{op->create_image()}, rhs{op->create_image()}, work{op->create_sinogram()};
   copy_rows_in(y, b.v);
   copy_image_in(x, v.v);
-  petsc_check(MatMultTranspose(op->mat(), b.v, rhs.v), "MatMultTranspose (Aᵀy)");
+  petsc::petsc_check(MatMultTranspose(op->mat(), b.v, rhs.v), "MatMultTranspose (Aᵀy)");
 
   NormalOperator normal{op->mat(), work.v, options.alpha};
   PetscInt n_local = 0, n = 0;
-  petsc_check(VecGetLocalSize(v.v, &n_local), "VecGetLocalSize");
-  petsc_check(VecGetSize(v.v, &n), "VecGetSize");
+  petsc::petsc_check(VecGetLocalSize(v.v, &n_local), "VecGetLocalSize");
+  petsc::petsc_check(VecGetSize(v.v, &n), "VecGetSize");
   MatHolder N;
-  petsc_check(
+  petsc::petsc_check(
       MatCreateShell(PetscObjectComm(reinterpret_cast<PetscObject>(op->mat())), n_local, n_local, n, n, &normal, &N.m),
       "MatCreateShell (AᵀA + αI)");
-  attach_options(reinterpret_cast<PetscObject>(N.m), *options_db);
-  petsc_check(MatShellSetOperation(N.m, MATOP_MULT, reinterpret_cast<void (*)(void)>(&normal_mult)),
+  petsc::attach_options(reinterpret_cast<PetscObject>(N.m), *options_db);
+  petsc::petsc_check(MatShellSetOperation(N.m, MATOP_MULT, reinterpret_cast<void (*)(void)>(&normal_mult)),
               "MatShellSetOperation(MULT)");
-  petsc_check(MatSetOption(N.m, MAT_SYMMETRIC, PETSC_TRUE), "MatSetOption(SYMMETRIC)");
-  petsc_check(MatSetOption(N.m, MAT_SPD, PETSC_TRUE), "MatSetOption(SPD)");
-  petsc_check_options(MatSetFromOptions(N.m), "MatSetFromOptions (AᵀA + αI)", *options_db);
+  petsc::petsc_check(MatSetOption(N.m, MAT_SYMMETRIC, PETSC_TRUE), "MatSetOption(SYMMETRIC)");
+  petsc::petsc_check(MatSetOption(N.m, MAT_SPD, PETSC_TRUE), "MatSetOption(SPD)");
+  petsc::petsc_check_options(MatSetFromOptions(N.m), "MatSetFromOptions (AᵀA + αI)", *options_db);
 
   IterationHistory history;
   Monitor monitor;  // outlives the KSP
   DefaultTest test(options.poll);
   KspHolder ksp{make_ksp(N.m, KSPCG, options.max_iterations, options.rtol, *options_db)};
   read_options(ksp.k, *options_db, &history.residual_norms, monitor);
-  petsc_check(KSPSetConvergenceTest(ksp.k, default_test, &test, nullptr), "KSPSetConvergenceTest");
-  petsc_check_options(KSPSolve(ksp.k, rhs.v, v.v), "KSPSolve (CG, Tikhonov)", *options_db);
+  petsc::petsc_check(KSPSetConvergenceTest(ksp.k, default_test, &test, nullptr), "KSPSetConvergenceTest");
+  petsc::petsc_check_options(KSPSolve(ksp.k, rhs.v, v.v), "KSPSolve (CG, Tikhonov)", *options_db);
   test.poll.rethrow();
 
   PetscInt its = 0;
-  petsc_check(KSPGetIterationNumber(ksp.k, &its), "KSPGetIterationNumber");
+  petsc::petsc_check(KSPGetIterationNumber(ksp.k, &its), "KSPGetIterationNumber");
   history.iterations = static_cast<int>(its);
   history.stop_reason = reason_name(ksp.k);
   if (history.stop_reason == "DIVERGED_ITS") history.stop_reason = "iterations";

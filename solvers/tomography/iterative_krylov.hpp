@@ -1,7 +1,7 @@
 // Krylov reconstructions through PETSc KSP on the projector's MatShell
 // (projector_operator.hpp), distributed as in iterative.hpp: x whole on
 // every rank, y this rank's rows; collective over A.comm(). The caller
-// must hold a PetscSession (petsc_operator.hpp) while calling these.
+// must hold a petsc::PetscSession (petsc_operator.hpp) while calling these.
 //
 // lsqr: KSPLSQR without preconditioner (Paige & Saunders; equal to CGLS in
 //   exact arithmetic) on min ‖A x − y‖, stopped by the discrepancy
@@ -17,7 +17,7 @@
 //   reason LSQR is preferred for α = 0) is harmless for sensible α; the
 //   augmented-system alternative [A; √α I] would need a third vector layout.
 //
-// PETSc options (petsc_options.hpp): every object of one solve (KSP, PC,
+// PETSc options (petsc/options.hpp): every object of one solve (KSP, PC,
 // the MatShells, the Vecs) reads `petsc.options` from a private database
 // under `petsc.prefix` after our own settings, so the user's options win
 // (e.g. "ksp_max_it=3", "ksp_rtol=1e-8", "ksp_type=cgls",
@@ -34,7 +34,7 @@
 #pragma once
 
 #include "tomography/iterative.hpp"
-#include "tomography/petsc_options.hpp"
+#include "petsc/options.hpp"
 #include "tomography/projector.hpp"
 
 namespace structura::tomography {
@@ -42,7 +42,7 @@ namespace structura::tomography {
 struct LsqrOptions {
   int max_iterations = 100;   // >= 1
   Discrepancy discrepancy{};  // off (noise_norm = 0): run max_iterations
-  PetscSettings petsc{{}, "petsc_options", "lsqr_"};
+  petsc::PetscSettings petsc{{}, "petsc_options", "lsqr_"};
   IterationPoll poll{};       // after every iteration (poll.hpp)
 };
 
@@ -58,7 +58,7 @@ struct TikhonovOptions {
   double alpha = 0.0;        // > 0
   int max_iterations = 500;  // >= 1
   double rtol = 1e-10;       // CG stops at ‖Aᵀy − (AᵀA + αI) x_k‖ <= rtol ‖Aᵀy‖; in (0, 1)
-  PetscSettings petsc{{}, "petsc_options", "tikhonov_"};
+  petsc::PetscSettings petsc{{}, "petsc_options", "tikhonov_"};
   IterationPoll poll{};      // after every iteration (poll.hpp)
 };
 

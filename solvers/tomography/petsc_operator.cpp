@@ -25,56 +25,37 @@ bool call_safely(F&& f) {
 
 }  // namespace
 
-void petsc_check(PetscErrorCode code, const char* what) {
-  if (code != 0)
-    throw NumericalError(
-        fmt::format("PETSc: {} failed (error code {}): {}", what, static_cast<int>(code), petsc_error_message(code)));
-}
-
-PetscSession::PetscSession() {
-  PetscBool initialised = PETSC_FALSE;
-  petsc_check(PetscInitialized(&initialised), "PetscInitialized");
-  if (initialised) return;
-  // MPI runs already (mpi::Environment): PETSc then uses it and leaves it running.
-  petsc_check(PetscInitializeNoArguments(), "PetscInitialize");
-  owns_ = true;
-}
-
-PetscSession::~PetscSession() {
-  if (owns_) PetscFinalize();
-}
-
 ShellOperator::ShellOperator(const mpi::Comm& comm, PetscInt pixels, PetscInt local_rows, Forward forward,
-                             Adjoint adjoint, SharedPetscOptions options)
+                             Adjoint adjoint, petsc::SharedPetscOptions options)
     : comm_(comm),
       pixels_(pixels),
       forward_(std::move(forward)),
       adjoint_(std::move(adjoint)),
-      options_(options ? std::move(options) : std::make_shared<const PetscOptionsDatabase>(PetscSettings{})) {
+      options_(options ? std::move(options) : std::make_shared<const petsc::PetscOptionsDatabase>(petsc::PetscSettings{})) {
   if (pixels < 1) throw InputError(fmt::format("ShellOperator: pixels = {} must be positive", pixels));
   if (local_rows < 0) throw InputError(fmt::format("ShellOperator: local_rows = {} is negative", local_rows));
   try {
-    petsc_check(MatCreateShell(comm.get(), local_rows, PETSC_DECIDE, PETSC_DETERMINE, pixels, this, &mat_),
+    petsc::petsc_check(MatCreateShell(comm.get(), local_rows, PETSC_DECIDE, PETSC_DETERMINE, pixels, this, &mat_),
                 "MatCreateShell");
-    attach_options(reinterpret_cast<PetscObject>(mat_), *options_);
-    petsc_check(MatShellSetOperation(mat_, MATOP_MULT, reinterpret_cast<void (*)(void)>(&ShellOperator::mult)),
+    petsc::attach_options(reinterpret_cast<PetscObject>(mat_), *options_);
+    petsc::petsc_check(MatShellSetOperation(mat_, MATOP_MULT, reinterpret_cast<void (*)(void)>(&ShellOperator::mult)),
                 "MatShellSetOperation(MULT)");
-    petsc_check(MatShellSetOperation(mat_, MATOP_MULT_TRANSPOSE,
+    petsc::petsc_check(MatShellSetOperation(mat_, MATOP_MULT_TRANSPOSE,
                                      reinterpret_cast<void (*)(void)>(&ShellOperator::mult_transpose)),
                 "MatShellSetOperation(MULT_TRANSPOSE)");
-    petsc_check_options(MatSetFromOptions(mat_), "MatSetFromOptions", *options_);
-    petsc_check(MatSetUp(mat_), "MatSetUp");
+    petsc::petsc_check_options(MatSetFromOptions(mat_), "MatSetFromOptions", *options_);
+    petsc::petsc_check(MatSetUp(mat_), "MatSetUp");
     // An assembled matrix honours mat_view in MatAssemblyEnd; a shell is never assembled.
-    petsc_check_options(MatViewFromOptions(mat_, nullptr, "-mat_view"), "MatViewFromOptions", *options_);
+    petsc::petsc_check_options(MatViewFromOptions(mat_, nullptr, "-mat_view"), "MatViewFromOptions", *options_);
     // The image layout PETSc chose, the scatter that copies it to every rank,
     // and the block sizes the transpose's reduce-scatter needs.
     Vec image = create_image();
-    petsc_check(VecScatterCreateToAll(image, &to_all_, &full_), "VecScatterCreateToAll");
+    petsc::petsc_check(VecScatterCreateToAll(image, &to_all_, &full_), "VecScatterCreateToAll");
     // The work copy gets the database too, but not VecSetFromOptions: the
     // scatter was built for its sequential type and layout.
-    attach_options(reinterpret_cast<PetscObject>(full_), *options_);
+    petsc::attach_options(reinterpret_cast<PetscObject>(full_), *options_);
     const PetscInt* ranges = nullptr;
-    petsc_check(VecGetOwnershipRanges(image, &ranges), "VecGetOwnershipRanges");
+    petsc::petsc_check(VecGetOwnershipRanges(image, &ranges), "VecGetOwnershipRanges");
     for (int r = 0; r < comm.size(); ++r) block_sizes_.push_back(static_cast<int>(ranges[r + 1] - ranges[r]));
     VecDestroy(&image);
   } catch (...) {
@@ -93,23 +74,23 @@ void ShellOperator::release() {
 
 Vec ShellOperator::create_image() const {
   Vec v = nullptr;
-  petsc_check(MatCreateVecs(mat_, &v, nullptr), "MatCreateVecs(image)");
+  petsc::petsc_check(MatCreateVecs(mat_, &v, nullptr), "MatCreateVecs(image)");
   with_options(v);
   return v;
 }
 
 Vec ShellOperator::create_sinogram() const {
   Vec v = nullptr;
-  petsc_check(MatCreateVecs(mat_, nullptr, &v), "MatCreateVecs(sinogram)");
+  petsc::petsc_check(MatCreateVecs(mat_, nullptr, &v), "MatCreateVecs(sinogram)");
   with_options(v);
   return v;
 }
 
 void ShellOperator::with_options(Vec v) const {
-  attach_options(reinterpret_cast<PetscObject>(v), *options_);
+  petsc::attach_options(reinterpret_cast<PetscObject>(v), *options_);
   const PetscErrorCode code = VecSetFromOptions(v);
   if (code != 0) VecDestroy(&v);
-  petsc_check_options(code, "VecSetFromOptions", *options_);
+  petsc::petsc_check_options(code, "VecSetFromOptions", *options_);
 }
 
 PetscErrorCode ShellOperator::mult(Mat A, Vec x, Vec y) {

@@ -12,7 +12,7 @@
 // partial images over ranks and keeps each rank's block (one
 // MPI_Reduce_scatter), so the transpose is exact up to the order of sums.
 //
-// Options (petsc_options.hpp): the Mat, and every Vec made by create_image /
+// Options (petsc/options.hpp): the Mat, and every Vec made by create_image /
 // create_sinogram, read the solver's private options database under its
 // prefix (*SetFromOptions); without one the operator makes an empty private
 // database of its own, so it never reads the global one.
@@ -24,22 +24,9 @@
 #include <memory>
 
 #include "core/mpi.hpp"
-#include "tomography/petsc_options.hpp"
+#include "petsc/options.hpp"
 
 namespace structura::tomography {
-
-// PetscInitialize on an MPI that is already running, PetscFinalize at the
-// end, unless PETSc was already initialised by someone else.
-class PetscSession {
-public:
-  PetscSession();
-  ~PetscSession();
-  PetscSession(const PetscSession&) = delete;
-  PetscSession& operator=(const PetscSession&) = delete;
-
-private:
-  bool owns_ = false;
-};
 
 class ShellOperator {
 public:
@@ -49,7 +36,7 @@ public:
   // local_rows: this rank's share of the M sinogram values (collective).
   // options: the solver's private database (null: an empty one of its own).
   ShellOperator(const mpi::Comm& comm, PetscInt pixels, PetscInt local_rows, Forward forward, Adjoint adjoint,
-                SharedPetscOptions options = nullptr);
+                petsc::SharedPetscOptions options = nullptr);
   ~ShellOperator();
   ShellOperator(const ShellOperator&) = delete;
   ShellOperator& operator=(const ShellOperator&) = delete;
@@ -60,8 +47,8 @@ public:
   Vec create_image() const;
   Vec create_sinogram() const;
 
-  const PetscOptionsDatabase& options() const { return *options_; }
-  const SharedPetscOptions& shared_options() const { return options_; }
+  const petsc::PetscOptionsDatabase& options() const { return *options_; }
+  const petsc::SharedPetscOptions& shared_options() const { return options_; }
 
 private:
   void with_options(Vec v) const;
@@ -73,14 +60,11 @@ private:
   PetscInt pixels_;
   Forward forward_;
   Adjoint adjoint_;
-  SharedPetscOptions options_;  // outlives mat_ and the Vecs below (declared before them)
+  petsc::SharedPetscOptions options_;  // outlives mat_ and the Vecs below (declared before them)
   Mat mat_ = nullptr;
   VecScatter to_all_ = nullptr;   // image Vec -> full copy on every rank
   Vec full_ = nullptr;            // sequential full image
   std::vector<int> block_sizes_;  // the image Vec's local sizes, for the reduce-scatter
 };
-
-// Throws NumericalError naming `what` and PETSc's message when a PETSc call fails.
-void petsc_check(PetscErrorCode code, const char* what);
 
 }  // namespace structura::tomography

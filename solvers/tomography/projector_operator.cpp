@@ -3,7 +3,7 @@
 namespace structura::tomography {
 
 std::unique_ptr<ShellOperator> make_projector_operator(const DistributedProjector<double>& projector,
-                                                       SharedPetscOptions options) {
+                                                       petsc::SharedPetscOptions options) {
   const Projector<double>& local = projector.local();
   const ImageGeometry& g = local.image_geometry();
   const int detectors = local.beam_geometry().detectors;

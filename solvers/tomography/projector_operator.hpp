@@ -12,6 +12,6 @@ namespace structura::tomography {
 
 // `projector` must outlive the operator; options as ShellOperator's.
 std::unique_ptr<ShellOperator> make_projector_operator(const DistributedProjector<double>& projector,
-                                                       SharedPetscOptions options = nullptr);
+                                                       petsc::SharedPetscOptions options = nullptr);
 
 }  // namespace structura::tomography

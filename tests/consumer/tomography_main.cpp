@@ -145,7 +145,7 @@ int main(int argc, char** argv) {
 
     // 5. LSQR through PETSc KSP on the consistent data.
     {
-      st::PetscSession petsc;
+      structura::petsc::PetscSession petsc;
       st::Image<double> xl = A.make_image();
       const st::IterationHistory h = st::lsqr(A, y, xl, {.max_iterations = 50});
       const double y_norm = h.residual_norms.at(0);  // from x = 0

@@ -104,7 +104,7 @@ TEST_CASE_TEMPLATE("Fbp: reconstruct and backproject refuse together", T, float,
 }
 
 TEST_CASE("iterative solvers and residual_norm refuse together") {
-  PetscSession petsc;
+  petsc::PetscSession petsc;
   const ImageGeometry image = square_image(10);
   const BeamGeometry beam = parallel_beam(8, 15, 0.2);
   const DistributedProjector<double> A(image, beam, world);

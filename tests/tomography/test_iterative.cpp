@@ -182,7 +182,7 @@ SheppLogan shepp_logan_data(int n, int angles, double level) {
 }  // namespace
 
 TEST_CASE("(a) Landweber, SIRT and LSQR reduce the residual; LSQR and Tikhonov reach the dense solutions") {
-  PetscSession petsc;
+  petsc::PetscSession petsc;
   mpi::Comm world(MPI_COMM_WORLD);
   {
     const Problem p = problem(48, 30);
@@ -243,7 +243,7 @@ TEST_CASE("(a) Landweber, SIRT and LSQR reduce the residual; LSQR and Tikhonov r
 }
 
 TEST_CASE("(b) the discrepancy principle stops at the first iterate with ‖Ax − y‖ <= tau delta") {
-  PetscSession petsc;
+  petsc::PetscSession petsc;
   mpi::Comm world(MPI_COMM_WORLD);
   const Problem p = problem(48, 30);
   const std::vector<double> truth = shepp_logan(p.image, 2);
@@ -324,7 +324,7 @@ TEST_CASE("(c) TV-PDHG: the primal objective settles and the duality gap closes"
 }
 
 TEST_CASE("(d) TV-PDHG beats SIRT and LSQR with the discrepancy principle on sparse-view Shepp-Logan") {
-  PetscSession petsc;
+  petsc::PetscSession petsc;
   mpi::Comm world(MPI_COMM_WORLD);
   const SheppLogan s = shepp_logan_data(64, 20, 0.01);
   DistributedProjector<double> A(s.p.image, s.p.beam, world);
@@ -346,7 +346,7 @@ TEST_CASE("(d) TV-PDHG beats SIRT and LSQR with the discrepancy principle on spa
 }
 
 TEST_CASE("(e) all ranks together equal one rank alone") {
-  PetscSession petsc;
+  petsc::PetscSession petsc;
   mpi::Comm world(MPI_COMM_WORLD);
   const Problem p = problem(32, 18);
   const std::vector<double> truth = shepp_logan(p.image, 2);
@@ -384,7 +384,7 @@ TEST_CASE("(e) all ranks together equal one rank alone") {
 }
 
 TEST_CASE("(f) bad parameters are InputErrors naming the parameter") {
-  PetscSession petsc;
+  petsc::PetscSession petsc;
   mpi::Comm world(MPI_COMM_WORLD);
   const Problem p = problem(16, 8);
   DistributedProjector<double> A(p.image, p.beam, world);
@@ -411,7 +411,7 @@ TEST_CASE("(f) bad parameters are InputErrors naming the parameter") {
 }
 
 TEST_CASE("(g) a poll that throws stops every solver after that many iterations, through PETSc too") {
-  PetscSession petsc;
+  petsc::PetscSession petsc;
   mpi::Comm world(MPI_COMM_WORLD);
   const Problem p = problem(32, 20);
   DistributedProjector<double> A(p.image, p.beam, world);

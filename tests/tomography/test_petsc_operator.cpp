@@ -38,28 +38,28 @@ Problem small_problem() {
 Mat assemble(const ShellOperator& op) {
   Mat shell = op.mat();
   PetscInt m = 0, n = 0, M = 0, N = 0;
-  petsc_check(MatGetLocalSize(shell, &m, &n), "MatGetLocalSize");
-  petsc_check(MatGetSize(shell, &M, &N), "MatGetSize");
+  petsc::petsc_check(MatGetLocalSize(shell, &m, &n), "MatGetLocalSize");
+  petsc::petsc_check(MatGetSize(shell, &M, &N), "MatGetSize");
   Mat A = nullptr;
-  petsc_check(MatCreateAIJ(PETSC_COMM_WORLD, m, n, M, N, n, nullptr, N, nullptr, &A), "MatCreateAIJ");
-  petsc_check(MatSetOption(A, MAT_NEW_NONZERO_ALLOCATION_ERR, PETSC_FALSE), "MatSetOption");
+  petsc::petsc_check(MatCreateAIJ(PETSC_COMM_WORLD, m, n, M, N, n, nullptr, N, nullptr, &A), "MatCreateAIJ");
+  petsc::petsc_check(MatSetOption(A, MAT_NEW_NONZERO_ALLOCATION_ERR, PETSC_FALSE), "MatSetOption");
   Vec e = op.create_image(), col = op.create_sinogram();
   PetscInt row0 = 0, row1 = 0;
-  petsc_check(VecGetOwnershipRange(col, &row0, &row1), "VecGetOwnershipRange");
+  petsc::petsc_check(VecGetOwnershipRange(col, &row0, &row1), "VecGetOwnershipRange");
   for (PetscInt j = 0; j < N; ++j) {
-    petsc_check(VecSet(e, 0.0), "VecSet");
-    petsc_check(VecSetValue(e, j, 1.0, INSERT_VALUES), "VecSetValue");
-    petsc_check(VecAssemblyBegin(e), "VecAssemblyBegin");
-    petsc_check(VecAssemblyEnd(e), "VecAssemblyEnd");
-    petsc_check(MatMult(shell, e, col), "MatMult");
+    petsc::petsc_check(VecSet(e, 0.0), "VecSet");
+    petsc::petsc_check(VecSetValue(e, j, 1.0, INSERT_VALUES), "VecSetValue");
+    petsc::petsc_check(VecAssemblyBegin(e), "VecAssemblyBegin");
+    petsc::petsc_check(VecAssemblyEnd(e), "VecAssemblyEnd");
+    petsc::petsc_check(MatMult(shell, e, col), "MatMult");
     const PetscScalar* c = nullptr;
-    petsc_check(VecGetArrayRead(col, &c), "VecGetArrayRead");
+    petsc::petsc_check(VecGetArrayRead(col, &c), "VecGetArrayRead");
     for (PetscInt i = row0; i < row1; ++i)
-      if (c[i - row0] != 0.0) petsc_check(MatSetValue(A, i, j, c[i - row0], INSERT_VALUES), "MatSetValue");
-    petsc_check(VecRestoreArrayRead(col, &c), "VecRestoreArrayRead");
+      if (c[i - row0] != 0.0) petsc::petsc_check(MatSetValue(A, i, j, c[i - row0], INSERT_VALUES), "MatSetValue");
+    petsc::petsc_check(VecRestoreArrayRead(col, &c), "VecRestoreArrayRead");
   }
-  petsc_check(MatAssemblyBegin(A, MAT_FINAL_ASSEMBLY), "MatAssemblyBegin");
-  petsc_check(MatAssemblyEnd(A, MAT_FINAL_ASSEMBLY), "MatAssemblyEnd");
+  petsc::petsc_check(MatAssemblyBegin(A, MAT_FINAL_ASSEMBLY), "MatAssemblyBegin");
+  petsc::petsc_check(MatAssemblyEnd(A, MAT_FINAL_ASSEMBLY), "MatAssemblyEnd");
   VecDestroy(&e);
   VecDestroy(&col);
   return A;
@@ -68,30 +68,30 @@ Mat assemble(const ShellOperator& op) {
 // x_true: a smooth bump; b = A x_true.
 void fill_truth(const ImageGeometry& g, Vec x) {
   PetscInt lo = 0, hi = 0;
-  petsc_check(VecGetOwnershipRange(x, &lo, &hi), "VecGetOwnershipRange");
+  petsc::petsc_check(VecGetOwnershipRange(x, &lo, &hi), "VecGetOwnershipRange");
   for (PetscInt k = lo; k < hi; ++k) {
     const double r = static_cast<double>(k / g.nx) / g.ny - 0.5, c = static_cast<double>(k % g.nx) / g.nx - 0.4;
-    petsc_check(VecSetValue(x, k, std::exp(-8 * (r * r + c * c)), INSERT_VALUES), "VecSetValue");
+    petsc::petsc_check(VecSetValue(x, k, std::exp(-8 * (r * r + c * c)), INSERT_VALUES), "VecSetValue");
   }
-  petsc_check(VecAssemblyBegin(x), "VecAssemblyBegin");
-  petsc_check(VecAssemblyEnd(x), "VecAssemblyEnd");
+  petsc::petsc_check(VecAssemblyBegin(x), "VecAssemblyBegin");
+  petsc::petsc_check(VecAssemblyEnd(x), "VecAssemblyEnd");
 }
 
 // LSQR, no preconditioner, a fixed number of iterations from x = 0.
 Vec lsqr(Mat A, Vec b, Vec like, int iterations) {
   KSP ksp = nullptr;
-  petsc_check(KSPCreate(PetscObjectComm(reinterpret_cast<PetscObject>(A)), &ksp), "KSPCreate");
-  petsc_check(KSPSetOperators(ksp, A, A), "KSPSetOperators");
-  petsc_check(KSPSetType(ksp, KSPLSQR), "KSPSetType");
+  petsc::petsc_check(KSPCreate(PetscObjectComm(reinterpret_cast<PetscObject>(A)), &ksp), "KSPCreate");
+  petsc::petsc_check(KSPSetOperators(ksp, A, A), "KSPSetOperators");
+  petsc::petsc_check(KSPSetType(ksp, KSPLSQR), "KSPSetType");
   PC pc = nullptr;
-  petsc_check(KSPGetPC(ksp, &pc), "KSPGetPC");
-  petsc_check(PCSetType(pc, PCNONE), "PCSetType");
-  petsc_check(KSPSetTolerances(ksp, 0.0, 0.0, 1e300, iterations), "KSPSetTolerances");
-  petsc_check(KSPSetConvergenceTest(ksp, KSPConvergedSkip, nullptr, nullptr), "KSPSetConvergenceTest");
+  petsc::petsc_check(KSPGetPC(ksp, &pc), "KSPGetPC");
+  petsc::petsc_check(PCSetType(pc, PCNONE), "PCSetType");
+  petsc::petsc_check(KSPSetTolerances(ksp, 0.0, 0.0, 1e300, iterations), "KSPSetTolerances");
+  petsc::petsc_check(KSPSetConvergenceTest(ksp, KSPConvergedSkip, nullptr, nullptr), "KSPSetConvergenceTest");
   Vec x = nullptr;
-  petsc_check(VecDuplicate(like, &x), "VecDuplicate");
-  petsc_check(VecSet(x, 0.0), "VecSet");
-  petsc_check(KSPSolve(ksp, b, x), "KSPSolve");
+  petsc::petsc_check(VecDuplicate(like, &x), "VecDuplicate");
+  petsc::petsc_check(VecSet(x, 0.0), "VecSet");
+  petsc::petsc_check(KSPSolve(ksp, b, x), "KSPSolve");
   KSPDestroy(&ksp);
   return x;
 }
@@ -99,15 +99,15 @@ Vec lsqr(Mat A, Vec b, Vec like, int iterations) {
 std::vector<double> gather_all(Vec x) {
   VecScatter to_all = nullptr;
   Vec full = nullptr;
-  petsc_check(VecScatterCreateToAll(x, &to_all, &full), "VecScatterCreateToAll");
-  petsc_check(VecScatterBegin(to_all, x, full, INSERT_VALUES, SCATTER_FORWARD), "VecScatterBegin");
-  petsc_check(VecScatterEnd(to_all, x, full, INSERT_VALUES, SCATTER_FORWARD), "VecScatterEnd");
+  petsc::petsc_check(VecScatterCreateToAll(x, &to_all, &full), "VecScatterCreateToAll");
+  petsc::petsc_check(VecScatterBegin(to_all, x, full, INSERT_VALUES, SCATTER_FORWARD), "VecScatterBegin");
+  petsc::petsc_check(VecScatterEnd(to_all, x, full, INSERT_VALUES, SCATTER_FORWARD), "VecScatterEnd");
   PetscInt n = 0;
-  petsc_check(VecGetSize(full, &n), "VecGetSize");
+  petsc::petsc_check(VecGetSize(full, &n), "VecGetSize");
   const PetscScalar* a = nullptr;
-  petsc_check(VecGetArrayRead(full, &a), "VecGetArrayRead");
+  petsc::petsc_check(VecGetArrayRead(full, &a), "VecGetArrayRead");
   std::vector<double> out(a, a + n);
-  petsc_check(VecRestoreArrayRead(full, &a), "VecRestoreArrayRead");
+  petsc::petsc_check(VecRestoreArrayRead(full, &a), "VecRestoreArrayRead");
   VecScatterDestroy(&to_all);
   VecDestroy(&full);
   return out;
@@ -116,7 +116,7 @@ std::vector<double> gather_all(Vec x) {
 }  // namespace
 
 TEST_CASE("the projector MatShell: adjoint test through PETSc, KSP equals KSP on the assembled matrix") {
-  PetscSession petsc;
+  petsc::PetscSession petsc;
   const Problem p = small_problem();
   mpi::Comm world(MPI_COMM_WORLD);
   DistributedProjector<double> projector(p.image, p.beam, world);
@@ -125,14 +125,14 @@ TEST_CASE("the projector MatShell: adjoint test through PETSc, KSP equals KSP on
   // Adjoint test with PETSc vectors (random, from PETSc's generator).
   Vec x = op->create_image(), y = op->create_sinogram(), Ax = op->create_sinogram(), Aty = op->create_image();
   PetscRandom rnd = nullptr;
-  petsc_check(PetscRandomCreate(PETSC_COMM_WORLD, &rnd), "PetscRandomCreate");
-  petsc_check(VecSetRandom(x, rnd), "VecSetRandom");
-  petsc_check(VecSetRandom(y, rnd), "VecSetRandom");
-  petsc_check(MatMult(op->mat(), x, Ax), "MatMult");
-  petsc_check(MatMultTranspose(op->mat(), y, Aty), "MatMultTranspose");
+  petsc::petsc_check(PetscRandomCreate(PETSC_COMM_WORLD, &rnd), "PetscRandomCreate");
+  petsc::petsc_check(VecSetRandom(x, rnd), "VecSetRandom");
+  petsc::petsc_check(VecSetRandom(y, rnd), "VecSetRandom");
+  petsc::petsc_check(MatMult(op->mat(), x, Ax), "MatMult");
+  petsc::petsc_check(MatMultTranspose(op->mat(), y, Aty), "MatMultTranspose");
   PetscScalar lhs = 0, rhs = 0;
-  petsc_check(VecDot(Ax, y, &lhs), "VecDot");
-  petsc_check(VecDot(x, Aty, &rhs), "VecDot");
+  petsc::petsc_check(VecDot(Ax, y, &lhs), "VecDot");
+  petsc::petsc_check(VecDot(x, Aty, &rhs), "VecDot");
   CHECK(std::fabs(lhs - rhs) <= 1e-12 * std::fabs(lhs));
 
   // KSP on the shell and on the assembled matrix: the same LSQR iterates.
@@ -144,7 +144,7 @@ TEST_CASE("the projector MatShell: adjoint test through PETSc, KSP equals KSP on
   Mat A = assemble(*op);
   Vec truth = op->create_image(), b = op->create_sinogram();
   fill_truth(p.image, truth);
-  petsc_check(MatMult(op->mat(), truth, b), "MatMult");
+  petsc::petsc_check(MatMult(op->mat(), truth, b), "MatMult");
   Vec xs = lsqr(op->mat(), b, truth, kIterations), xa = lsqr(A, b, truth, kIterations);
   const std::vector<double> shell = gather_all(xs), assembled = gather_all(xa), t = gather_all(truth);
   double diff = 0, scale = 0, error = 0;
@@ -157,12 +157,12 @@ TEST_CASE("the projector MatShell: adjoint test through PETSc, KSP equals KSP on
   CHECK(diff <= 1e-8 * scale);  // measured 2e-10: rounding (1e-16) amplified by the iterations
   // One product: the shell and the assembled matrix agree to rounding.
   Vec As = op->create_sinogram(), Aa = op->create_sinogram();
-  petsc_check(MatMult(op->mat(), truth, As), "MatMult");
-  petsc_check(MatMult(A, truth, Aa), "MatMult");
-  petsc_check(VecAXPY(Aa, -1.0, As), "VecAXPY");
+  petsc::petsc_check(MatMult(op->mat(), truth, As), "MatMult");
+  petsc::petsc_check(MatMult(A, truth, Aa), "MatMult");
+  petsc::petsc_check(VecAXPY(Aa, -1.0, As), "VecAXPY");
   PetscReal product_diff = 0, product_norm = 0;
-  petsc_check(VecNorm(Aa, NORM_INFINITY, &product_diff), "VecNorm");
-  petsc_check(VecNorm(As, NORM_INFINITY, &product_norm), "VecNorm");
+  petsc::petsc_check(VecNorm(Aa, NORM_INFINITY, &product_diff), "VecNorm");
+  petsc::petsc_check(VecNorm(As, NORM_INFINITY, &product_norm), "VecNorm");
   CHECK(product_diff <= 1e-14 * product_norm);
   VecDestroy(&As);
   VecDestroy(&Aa);
@@ -175,11 +175,11 @@ TEST_CASE("the projector MatShell: adjoint test through PETSc, KSP equals KSP on
     auto op1 = make_projector_operator(alone);
     Vec t1 = op1->create_image(), b1 = op1->create_sinogram();
     PetscInt lo = 0, hi = 0;
-    petsc_check(VecGetOwnershipRange(t1, &lo, &hi), "VecGetOwnershipRange");
-    for (PetscInt k = lo; k < hi; ++k) petsc_check(VecSetValue(t1, k, t[k], INSERT_VALUES), "VecSetValue");
-    petsc_check(VecAssemblyBegin(t1), "VecAssemblyBegin");
-    petsc_check(VecAssemblyEnd(t1), "VecAssemblyEnd");
-    petsc_check(MatMult(op1->mat(), t1, b1), "MatMult");
+    petsc::petsc_check(VecGetOwnershipRange(t1, &lo, &hi), "VecGetOwnershipRange");
+    for (PetscInt k = lo; k < hi; ++k) petsc::petsc_check(VecSetValue(t1, k, t[k], INSERT_VALUES), "VecSetValue");
+    petsc::petsc_check(VecAssemblyBegin(t1), "VecAssemblyBegin");
+    petsc::petsc_check(VecAssemblyEnd(t1), "VecAssemblyEnd");
+    petsc::petsc_check(MatMult(op1->mat(), t1, b1), "MatMult");
     Vec x1 = lsqr(op1->mat(), b1, t1, kIterations);
     const std::vector<double> one = gather_all(x1);
     double d = 0;
@@ -197,7 +197,7 @@ TEST_CASE("the projector MatShell: adjoint test through PETSc, KSP equals KSP on
 }
 
 TEST_CASE("ShellOperator rejects bad sizes with a clear message") {
-  PetscSession petsc;
+  petsc::PetscSession petsc;
   mpi::Comm world(MPI_COMM_WORLD);
   auto nothing = [](const double*, double*) {};
   CHECK_THROWS_WITH_AS(ShellOperator(world, 0, 1, nothing, nothing), doctest::Contains("pixels"), InputError);

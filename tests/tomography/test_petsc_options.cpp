@@ -14,7 +14,7 @@
 #include "tomography/iterative.hpp"
 #include "tomography/iterative_krylov.hpp"
 #include "tomography/petsc_operator.hpp"
-#include "tomography/petsc_options.hpp"
+#include "petsc/options.hpp"
 #include "tomography/phantoms.hpp"
 
 using namespace structura;
@@ -54,11 +54,11 @@ Sinogram<double> data(const DistributedProjector<double>& A, const Problem& p) {
 
 bool in_global_database(const char* name) {
   PetscBool has = PETSC_FALSE;
-  petsc_check(PetscOptionsHasName(nullptr, nullptr, name, &has), "PetscOptionsHasName");
+  petsc::petsc_check(PetscOptionsHasName(nullptr, nullptr, name, &has), "PetscOptionsHasName");
   return has == PETSC_TRUE;
 }
 
-PetscSettings lsqr_settings(std::vector<std::string> options) {
+petsc::PetscSettings lsqr_settings(std::vector<std::string> options) {
   return {std::move(options), "lsqr.petsc_options", "ct_lsqr_"};
 }
 
@@ -66,7 +66,7 @@ PetscSettings lsqr_settings(std::vector<std::string> options) {
 
 TEST_CASE("(a) malformed entries are InputErrors naming the key and the entry, without PETSc") {
   auto refused = [](std::vector<std::string> options, const char* words) {
-    CHECK_THROWS_WITH_AS(parse_petsc_options(lsqr_settings(std::move(options))), doctest::Contains(words), InputError);
+    CHECK_THROWS_WITH_AS(petsc::parse_petsc_options(lsqr_settings(std::move(options))), doctest::Contains(words), InputError);
   };
   refused({"-ksp_rtol=1e-8"}, "lsqr.petsc_options: \"-ksp_rtol=1e-8\" starts with '-'");
   refused({""}, "lsqr.petsc_options: \"\" is empty");
@@ -77,7 +77,7 @@ TEST_CASE("(a) malformed entries are InputErrors naming the key and the entry, w
   refused({"log_view"}, "must start with ksp_, pc_, mat_ or vec_");
   refused({"snes_rtol=1"}, "must start with ksp_, pc_, mat_ or vec_");
   refused({"ksp_rtol=1e-8", "ksp_rtol=1e-6"}, "sets ksp_rtol a second time");
-  const auto ok = parse_petsc_options(lsqr_settings({"ksp_rtol=1e-8", "ksp_monitor_true_residual", "pc_type=none"}));
+  const auto ok = petsc::parse_petsc_options(lsqr_settings({"ksp_rtol=1e-8", "ksp_monitor_true_residual", "pc_type=none"}));
   REQUIRE(ok.size() == 3);
   CHECK(ok[0].name == "ksp_rtol");
   CHECK(ok[0].value == "1e-8");
@@ -86,7 +86,7 @@ TEST_CASE("(a) malformed entries are InputErrors naming the key and the entry, w
 }
 
 TEST_CASE("(b) an option changes the solve, and the global database is untouched") {
-  PetscSession petsc;
+  petsc::PetscSession petsc;
   mpi::Comm world(MPI_COMM_WORLD);
   const Problem p = problem();
   DistributedProjector<double> A(p.image, p.beam, world);
@@ -126,22 +126,22 @@ TEST_CASE("(b) an option changes the solve, and the global database is untouched
 }
 
 TEST_CASE("(c) two objects with different private databases do not interfere") {
-  PetscSession petsc;
-  PetscOptionsDatabase first({{"ksp_type=cg", "ksp_max_it=7"}, "first", "one_"});
-  PetscOptionsDatabase second({{"ksp_type=gmres", "ksp_max_it=9"}, "second", "one_"});  // same prefix on purpose
+  petsc::PetscSession petsc;
+  petsc::PetscOptionsDatabase first({{"ksp_type=cg", "ksp_max_it=7"}, "first", "one_"});
+  petsc::PetscOptionsDatabase second({{"ksp_type=gmres", "ksp_max_it=9"}, "second", "one_"});  // same prefix on purpose
   KSP a = nullptr, b = nullptr;
-  petsc_check(KSPCreate(PETSC_COMM_WORLD, &a), "KSPCreate");
-  petsc_check(KSPCreate(PETSC_COMM_WORLD, &b), "KSPCreate");
-  attach_options(reinterpret_cast<PetscObject>(a), first);
-  attach_options(reinterpret_cast<PetscObject>(b), second);
-  petsc_check(KSPSetFromOptions(a), "KSPSetFromOptions");
-  petsc_check(KSPSetFromOptions(b), "KSPSetFromOptions");
+  petsc::petsc_check(KSPCreate(PETSC_COMM_WORLD, &a), "KSPCreate");
+  petsc::petsc_check(KSPCreate(PETSC_COMM_WORLD, &b), "KSPCreate");
+  petsc::attach_options(reinterpret_cast<PetscObject>(a), first);
+  petsc::attach_options(reinterpret_cast<PetscObject>(b), second);
+  petsc::petsc_check(KSPSetFromOptions(a), "KSPSetFromOptions");
+  petsc::petsc_check(KSPSetFromOptions(b), "KSPSetFromOptions");
   KSPType ta = nullptr, tb = nullptr;
   PetscInt ma = 0, mb = 0;
-  petsc_check(KSPGetType(a, &ta), "KSPGetType");
-  petsc_check(KSPGetType(b, &tb), "KSPGetType");
-  petsc_check(KSPGetTolerances(a, nullptr, nullptr, nullptr, &ma), "KSPGetTolerances");
-  petsc_check(KSPGetTolerances(b, nullptr, nullptr, nullptr, &mb), "KSPGetTolerances");
+  petsc::petsc_check(KSPGetType(a, &ta), "KSPGetType");
+  petsc::petsc_check(KSPGetType(b, &tb), "KSPGetType");
+  petsc::petsc_check(KSPGetTolerances(a, nullptr, nullptr, nullptr, &ma), "KSPGetTolerances");
+  petsc::petsc_check(KSPGetTolerances(b, nullptr, nullptr, nullptr, &mb), "KSPGetTolerances");
   CHECK(std::string(ta) == "cg");
   CHECK(std::string(tb) == "gmres");
   CHECK(ma == 7);
@@ -153,7 +153,7 @@ TEST_CASE("(c) two objects with different private databases do not interfere") {
 }
 
 TEST_CASE("(d) options PETSc rejects or nobody reads are InputErrors naming the key") {
-  PetscSession petsc;
+  petsc::PetscSession petsc;
   mpi::Comm world(MPI_COMM_WORLD);
   const Problem p = problem();
   DistributedProjector<double> A(p.image, p.beam, world);
@@ -176,7 +176,7 @@ TEST_CASE("(d) options PETSc rejects or nobody reads are InputErrors naming the 
 }
 
 TEST_CASE("(e) no ray crosses the image: LSQR's NaN is a NumericalError, SIRT and Tikhonov stay finite") {
-  PetscSession petsc;
+  petsc::PetscSession petsc;
   mpi::Comm world(MPI_COMM_WORLD);
   const Problem p = problem(10.0);  // 24 detectors 10 apart: the nearest rays pass at 5 from the centre
   DistributedProjector<double> A(p.image, p.beam, world);

@@ -21,7 +21,7 @@ History from(const IterationHistory& h, std::string residual_meaning = "||A x_k 
   return {h.residual_norms, {}, {}, h.iterations, h.stop_reason, h.discrepancy_reached, std::move(residual_meaning)};
 }
 
-void describe_petsc(h5::Group& g, const PetscSettings& p) {
+void describe_petsc(h5::Group& g, const petsc::PetscSettings& p) {
   g.set_attribute("petsc_options", fmt::format("{}", fmt::join(p.options, " ")));
   g.set_attribute("petsc_options_prefix", p.prefix);
 }
@@ -78,7 +78,7 @@ public:
 
 private:
   MethodInput in_;
-  PetscSession petsc_;  // the Krylov methods run on PETSc KSP
+  petsc::PetscSession petsc_;  // the Krylov methods run on PETSc KSP
 };
 
 class TikhonovMethod : public Method {
@@ -97,7 +97,7 @@ public:
 
 private:
   MethodInput in_;
-  PetscSession petsc_;
+  petsc::PetscSession petsc_;
 };
 
 class TvMethod : public Method {

@@ -8,13 +8,13 @@ namespace structura::pipeline::ct_classical {
 
 std::string petsc_options_key(const std::string& method) { return method + ".petsc_options"; }
 
-tomography::PetscSettings petsc_settings(const std::string& method, std::vector<std::string> options) {
+petsc::PetscSettings petsc_settings(const std::string& method, std::vector<std::string> options) {
   return {std::move(options), petsc_options_key(method), "ct_" + method + "_"};
 }
 
-void check_petsc_settings(const Config& c, const tomography::PetscSettings& s) {
+void check_petsc_settings(const Config& c, const petsc::PetscSettings& s) {
   try {
-    tomography::parse_petsc_options(s);
+    petsc::parse_petsc_options(s);
   } catch (const InputError& e) {
     std::string message = e.what();
     const std::string lead = s.key + ": ";

@@ -54,7 +54,7 @@ void check(const Config& c, const Settings& s, double degrees) {
                        "image at every angle; use a smaller spacing (0: just covering the image)",
                        s.beam.detectors, s.beam.detector_spacing,
                        (s.beam.detectors - 1) / 2.0 * s.beam.detector_spacing, s.image.width, s.image.height));
-  for (const PetscSettings* p : {&s.method.lsqr_petsc, &s.method.tikhonov_petsc}) check_petsc_settings(c, *p);
+  for (const petsc::PetscSettings* p : {&s.method.lsqr_petsc, &s.method.tikhonov_petsc}) check_petsc_settings(c, *p);
   if (s.tau != 0 && s.tau < 1) c.fail("discrepancy.tau", fmt::format("must be 0 (off) or >= 1, got {:g}", s.tau));
   if (s.method.sirt_relaxation >= 2) c.fail("sirt.relaxation", "must be below 2");
 }

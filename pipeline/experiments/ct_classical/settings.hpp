@@ -11,7 +11,7 @@
 #include "config/config.hpp"
 #include "experiments/shared/ct_noise.hpp"
 #include "tomography/geometry.hpp"
-#include "tomography/petsc_settings.hpp"
+#include "petsc/option_syntax.hpp"
 
 namespace structura::pipeline::ct_classical {
 
@@ -22,10 +22,10 @@ struct MethodSettings {
   double sirt_relaxation = 1;
   bool sirt_nonnegative = true;
   int lsqr_max_iterations = 0;
-  tomography::PetscSettings lsqr_petsc;
+  petsc::PetscSettings lsqr_petsc;
   double tikhonov_alpha = 0;
   int tikhonov_iterations = 0;
-  tomography::PetscSettings tikhonov_petsc;
+  petsc::PetscSettings tikhonov_petsc;
   double tv_lambda = 0;
   int tv_iterations = 0;
 };

@@ -1,21 +1,23 @@
-#include "tomography/petsc_settings.hpp"
+#include "petsc/option_syntax.hpp"
 
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <array>
 #include <set>
 
 #include "core/error.hpp"
 
-namespace structura::tomography {
+namespace structura::petsc {
 
 namespace {
 
-// The object types the solvers create; an option for anything else (e.g.
-// snes_, tao_, or a global option such as log_view, read by PetscInitialize
-// only) could never be read and is refused before a run starts.
-constexpr std::array<const char*, 4> kObjectPrefixes{"ksp_", "pc_", "mat_", "vec_"};
+// "ksp_, pc_, mat_ or vec_".
+std::string object_list(const std::vector<std::string>& objects) {
+  std::string out;
+  for (std::size_t i = 0; i < objects.size(); ++i)
+    out += (i == 0 ? "" : i + 1 == objects.size() ? " or " : ", ") + objects[i] + "_";
+  return out;
+}
 
 bool name_character(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'; }
 
@@ -44,16 +46,19 @@ std::vector<PetscOptionEntry> parse_petsc_options(const PetscSettings& s) {
     if (eq != std::string::npos && e.value.empty()) refuse(s, entry, "has no value after '='");
     if (!std::all_of(e.value.begin(), e.value.end(), printable_without_space))
       refuse(s, entry, "has a value with white space or control characters");
-    if (std::none_of(kObjectPrefixes.begin(), kObjectPrefixes.end(),
-                     [&](const char* p) { return e.name.rfind(p, 0) == 0; }))
+    // An option for another object (e.g. snes_ for a linear solve, or a
+    // global option such as log_view, read by PetscInitialize only) could
+    // never be read: refused before a run starts.
+    if (std::none_of(s.objects.begin(), s.objects.end(),
+                     [&](const std::string& o) { return e.name.rfind(o + "_", 0) == 0; }))
       refuse(s, entry,
-             fmt::format("is not an option of the objects this solver creates: its name must start with ksp_, pc_, "
-                         "mat_ or vec_ (without the prefix {}, which is added)",
-                         s.prefix.empty() ? "(none)" : s.prefix));
+             fmt::format("is not an option of the objects this solver creates: its name must start with {} (without "
+                         "the prefix {}, which is added)",
+                         object_list(s.objects), s.prefix.empty() ? "(none)" : s.prefix));
     if (!seen.insert(e.name).second) refuse(s, entry, fmt::format("sets {} a second time", e.name));
     out.push_back(std::move(e));
   }
   return out;
 }
 
-}  // namespace structura::tomography
+}  // namespace structura::petsc

@@ -18,13 +18,14 @@
 
 #include <petscsys.h>
 
-#include "tomography/petsc_settings.hpp"
+#include "petsc/option_syntax.hpp"
+#include "petsc/session.hpp"
 
 #include <memory>
 #include <string>
 #include <vector>
 
-namespace structura::tomography {
+namespace structura::petsc {
 
 // A private options database holding `settings` under its prefix; shared by
 // the objects it is attached to (attach_options), destroyed after the last.
@@ -63,17 +64,4 @@ void attach_options(PetscObject object, const PetscOptionsDatabase& options);
 // petsc_check (NumericalError).
 void petsc_check_options(PetscErrorCode code, const char* what, const PetscOptionsDatabase& options);
 
-// PETSc's message for the error that was last raised ("" if none).
-std::string petsc_error_message(PetscErrorCode code);
-
-// While alive, PETSc returns errors without printing its traceback (the
-// exception we throw carries its message instead).
-class QuietPetscErrors {
-public:
-  QuietPetscErrors();
-  ~QuietPetscErrors();
-  QuietPetscErrors(const QuietPetscErrors&) = delete;
-  QuietPetscErrors& operator=(const QuietPetscErrors&) = delete;
-};
-
-}  // namespace structura::tomography
+}  // namespace structura::petsc

@@ -1,4 +1,4 @@
-#include "tomography/petsc_options.hpp"
+#include "petsc/options.hpp"
 
 #include <fmt/format.h>
 
@@ -7,9 +7,9 @@
 #include <set>
 
 #include "core/error.hpp"
-#include "tomography/petsc_operator.hpp"
+#include "petsc/session.hpp"
 
-namespace structura::tomography {
+namespace structura::petsc {
 
 namespace {
 
@@ -89,17 +89,4 @@ void petsc_check_options(PetscErrorCode code, const char* what, const PetscOptio
   petsc_check(code, what);
 }
 
-std::string petsc_error_message(PetscErrorCode code) {
-  const char* text = nullptr;
-  char* specific = nullptr;
-  if (PetscErrorMessage(code, &text, &specific) != 0) return "";
-  std::string out = specific != nullptr ? specific : "";
-  if (out.empty() && text != nullptr) out = text;
-  while (!out.empty() && (out.back() == '\n' || out.back() == ' ')) out.pop_back();
-  return out;
-}
-
-QuietPetscErrors::QuietPetscErrors() { PetscPushErrorHandler(PetscReturnErrorHandler, nullptr); }
-QuietPetscErrors::~QuietPetscErrors() { PetscPopErrorHandler(); }
-
-}  // namespace structura::tomography
+}  // namespace structura::petsc

@@ -1,12 +1,12 @@
 // A solver's PETSc options as an experiment file states them, and their
 // checks that need no PETSc (so that `structura validate` runs them without
-// mapping PETSc); petsc_options.hpp puts them into a private database.
+// mapping PETSc); petsc/options.hpp puts them into a private database.
 #pragma once
 
 #include <string>
 #include <vector>
 
-namespace structura::tomography {
+namespace structura::petsc {
 
 // One solver's options as the user wrote them: entries "name" or
 // "name=value", names without the leading '-' and without the prefix.
@@ -14,6 +14,10 @@ struct PetscSettings {
   std::vector<std::string> options;
   std::string key = "petsc_options";  // what error messages name (the configuration key)
   std::string prefix;                 // e.g. "ct_lsqr_"; [a-z0-9_]*, ends in '_' when not empty
+  // The types of the objects the solver creates: an option's name must start
+  // with one of them and '_' (a Krylov solve: ksp, pc, mat, vec; a time
+  // integration adds ts, snes, da).
+  std::vector<std::string> objects = {"ksp", "pc", "mat", "vec"};
 };
 
 struct PetscOptionEntry {
@@ -23,8 +27,8 @@ struct PetscOptionEntry {
 
 // The entries parsed and checked without PETSc: syntax (name[=value], no
 // leading '-', no white space), names made of [a-z0-9_] that start with the
-// type of an object the solvers create (ksp_, pc_, mat_, vec_), no name
+// type of an object the solver creates (settings.objects), no name
 // twice. InputError naming settings.key and the entry.
 std::vector<PetscOptionEntry> parse_petsc_options(const PetscSettings& settings);
 
-}  // namespace structura::tomography
+}  // namespace structura::petsc
