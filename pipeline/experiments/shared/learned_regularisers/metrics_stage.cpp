@@ -20,7 +20,8 @@ struct Scores : CtScores {
 }  // namespace
 
 void write_learned_metrics(StageContext& ctx, const std::vector<std::string>& methods,
-                           const std::vector<std::string>& regularisers, std::int64_t n, std::int64_t test) {
+                           const std::vector<std::string>& regularisers, std::int64_t n, std::int64_t test,
+                           double data_range) {
   const h5::Dims dims{H(test), H(n), H(n)};
   const std::vector<double> truth = open_checked(ctx.file, "/data/test/truth", dims).read_all<double>();
   std::vector<Scores> scores;
@@ -28,11 +29,12 @@ void write_learned_metrics(StageContext& ctx, const std::vector<std::string>& me
     const std::string group = "/reconstructions/" + method;
     const std::vector<double> images = open_checked(ctx.file, group + "/images", dims).read_all<double>();
     Scores& m = scores.emplace_back();
-    static_cast<CtScores&>(m) = score_images(truth, images, static_cast<int>(n), test, method, "test image");
+    static_cast<CtScores&>(m) = score_images(truth, images, static_cast<int>(n), test, method, "test image", data_range);
     m.seconds_per_image = ctx.file.open_group(group).double_attribute("seconds_per_image");
   }
   h5::Group all = ctx.fresh_group("/metrics");
-  all.set_attribute("data_range", "max - min of each truth image");
+  all.set_attribute("data_range",
+                    data_range > 0 ? fmt::format("{:g} for every image", data_range) : "max - min of each truth image");
   all.set_attribute("test_images", test);
   for (std::size_t i = 0; i < methods.size(); ++i) {
     const std::string& method = methods[i];
