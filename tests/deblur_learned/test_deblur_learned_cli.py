@@ -104,6 +104,35 @@ def case_config_errors():
     print("config_errors: each error names its key; nothing written")
 
 
+def case_bad_data():
+    """A missing or misshapen test observation in result.h5: the reconstruct
+    stage fails naming the file and the dataset (exit 2), and what the file
+    held before (models, reconstructions, metrics) is untouched."""
+    with tempfile.TemporaryDirectory() as d:
+        run("run", SMALL, "--ranks", 2, "--no-plots", f"experiment.runs_dir={d}")
+        path = result_file(d)
+        keep = ("reconstructions/tv/images", "models/acr/parameters/l2_weight", "metrics/acr/psnr")
+        with h5py.File(path, "r") as f:
+            before = {k: f[k][()] for k in keep}
+        for change in ("shape", "missing"):
+            with h5py.File(path, "r+") as f:
+                good = f["data/test/observation"][()]
+                del f["data/test/observation"]
+                if change == "shape":
+                    f["data/test/observation"] = good[:, :-1, :]
+            p = run("run", SMALL, "--ranks", 2, "--no-plots", f"experiment.runs_dir={d}", "--force", "--group",
+                    "reconstruct", expect=2)
+            assert "/data/test/observation" in p.stderr and "result.h5" in p.stderr, p.stderr
+            assert change in p.stderr, p.stderr
+            with h5py.File(path, "r+") as f:
+                for k, v in before.items():
+                    assert np.array_equal(f[k][()], v), f"{k} changed after the failed stage"
+                if "data/test/observation" in f:
+                    del f["data/test/observation"]
+                f["data/test/observation"] = good
+    print("bad_data: each error names the file and the dataset; nothing already written changed")
+
+
 def case_beats_observation():
     """After a short training (beats_observation.toml: 128 steps of a small
     ACR at 32^2), 30 Armijo gradient steps with the ACR beat the observation

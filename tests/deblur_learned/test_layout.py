@@ -17,7 +17,7 @@ pipeline/experiments/deblur_learned/layout.md, then against independent truths:
   constrained weights non-negative;
 - /metrics: PSNR recomputed from the stored images with data range 1,
   means and sample standard deviations;
-- the dtype sweep: both runs hold the same pairs bit for bit.
+- the dtype sweep: the pairs made once, both runs hold them bit for bit.
 
 Environment: STRUCTURA (the executable), STRUCTURA_SOURCE_DIR.
 """
@@ -150,6 +150,8 @@ def check_runs(tmp):
             check_layout(f, run, "deblur.learned")
             check_values(f, run, run_dir)
             pairs.append({f"{s}/{k}": f[f"data/{s}/{k}"][()] for s in ("train", "test") for k in ("truth", "observation")})
+    made = sum(p.read_text().count("stage data: starting") for p in tmp.rglob("log.txt"))
+    check(made == 1, f"dtype sweep: the pairs were made {made} times, expected once (a shared data set)")
     if len(pairs) == 2:
         for k in pairs[0]:
             check(np.array_equal(pairs[0][k], pairs[1][k]), f"dtype sweep: data {k} differs between the runs")
