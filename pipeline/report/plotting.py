@@ -58,6 +58,8 @@ METHOD_COLOURS = {
     "lsqr": "#7b4173",
     "tikhonov": "#e7969c",
     "tv": "#3182bd",
+    # `deblur.learned`'s blurred noisy observation (its tv, ar, acr as above)
+    "observation": "#969696",
     # critics of `regulariser.toy`
     "convex": "#31a354",
     "plain": "#843c39",

@@ -13,6 +13,7 @@
 #include "experiments/ct_learned/settings.hpp"
 #include "experiments/ct_learned/stages.hpp"
 #include "experiments/shared/ct_noise.hpp"
+#include "experiments/shared/learned_regularisers/regulariser_params.hpp"
 #include "experiments/shared/training_params.hpp"
 
 namespace structura::pipeline::ct_learned {
@@ -20,28 +21,6 @@ namespace structura::pipeline::ct_learned {
 namespace {
 
 using V = std::vector<std::string>;
-
-void add_regulariser_params(Schema& s, const std::string& r, const nn::OptimizerOptions& optimizer,
-                            double penalty_weight, const std::string& penalty, std::int64_t iterations) {
-  add_optimizer_params(s, r, optimizer);
-  s.add({r + ".penalty_weight", Type::Float, penalty_weight, penalty, 0.0});
-  s.add({r + ".lambda", Type::Float, 0.0,
-         "reconstruction: weight of the regulariser in ||A x - y||^2 + lambda R(x) (0: the heuristic "
-         "2 E||A^T(A x* - y)|| over the training pairs, recorded in the result)",
-         0.0});
-  s.add({r + ".step", Type::Float, 0.0,
-         "reconstruction: gradient descent step (armijo: the largest trial step); 0: 1/||A||^2 (||A|| by power "
-         "iteration)",
-         0.0});
-  s.add({r + ".step_rule",
-         Type::String,
-         std::string("armijo"),
-         "reconstruction: fixed step, or Armijo backtracking (never increases the energy)",
-         {},
-         {},
-         V{"fixed", "armijo"}});
-  s.add({r + ".iterations", Type::Int, iterations, "reconstruction: gradient descent iterations from the FBP", 1.0});
-}
 
 Schema make_schema() {
   Schema s;
@@ -78,7 +57,7 @@ Schema make_schema() {
          "the learned regularisers trained, in order",
          {},
          {},
-         regulariser_names()});
+         learned_regulariser_names()});
   TrainingTableDefaults training;
   training.epochs = 10;
   training.epochs_meaning = "epochs: passes over the training pairs";
@@ -90,39 +69,8 @@ Schema make_schema() {
   training.optimizer = false;  // each regulariser has its own: ar.optimizer, acr.optimizer
   add_training_params(s, "training", training);
 
-  nn::OptimizerOptions rmsprop;  // lunz-s/DeepAdverserialRegulariser: RMSProp, 1e-4
-  rmsprop.kind = nn::OptimizerKind::RMSprop;
-  rmsprop.learning_rate = 1e-4;
-  add_regulariser_params(s, "ar", rmsprop, 20.0,
-                         "AR: weight of the one-sided gradient penalty max(|grad R| - 1, 0)^2 (reference: 20)", 100);
-  s.add({"ar.leaky_slope", Type::Float, 0.1, "AR critic: leaky ReLU slope (reference: 0.1)", 0.0, below(1.0)});
-  s.add({"ar.dense", Type::Int, std::int64_t{256}, "AR critic: width of the hidden dense layer", 1.0, 65536.0});
-  nn::OptimizerOptions adam;  // Subhadip-1/data_driven_convex_regularization: Adam 2e-5, betas (0.5, 0.99)
-  adam.learning_rate = 2e-5;
-  adam.beta1 = 0.5;
-  adam.beta2 = 0.99;
-  add_regulariser_params(s, "acr", adam, 5.0,
-                         "ACR: weight of the two-sided gradient penalty (|grad ICNN| - 1)^2 on the ICNN part "
-                         "(reference: 5)",
-                         100);
-  s.add({"acr.sfb_weight_decay", Type::Float, 1.0,
-         "ACR: weight decay of the SFB and L2 weights, Adam's second parameter group (reference: 1.0)", 0.0});
-  s.add({"acr.layers", Type::Int, std::int64_t{10}, "ACR: ICNN layers (reference: 10)", 1.0, 1000.0});
-  s.add({"acr.channels", Type::Int, std::int64_t{48}, "ACR: ICNN channels (reference: 48)", 1.0, 4096.0});
-  s.add({"acr.kernel", Type::Int, std::int64_t{5}, "ACR: ICNN kernel size, odd (reference: 5)", 1.0, 63.0});
-  s.add({"acr.banks", Type::Int, std::int64_t{10}, "ACR: sparsifying filter banks (reference: 10)", 1.0, 1000.0});
-  s.add({"acr.filters", Type::Int, std::int64_t{32}, "ACR: 7 x 7 filters per bank (reference: 32)", 1.0, 4096.0});
-  // IWCNN (Shumaylov et al.; no public reference code): trained as the ACR,
-  // whose ICNN it contains, but the two-sided penalty sees the whole model.
-  add_regulariser_params(s, "iwcnn", adam, 5.0,
-                         "IWCNN: weight of the two-sided gradient penalty (|grad R| - 1)^2 on the whole IWCNN", 100);
-  s.add({"iwcnn.layers", Type::Int, std::int64_t{10}, "IWCNN: layers of its ICNN", 1.0, 1000.0});
-  s.add({"iwcnn.channels", Type::Int, std::int64_t{48}, "IWCNN: channels of its ICNN", 1.0, 4096.0});
-  s.add({"iwcnn.kernel", Type::Int, std::int64_t{5}, "IWCNN: kernel size of its ICNN, odd", 1.0, 63.0});
-  s.add({"iwcnn.smooth_layers", Type::Int, std::int64_t{1}, "IWCNN: convolution + SiLU layers of the smooth part S",
-         1.0, 100.0});
-  s.add({"iwcnn.smooth_channels", Type::Int, std::int64_t{128}, "IWCNN: channels of every layer of S", 1.0, 4096.0});
-  s.add({"iwcnn.smooth_kernel", Type::Int, std::int64_t{5}, "IWCNN: kernel size of S, odd", 1.0, 63.0});
+  const RegulariserWording wording{"the FBP"};
+  for (const char* r : {"ar", "acr", "iwcnn"}) add_regulariser_params(s, r, wording);
 
   s.add({"reconstruction.methods",
          Type::StringList,
@@ -134,24 +82,9 @@ Schema make_schema() {
          method_names()});
   s.add({"tv.lambda", Type::Float, 3e-5, "TV: weight of the total variation in 1/2 ||A x - y||^2 + lambda TV(x)", 0.0});
   s.add({"tv.iterations", Type::Int, std::int64_t{300}, "TV: PDHG iterations", 1.0});
-  // CNC = ACR + t IWCNN (regularisers/cnc.hpp), t kept at the largest value
-  // for which ||A x - y||^2 + lambda R(x) stays convex; trained as the IWCNN.
-  add_regulariser_params(s, "cnc", adam, 5.0,
-                         "CNC: weight of the two-sided gradient penalty (|grad R| - 1)^2 on the whole CNC", 100);
-  s.add({"cnc.layers", Type::Int, std::int64_t{10}, "CNC: layers of both ICNNs (the ACR's and the IWCNN's)", 1.0,
-         1000.0});
-  s.add({"cnc.channels", Type::Int, std::int64_t{48}, "CNC: channels of both ICNNs", 1.0, 4096.0});
-  s.add({"cnc.kernel", Type::Int, std::int64_t{5}, "CNC: kernel size of both ICNNs, odd", 1.0, 63.0});
-  s.add({"cnc.banks", Type::Int, std::int64_t{10}, "CNC: sparsifying filter banks of its ACR", 1.0, 1000.0});
-  s.add({"cnc.filters", Type::Int, std::int64_t{32}, "CNC: 7 x 7 filters per bank of its ACR", 1.0, 4096.0});
-  s.add(
-      {"cnc.smooth_layers", Type::Int, std::int64_t{1}, "CNC: convolution + SiLU layers of its IWCNN's S", 1.0, 100.0});
-  s.add({"cnc.smooth_channels", Type::Int, std::int64_t{128}, "CNC: channels of its IWCNN's S", 1.0, 4096.0});
-  s.add({"cnc.smooth_kernel", Type::Int, std::int64_t{5}, "CNC: kernel size of its IWCNN's S, odd", 1.0, 63.0});
-  s.add({"cnc.data_curvature", Type::Float, 0.0,
-         "CNC: kappa = mu / lambda with A^T A >= mu I, the data term's share of the convexity budget (CT with fewer "
-         "rays than pixels: 0, the ACR's own curvature alone absorbs the IWCNN's)",
-         0.0});
+  add_regulariser_params(s, "cnc", wording,
+                         "CNC: kappa = mu / lambda with A^T A >= mu I, the data term's share of the convexity budget (CT "
+                         "with fewer rays than pixels: 0, the ACR's own curvature alone absorbs the IWCNN's)");
   s.add({"awcr_pd.iterations", Type::Int, std::int64_t{100},
          "awcr-pd: primal-dual iterations from the FBP on ||A x - y||^2 + iwcnn.lambda R(x)", 1.0});
   s.add({"awcr_pd.sigma", Type::Float, 1.0, "awcr-pd: dual step sigma", above(0.0)});

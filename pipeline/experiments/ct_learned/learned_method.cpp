@@ -2,15 +2,12 @@
 
 #include <fmt/format.h>
 
-#include <limits>
 #include <vector>
 
 #include "core/error.hpp"
-#include "experiments/ct_learned/models.hpp"
-#include "nn/device.hpp"
+#include "experiments/shared/learned_regularisers/trained_regulariser.hpp"
 #include "regularisers/iwcnn.hpp"
 #include "tomography_torch/projector_autograd.hpp"
-#include "variational/gradient_descent.hpp"
 #include "variational/primal_dual.hpp"
 #include "variational/projector_operators.hpp"
 
@@ -20,52 +17,28 @@ using namespace tomography;
 
 namespace {
 
-// A host view's values as a (1, 1, rows, cols) tensor of `dtype` (a copy).
-torch::Tensor as_tensor(const Kokkos::View<double**, Kokkos::LayoutRight, MemSpace>& v, torch::Dtype dtype) {
+// A host view's values as a (1, 1, rows, cols) float64 tensor (a copy).
+torch::Tensor as_tensor(const Kokkos::View<double**, Kokkos::LayoutRight, MemSpace>& v) {
   auto host = Kokkos::create_mirror_view_and_copy(HostSpace(), v);
   return torch::from_blob(host.data(),
                           {1, 1, static_cast<std::int64_t>(host.extent(0)), static_cast<std::int64_t>(host.extent(1))},
                           torch::kFloat64)
-      .to(dtype, /*non_blocking=*/false, /*copy=*/true);
+      .clone();
 }
 
-// A 1-image history tensor (rows, 1) as `length` values, NaN after its rows.
-std::vector<double> history(const torch::Tensor& h, int length) {
-  std::vector<double> out(static_cast<std::size_t>(length), std::numeric_limits<double>::quiet_NaN());
-  const torch::Tensor c = h.to(torch::kFloat64).contiguous();
-  for (std::int64_t k = 0; k < c.size(0) && k < length; ++k) out[static_cast<std::size_t>(k)] = c[k][0].item<double>();
-  return out;
-}
-
-// What every method on a trained regulariser shares: the model in
-// training.dtype, the operator as a variational::LinearOperator, lambda and ||A||.
+// What every method on a trained regulariser shares: the projector as a
+// variational::LinearOperator, the model in training.dtype with its lambda
+// and ||A|| (experiments/shared/learned_regularisers/trained_regulariser.hpp).
 class TrainedRegulariserMethod : public Method {
 public:
   TrainedRegulariserMethod(const MethodInput& in, const std::string& name)
-      : r_(in.settings.regulariser(name)),
-        dtype_(nn::parse_torch_settings("cpu", in.settings.training.dtype, 1, "training").dtype),
-        n_(in.settings.data.image.nx),
-        projector_(in.settings.data.image, in.settings.data.beam, in.A.comm()),
+      : projector_(in.settings.data.image, in.settings.data.beam, in.A.comm()),
         op_(projector_),
-        model_(load_model(in.file, r_, n_, dtype_)) {
-    model_->eval();
-    for (auto& p : model_->parameters()) p.requires_grad_(false);  // x alone is differentiated
-    lambda_source_ = r_.lambda > 0 ? r_.name + ".lambda" : "heuristic";
-    lambda_ = r_.lambda > 0 ? r_.lambda : in.file.open_dataset("/data/lambda_heuristic").read_all<double>().at(0);
-    norm_ = variational::operator_norm(op_);
-  }
+        trained_(in.file, in.settings.regulariser(name), in.settings.training.dtype, in.settings.data.image.nx, op_) {}
 
-  void describe(h5::Group& g) const override {
-    g.set_attribute("lambda", lambda_);
-    g.set_attribute("lambda_source", lambda_source_);
-    g.set_attribute("operator_norm", norm_);
-  }
+  void describe(h5::Group& g) const override { trained_.describe(g); }
 
 protected:
-  variational::Problem problem(const Sinogram<double>& y) const {
-    return variational::Problem(op_, as_tensor(y, dtype_), variational::regulariser_of(*model_), lambda_);
-  }
-  torch::Tensor start(const Image<double>& fbp) const { return as_tensor(fbp, dtype_); }
   static void store(const torch::Tensor& result, Image<double>& x) {
     const torch::Tensor out = result.to(torch::kFloat64).contiguous();
     auto host = Kokkos::create_mirror_view(x);
@@ -73,40 +46,26 @@ protected:
     Kokkos::deep_copy(x, host);
   }
 
-  const RegulariserSettings& r_;
-  torch::Dtype dtype_;
-  std::int64_t n_;
   tomography_torch::TorchProjector projector_;
   variational::TorchProjectorOperator op_;
-  std::shared_ptr<regularisers::Regulariser> model_;
-  double lambda_ = 0, norm_ = 0;
-  std::string lambda_source_;
+  TrainedRegulariser trained_;
 };
 
 class GradientDescentMethod : public TrainedRegulariserMethod {
 public:
-  GradientDescentMethod(const MethodInput& in, const std::string& name) : TrainedRegulariserMethod(in, name) {
-    options_.iterations = r_.iterations;
-    options_.step = r_.step > 0 ? r_.step : 1.0 / (norm_ * norm_);
-    options_.rule = r_.step_rule == "fixed" ? variational::StepRule::Fixed : variational::StepRule::Armijo;
-    options_.validate(r_.name);
-  }
+  GradientDescentMethod(const MethodInput& in, const std::string& name)
+      : TrainedRegulariserMethod(in, name), descent_(trained_) {}
 
   Trace reconstruct(const Sinogram<double>& y, const Image<double>& fbp, Image<double>& x) override {
-    const variational::GradientDescentResult result = variational::gradient_descent(problem(y), start(fbp), options_);
+    GradientDescentReconstruction::Result result = descent_.reconstruct(as_tensor(y), as_tensor(fbp));
     store(result.x, x);
-    return {history(result.energy, history_length()), history(result.gradient_norm, history_length()), {}};
+    return {std::move(result.energy), std::move(result.gradient_norm), {}};
   }
-  int history_length() const override { return r_.iterations + 1; }
-  void describe(h5::Group& g) const override {
-    TrainedRegulariserMethod::describe(g);
-    g.set_attribute("step", options_.step);
-    g.set_attribute("step_rule", r_.step_rule);
-    g.set_attribute("iterations", r_.iterations);
-  }
+  int history_length() const override { return descent_.history_length(); }
+  void describe(h5::Group& g) const override { descent_.describe(g); }
 
 private:
-  variational::GradientDescentOptions options_;
+  GradientDescentReconstruction descent_;
 };
 
 // AWCR-PD on the IWCNN. rho (the certified modulus of the stored weights)
@@ -114,9 +73,10 @@ private:
 class AwcrPdMethod : public TrainedRegulariserMethod {
 public:
   explicit AwcrPdMethod(const MethodInput& in) : TrainedRegulariserMethod(in, "iwcnn"), s_(in.settings.awcr_pd) {
-    rho_ = dynamic_cast<regularisers::Iwcnn&>(*model_).weak_convexity_modulus(n_, n_);
+    const std::int64_t n = trained_.image_size();
+    rho_ = dynamic_cast<regularisers::Iwcnn&>(trained_.model()).weak_convexity_modulus(n, n);
     options_.iterations = s_.iterations;
-    options_.operator_norm = norm_;
+    options_.operator_norm = trained_.operator_norm();
     options_.regulariser_lipschitz = s_.lipschitz;
     options_.weak_convexity = rho_;
     options_.sigma = s_.sigma;
@@ -131,11 +91,12 @@ public:
   }
 
   Trace reconstruct(const Sinogram<double>& y, const Image<double>& fbp, Image<double>& x) override {
-    const variational::PrimalDualResult result = variational::primal_dual(problem(y), start(fbp), options_);
+    const variational::PrimalDualResult result =
+        variational::primal_dual(trained_.problem(as_tensor(y)), trained_.in_dtype(as_tensor(fbp)), options_);
     store(result.x, x);
-    return {history(result.energy, history_length()),
-            history(result.gradient_norm, history_length()),
-            {history(result.ergodic_residual, s_.iterations), {result.tau}, {result.regulariser_lipschitz}}};
+    return {history_values(result.energy, history_length()),
+            history_values(result.gradient_norm, history_length()),
+            {history_values(result.ergodic_residual, s_.iterations), {result.tau}, {result.regulariser_lipschitz}}};
   }
   int history_length() const override { return s_.iterations + 1; }
   std::vector<SeriesSpec> extra_series() const override {

@@ -12,6 +12,7 @@
 
 #include "core/h5.hpp"
 #include "experiments/ct_learned/settings.hpp"
+#include "experiments/shared/learned_regularisers/checked_datasets.hpp"
 
 namespace structura::pipeline::ct_learned {
 
@@ -22,10 +23,6 @@ struct Pairs {
 
 // Every pair of `split` ("train", "validation", "test"), on every rank.
 Pairs read_pairs(const h5::File& file, const DataSettings& d, const std::string& split);
-
-// /data/<split>/<name> checked against `dims`: InputError naming the file,
-// the dataset, the expected and the found shape.
-h5::Dataset open_checked(const h5::File& file, const std::string& path, const h5::Dims& dims);
 
 // The split's expected image count from the settings.
 std::int64_t split_count(const DataSettings& d, const std::string& split);

@@ -23,6 +23,7 @@ COMPARISON = [("PSNR", "psnr_mean", "psnr_std"), ("SSIM", "ssim_mean", "ssim_std
               ("time per image", "seconds_per_image", None), ("training time", "training_seconds", None)]
 
 MAX_IMAGES = 3
+X_GEN = "FBP"  # what the critic was trained against (deblur.learned's plots, which reuse these, set theirs)
 
 
 def order_methods(run, names):
@@ -89,7 +90,7 @@ def training_plot(run, out_dir):
         v = g["validation"][()]
         ok = np.isfinite(v)
         if ok.any():
-            ax.plot(np.nonzero(ok)[0], v[ok], "o-", markersize=3, label="validation mean R(truth) − R(FBP)",
+            ax.plot(np.nonzero(ok)[0], v[ok], "o-", markersize=3, label=f"validation mean R(truth) − R({X_GEN})",
                     color="0.3")
         ax.set_xlabel("optimizer step")
         ax.set_title(f"{r}: {g.attrs.get('penalty', '')} penalty, {g.attrs.get('optimizer', '')}", fontsize="small")

@@ -12,8 +12,8 @@
 
 #include "config/config.hpp"
 #include "experiments/shared/ct_noise.hpp"
+#include "experiments/shared/learned_regularisers/regulariser_params.hpp"
 #include "experiments/shared/training_params.hpp"
-#include "nn/settings.hpp"
 #include "tomography/geometry.hpp"
 
 namespace structura::pipeline::ct_learned {
@@ -29,28 +29,6 @@ struct DataSettings {
   std::int64_t train = 1, validation = 1, test = 1;
   std::uint64_t seed = 1;  // experiment.seed: phantoms and noise
   std::string fbp_filter = "ramp";
-};
-
-// One learned regulariser: its training and its reconstruction.
-struct RegulariserSettings {
-  std::string name;  // "ar", "acr", "iwcnn", "cnc"
-  nn::OptimizerOptions optimizer;
-  double penalty_weight = 0;         // gradient penalty weight (AR one-sided 20, ACR two-sided 5)
-  double sfb_weight_decay = 0;       // acr: weight decay of SFB + L2 (a second Adam parameter group)
-  double lambda = 0;                 // reconstruction weight; 0: the heuristic 2 E|A^T(A x* - y)|
-  double step = 0;                   // gradient descent step (Armijo: the first trial); 0: 1/||A||^2
-  std::string step_rule = "armijo";  // fixed, armijo
-  int iterations = 0;                // gradient descent iterations
-  // Architecture. ar: leaky slope, dense width; acr: ICNN layers, channels,
-  // kernel and the SFB banks and filters; iwcnn: ICNN layers, channels,
-  // kernel and the smooth network S (layers, channels, kernel); cnc: both
-  // ICNNs (layers, channels, kernel), the ACR's SFB, the IWCNN's S and the
-  // data curvature kappa of the convexity condition.
-  double leaky_slope = 0.1;
-  std::int64_t dense = 256;
-  std::int64_t layers = 10, channels = 48, kernel = 5, banks = 10, filters = 32;
-  std::int64_t smooth_layers = 1, smooth_channels = 128, smooth_kernel = 5;
-  double data_curvature = 0;
 };
 
 // The awcr-pd method: the AWCR primal-dual iteration (variational/primal_dual.hpp)
@@ -75,8 +53,7 @@ struct Settings {
   bool trains(const std::string& name) const;
 };
 
-// The learned regularisers this build knows (ar, acr, iwcnn, cnc) and every method.
-const std::vector<std::string>& regulariser_names();
+// Every method (the learned regularisers: learned_regulariser_names()).
 const std::vector<std::string>& method_names();
 
 // ConfigError (Config::fail) naming the key of the first inconsistency.

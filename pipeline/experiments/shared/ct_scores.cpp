@@ -12,7 +12,7 @@
 namespace structura::pipeline {
 
 CtScores score_images(const std::vector<double>& truth, const std::vector<double>& images, int n, std::int64_t count,
-                      const std::string& method, const std::string& item) {
+                      const std::string& method, const std::string& item, double data_range) {
   const long pixels = static_cast<long>(n) * n;
   CtScores m;
   for (std::int64_t p = 0; p < count; ++p) {
@@ -21,7 +21,7 @@ CtScores score_images(const std::vector<double>& truth, const std::vector<double
     if (!std::all_of(x, x + pixels, [](double v) { return std::isfinite(v); }))
       throw NumericalError(
           fmt::format("metrics: /reconstructions/{}/images of {} {} has NaN or Inf pixels", method, item, p));
-    const double range = tomography::data_range_of(t, pixels);
+    const double range = data_range > 0 ? data_range : tomography::data_range_of(t, pixels);
     m.psnr.push_back(tomography::psnr(t, x, pixels, range));
     m.ssim.push_back(tomography::ssim(t, x, n, n, range));
     // +inf PSNR is an exact reconstruction; NaN (e.g. a constant truth, range 0) is no score.

@@ -18,9 +18,10 @@ struct CtScores {
 };
 
 // truth, images: (count, n, n) row-major. `method` and `item` ("phantom",
-// "test image") name what failed.
+// "test image") name what failed. data_range > 0: that range for every
+// image (natural images in [0, 1]: 1) instead of each truth's max - min.
 CtScores score_images(const std::vector<double>& truth, const std::vector<double>& images, int n, std::int64_t count,
-                      const std::string& method, const std::string& item);
+                      const std::string& method, const std::string& item, double data_range = 0);
 
 // The scores as /metrics/<method>/ figures in `g`: psnr and ssim per image,
 // their means and sample standard deviations (psnr_mean, psnr_std,

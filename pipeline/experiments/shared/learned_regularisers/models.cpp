@@ -1,4 +1,4 @@
-#include "experiments/ct_learned/models.hpp"
+#include "experiments/shared/learned_regularisers/models.hpp"
 
 #include <fmt/format.h>
 
@@ -10,7 +10,7 @@
 #include "regularisers/cnc.hpp"
 #include "regularisers/iwcnn.hpp"
 
-namespace structura::pipeline::ct_learned {
+namespace structura::pipeline {
 
 using namespace regularisers;
 
@@ -194,4 +194,4 @@ std::shared_ptr<Regulariser> load_model(const h5::File& file, const RegulariserS
   return m;
 }
 
-}  // namespace structura::pipeline::ct_learned
+}  // namespace structura::pipeline

@@ -1,8 +1,8 @@
-// The learned regularisers of `ct.learned` as a table: for each name, how
-// its model is built from the settings, which part the gradient penalty
-// applies to and of which kind, how its optimizer is made, and what it
-// records in /models/<name>. Adding a regulariser is one entry here, its
-// keys in kind.cpp and settings.*.
+// The learned regularisers of the learned kinds (ct.learned,
+// deblur.learned) as a table: for each name, how its model is built from
+// the settings, which part the gradient penalty applies to and of which
+// kind, how its optimizer is made, and what it records in /models/<name>.
+// Adding a regulariser is one entry here and its keys in regulariser_params.*.
 #pragma once
 
 #include <torch/torch.h>
@@ -13,11 +13,11 @@
 #include <vector>
 
 #include "core/h5.hpp"
-#include "experiments/ct_learned/settings.hpp"
+#include "experiments/shared/learned_regularisers/regulariser_params.hpp"
 #include "regularisers/losses.hpp"
 #include "regularisers/regulariser.hpp"
 
-namespace structura::pipeline::ct_learned {
+namespace structura::pipeline {
 
 struct RegulariserEntry {
   const char* name;
@@ -48,4 +48,4 @@ void save_model(h5::Group& models, const RegulariserSettings& r, std::int64_t n,
 std::shared_ptr<regularisers::Regulariser> load_model(const h5::File& file, const RegulariserSettings& r,
                                                       std::int64_t n, torch::Dtype dtype);
 
-}  // namespace structura::pipeline::ct_learned
+}  // namespace structura::pipeline

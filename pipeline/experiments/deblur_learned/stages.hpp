@@ -1,0 +1,18 @@
+// Stage bodies of the `deblur.learned` kind (see kind.cpp).
+#pragma once
+
+#include <string>
+
+#include "config/config.hpp"
+#include "experiments/stage_module.hpp"
+#include "run/stage_context.hpp"
+
+namespace structura::pipeline::deblur_learned {
+
+void data(StageContext& ctx);
+void train(StageContext& ctx, const std::string& regulariser);
+void reconstruct(StageContext& ctx, const std::string& method);
+void metrics(StageContext& ctx);
+std::string summary(const Config& c, const std::string& result_file);
+
+}  // namespace structura::pipeline::deblur_learned
