@@ -1,0 +1,275 @@
+#include "pde/periodic_1d.hpp"
+
+#include <fmt/format.h>
+#include <petscdmda.h>
+#include <petscts.h>
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <limits>
+
+#include "core/error.hpp"
+#include "petsc/options.hpp"
+
+namespace structura::pde {
+
+using petsc::petsc_check;
+
+namespace {
+
+// Central-difference weights at offsets -2 .. 2 (order 2: the middle three).
+struct Stencil {
+  std::array<double, 5> second{}, first{};  // times 1/h^2 and 1/h
+  int width = 1;
+};
+
+Stencil stencil(int order) {
+  Stencil s;
+  if (order == 2) {
+    s.second = {0, 1, -2, 1, 0};
+    s.first = {0, -0.5, 0, 0.5, 0};
+    s.width = 1;
+  } else {
+    s.second = {-1.0 / 12, 16.0 / 12, -30.0 / 12, 16.0 / 12, -1.0 / 12};
+    s.first = {1.0 / 12, -8.0 / 12, 0, 8.0 / 12, -1.0 / 12};
+    s.width = 2;
+  }
+  return s;
+}
+
+struct Context {
+  Stencil s;
+  double nu = 0, h = 1;
+  bool burgers = false;
+  // Divergence guard: both equations obey a maximum principle, max|u(t)| <=
+  // max|u0|; a discrete state beyond twice that has left the equation (an
+  // unstable step) and stops the integration at once.
+  double bound = 0;
+  double largest = 0;  // max|u| at the step that crossed the bound
+};
+
+// F(u)_i = nu sum_k D2_k u_{i+k} / h^2 - sum_k D1_k f(u_{i+k}) / h, f = u^2/2.
+PetscErrorCode rhs(TS ts, PetscReal, Vec u, Vec f, void* raw) {
+  const auto* c = static_cast<const Context*>(raw);
+  DM da;
+  PetscCall(TSGetDM(ts, &da));
+  Vec local;
+  PetscCall(DMGetLocalVector(da, &local));
+  PetscCall(DMGlobalToLocalBegin(da, u, INSERT_VALUES, local));
+  PetscCall(DMGlobalToLocalEnd(da, u, INSERT_VALUES, local));
+  const PetscScalar* ul;
+  PetscScalar* fl;
+  PetscCall(DMDAVecGetArrayRead(da, local, &ul));
+  PetscCall(DMDAVecGetArray(da, f, &fl));
+  PetscInt xs, xm;
+  PetscCall(DMDAGetCorners(da, &xs, nullptr, nullptr, &xm, nullptr, nullptr));
+  const double diffusion = c->nu / (c->h * c->h), advection = 1 / c->h;
+  for (PetscInt i = xs; i < xs + xm; ++i) {
+    double value = 0;
+    for (int k = -c->s.width; k <= c->s.width; ++k) {
+      const double v = ul[i + k];
+      value += diffusion * c->s.second[k + 2] * v;
+      if (c->burgers) value -= advection * c->s.first[k + 2] * 0.5 * v * v;
+    }
+    fl[i] = value;
+  }
+  PetscCall(DMDAVecRestoreArray(da, f, &fl));
+  PetscCall(DMDAVecRestoreArrayRead(da, local, &ul));
+  PetscCall(DMRestoreLocalVector(da, &local));
+  return 0;
+}
+
+// dF_i/du_{i+k} = nu D2_k / h^2 - D1_k u_{i+k} / h: the exact Jacobian, for
+// implicit steppers.
+PetscErrorCode jacobian(TS ts, PetscReal, Vec u, Mat, Mat P, void* raw) {
+  const auto* c = static_cast<const Context*>(raw);
+  DM da;
+  PetscCall(TSGetDM(ts, &da));
+  Vec local;
+  PetscCall(DMGetLocalVector(da, &local));
+  PetscCall(DMGlobalToLocalBegin(da, u, INSERT_VALUES, local));
+  PetscCall(DMGlobalToLocalEnd(da, u, INSERT_VALUES, local));
+  const PetscScalar* ul;
+  PetscCall(DMDAVecGetArrayRead(da, local, &ul));
+  PetscInt xs, xm;
+  PetscCall(DMDAGetCorners(da, &xs, nullptr, nullptr, &xm, nullptr, nullptr));
+  const double diffusion = c->nu / (c->h * c->h), advection = 1 / c->h;
+  for (PetscInt i = xs; i < xs + xm; ++i) {
+    MatStencil row{};
+    row.i = i;
+    std::array<MatStencil, 5> cols{};
+    std::array<PetscScalar, 5> values{};
+    PetscInt n = 0;
+    for (int k = -c->s.width; k <= c->s.width; ++k) {
+      cols[n].i = i + k;  // periodic: the DMDA wraps ghost indices
+      values[n] = diffusion * c->s.second[k + 2] - (c->burgers ? advection * c->s.first[k + 2] * ul[i + k] : 0.0);
+      ++n;
+    }
+    PetscCall(MatSetValuesStencil(P, 1, &row, n, cols.data(), values.data(), INSERT_VALUES));
+  }
+  PetscCall(DMDAVecRestoreArrayRead(da, local, &ul));
+  PetscCall(DMRestoreLocalVector(da, &local));
+  PetscCall(MatAssemblyBegin(P, MAT_FINAL_ASSEMBLY));
+  PetscCall(MatAssemblyEnd(P, MAT_FINAL_ASSEMBLY));
+  return 0;
+}
+
+PetscErrorCode guard(TS ts, PetscInt, PetscReal, Vec u, void* raw) {
+  auto* c = static_cast<Context*>(raw);
+  PetscReal norm = 0;
+  PetscCall(VecNorm(u, NORM_INFINITY, &norm));
+  if (!(norm <= c->bound)) {  // also NaN
+    c->largest = norm;
+    PetscCall(TSSetConvergedReason(ts, TS_DIVERGED_STEP_REJECTED));
+  }
+  return 0;
+}
+
+// PETSc objects destroyed in reverse order of creation, also on exceptions.
+struct Objects {
+  DM da = nullptr;
+  Vec u = nullptr, all = nullptr;
+  Mat j = nullptr;
+  TS ts = nullptr;
+  VecScatter scatter = nullptr;
+  ~Objects() {
+    if (scatter) VecScatterDestroy(&scatter);
+    if (all) VecDestroy(&all);
+    if (ts) TSDestroy(&ts);
+    if (j) MatDestroy(&j);
+    if (u) VecDestroy(&u);
+    if (da) DMDestroy(&da);
+  }
+};
+
+}  // namespace
+
+petsc::PetscSettings Periodic1dOptions::default_petsc_settings() {
+  petsc::PetscSettings s;
+  s.key = "petsc_options";
+  s.prefix = "pde_";
+  s.objects = {"ts", "snes", "ksp", "pc", "mat", "vec"};
+  return s;
+}
+
+void Periodic1dOptions::validate() const {
+  if (points < 5) throw InputError(fmt::format("points: {} grid points; at least 5 are needed", points));
+  if (points > std::numeric_limits<PetscInt>::max())
+    throw InputError(fmt::format("points: {} exceeds PETSc's index range", points));
+  if (!(std::isfinite(length) && length > 0)) throw InputError(fmt::format("length: {} must be finite and > 0", length));
+  if (!(std::isfinite(nu) && nu >= 0)) throw InputError(fmt::format("nu: {} must be finite and >= 0", nu));
+  if (order != 2 && order != 4) throw InputError(fmt::format("order: {}; the spatial differences are of order 2 or 4", order));
+  if (!(std::isfinite(t_end) && t_end > 0)) throw InputError(fmt::format("t_end: {} must be finite and > 0", t_end));
+  if (!(std::isfinite(dt) && dt > 0)) throw InputError(fmt::format("{}: {} must be finite and > 0", dt_key, dt));
+  if (t_end / dt > 1e12)
+    throw InputError(fmt::format("{}: {} takes more than 1e12 steps to reach t_end = {}", dt_key, dt, t_end));
+}
+
+std::vector<double> periodic_grid(std::int64_t points, double length) {
+  std::vector<double> x(static_cast<std::size_t>(points));
+  for (std::int64_t i = 0; i < points; ++i) x[static_cast<std::size_t>(i)] = length * double(i) / double(points);
+  return x;
+}
+
+Periodic1dResult solve_periodic_1d(const std::vector<double>& u0, const Periodic1dOptions& o, const mpi::Comm& comm) {
+  o.validate();
+  if (static_cast<std::int64_t>(u0.size()) != o.points)
+    throw InputError(fmt::format("initial condition: {} values for {} grid points", u0.size(), o.points));
+  for (double v : u0)
+    if (!std::isfinite(v)) throw InputError("initial condition: contains NaN or Inf");
+  auto database = std::make_shared<const petsc::PetscOptionsDatabase>(o.petsc);
+  const petsc::PetscOptionsDatabase& db = *database;
+  petsc::QuietPetscErrors quiet;
+
+  Context ctx;
+  ctx.s = stencil(o.order);
+  ctx.nu = o.nu;
+  ctx.h = o.length / double(o.points);
+  ctx.burgers = o.equation == Equation1d::Burgers;
+  for (double v : u0) ctx.bound = std::max(ctx.bound, 2 * std::abs(v));
+
+  Objects p;
+  const auto n = static_cast<PetscInt>(o.points);
+  petsc_check(DMDACreate1d(comm.get(), DM_BOUNDARY_PERIODIC, n, 1, ctx.s.width, nullptr, &p.da), "DMDACreate1d");
+  petsc::attach_options(reinterpret_cast<PetscObject>(p.da), db);
+  petsc_check(DMSetUp(p.da), "DMSetUp (too many ranks for the grid: each needs at least the stencil width)");
+  petsc_check(DMCreateGlobalVector(p.da, &p.u), "DMCreateGlobalVector");
+  {
+    PetscScalar* a;
+    PetscInt xs, xm;
+    petsc_check(DMDAGetCorners(p.da, &xs, nullptr, nullptr, &xm, nullptr, nullptr), "DMDAGetCorners");
+    petsc_check(DMDAVecGetArray(p.da, p.u, &a), "DMDAVecGetArray");
+    for (PetscInt i = xs; i < xs + xm; ++i) a[i] = u0[static_cast<std::size_t>(i)];
+    petsc_check(DMDAVecRestoreArray(p.da, p.u, &a), "DMDAVecRestoreArray");
+  }
+  petsc_check(DMCreateMatrix(p.da, &p.j), "DMCreateMatrix");
+  petsc::attach_options(reinterpret_cast<PetscObject>(p.j), db);
+
+  petsc_check(TSCreate(comm.get(), &p.ts), "TSCreate");
+  petsc::attach_options(reinterpret_cast<PetscObject>(p.ts), db);
+  petsc_check(TSSetDM(p.ts, p.da), "TSSetDM");
+  petsc_check(TSSetProblemType(p.ts, TS_NONLINEAR), "TSSetProblemType");
+  petsc_check(TSSetRHSFunction(p.ts, nullptr, rhs, &ctx), "TSSetRHSFunction");
+  petsc_check(TSSetRHSJacobian(p.ts, p.j, p.j, jacobian, &ctx), "TSSetRHSJacobian");
+  petsc_check(TSSetType(p.ts, TSRK), "TSSetType");
+  petsc_check(TSRKSetType(p.ts, TSRK4), "TSRKSetType");
+  petsc_check(TSSetTimeStep(p.ts, o.dt), "TSSetTimeStep");
+  petsc_check(TSSetMaxTime(p.ts, o.t_end), "TSSetMaxTime");
+  petsc_check(TSSetMaxSteps(p.ts, PETSC_MAX_INT), "TSSetMaxSteps");
+  petsc_check(TSSetExactFinalTime(p.ts, TS_EXACTFINALTIME_MATCHSTEP), "TSSetExactFinalTime");
+  TSAdapt adapt;
+  petsc_check(TSGetAdapt(p.ts, &adapt), "TSGetAdapt");
+  petsc_check(TSAdaptSetType(adapt, TSADAPTNONE), "TSAdaptSetType");  // fixed steps unless -ts_adapt_type
+  // The nonlinear and linear solvers of implicit types read the same database.
+  SNES snes;
+  KSP ksp;
+  PC pc;
+  petsc_check(TSGetSNES(p.ts, &snes), "TSGetSNES");
+  petsc::attach_options(reinterpret_cast<PetscObject>(snes), db);
+  petsc_check(SNESGetKSP(snes, &ksp), "SNESGetKSP");
+  petsc::attach_options(reinterpret_cast<PetscObject>(ksp), db);
+  petsc_check(KSPGetPC(ksp, &pc), "KSPGetPC");
+  petsc::attach_options(reinterpret_cast<PetscObject>(pc), db);
+  petsc::petsc_check_options(TSSetFromOptions(p.ts), "TSSetFromOptions", db);
+  petsc_check(TSMonitorSet(p.ts, guard, &ctx, nullptr), "TSMonitorSet");
+
+  petsc::petsc_check_options(TSSolve(p.ts, p.u), "TSSolve", db);
+  TSConvergedReason reason;
+  petsc_check(TSGetConvergedReason(p.ts, &reason), "TSGetConvergedReason");
+  PetscInt steps = 0;
+  PetscReal time = 0;
+  petsc_check(TSGetStepNumber(p.ts, &steps), "TSGetStepNumber");
+  petsc_check(TSGetSolveTime(p.ts, &time), "TSGetSolveTime");
+  if (ctx.largest != 0)
+    throw NumericalError(fmt::format("the time integration diverged at t = {} after {} steps: max |u| = {} exceeds "
+                                     "twice max |u0| (the equation's maximum principle bounds it by max |u0|); reduce {} "
+                                     "(now {})",
+                                     time, steps, ctx.largest, o.dt_key, o.dt));
+  if (reason < 0)
+    throw NumericalError(fmt::format("the time integration diverged ({}) at t = {} after {} steps; reduce {} (now {})",
+                                     TSConvergedReasons[reason], time, steps, o.dt_key, o.dt));
+  db.require_all_used();
+  TSType type;
+  petsc_check(TSGetType(p.ts, &type), "TSGetType");
+
+  petsc_check(VecScatterCreateToAll(p.u, &p.scatter, &p.all), "VecScatterCreateToAll");
+  petsc_check(VecScatterBegin(p.scatter, p.u, p.all, INSERT_VALUES, SCATTER_FORWARD), "VecScatterBegin");
+  petsc_check(VecScatterEnd(p.scatter, p.u, p.all, INSERT_VALUES, SCATTER_FORWARD), "VecScatterEnd");
+  Periodic1dResult out;
+  const PetscScalar* a;
+  petsc_check(VecGetArrayRead(p.all, &a), "VecGetArrayRead");
+  out.u.assign(a, a + o.points);
+  petsc_check(VecRestoreArrayRead(p.all, &a), "VecRestoreArrayRead");
+  out.steps = steps;
+  out.time = time;
+  out.ts_type = type;
+  for (double v : out.u)
+    if (!std::isfinite(v))
+      throw NumericalError(fmt::format("the solution at t = {} has NaN or Inf values after {} steps (an explicit "
+                                       "method beyond its stability limit?); reduce {} (now {})",
+                                       time, steps, o.dt_key, o.dt));
+  return out;
+}
+
+}  // namespace structura::pde

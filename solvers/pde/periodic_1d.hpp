@@ -1,0 +1,68 @@
+// One-dimensional periodic evolution equations on PETSc: a DMDA with
+// periodic boundary (the grid decomposed over the ranks of a communicator)
+// and a TS time stepper, by the method of lines.
+//
+//   heat      u_t = nu u_xx
+//   burgers   u_t + (u^2/2)_x = nu u_xx          (the conservative form)
+//
+// on [0, length), points x_i = i h, h = length / points. Space: central
+// differences of order 2 (3-point stencils) or 4 (5-point), the advective
+// flux differenced in conservative form (f = u^2/2; for smooth solutions
+// the same order as the diffusion). Time: any TS type through PETSc's
+// options; by default the classical fourth-order Runge-Kutta (TSRK 4) at the
+// fixed step `dt`, ending exactly at t_end (the last step shortened).
+// Implicit types (-ts_type cn, beuler, bdf, arkimex ...) get the exact
+// Jacobian of the discrete right-hand side, assembled on the DMDA's stencil.
+//
+// Options the PETSc way (petsc/options.hpp): the TS and every object it
+// makes (SNES, KSP, PC) read a private database under `petsc.prefix`; an
+// option nothing read, or one PETSc rejects, is an InputError naming
+// `petsc.key`. A step size too large for an explicit method shows as a
+// diverged TS or a non-finite state: a NumericalError naming `dt_key`.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/mpi.hpp"
+#include "petsc/option_syntax.hpp"
+
+namespace structura::pde {
+
+enum class Equation1d { Heat, Burgers };
+
+struct Periodic1dOptions {
+  Equation1d equation = Equation1d::Heat;
+  std::int64_t points = 128;  // grid points N (>= 5)
+  double length = 1.0;        // period
+  double nu = 0.01;           // viscosity / diffusivity (>= 0)
+  int order = 2;              // order of the spatial differences: 2 or 4
+  double t_end = 1.0;         // > 0
+  double dt = 1e-3;           // time step (the initial one for an adaptive TS)
+  std::string dt_key = "dt";  // what a step-size error names
+  // The user's options: the objects are ts, snes, ksp, pc, mat, vec.
+  petsc::PetscSettings petsc = default_petsc_settings();
+
+  // InputError naming the field (points, nu, order, t_end, dt, length).
+  void validate() const;
+  static petsc::PetscSettings default_petsc_settings();
+};
+
+struct Periodic1dResult {
+  std::vector<double> u;  // the state at t_end, all N values, on every rank
+  std::int64_t steps = 0;  // time steps taken
+  double time = 0;         // the time reached (t_end)
+  std::string ts_type;     // the TS type that ran (after the user's options)
+};
+
+// Solves from u0 (all N values, the same on every rank of comm) to t_end,
+// the grid decomposed over comm (use MPI_COMM_SELF for independent solves
+// on each rank). PETSc must be initialised (petsc::PetscSession).
+Periodic1dResult solve_periodic_1d(const std::vector<double>& u0, const Periodic1dOptions& options,
+                                   const mpi::Comm& comm);
+
+// The grid points x_i = i length / N.
+std::vector<double> periodic_grid(std::int64_t points, double length);
+
+}  // namespace structura::pde
