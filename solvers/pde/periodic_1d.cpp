@@ -10,6 +10,7 @@
 #include <limits>
 
 #include "core/error.hpp"
+#include "pde/ts_support.hpp"
 #include "petsc/options.hpp"
 
 namespace structura::pde {
@@ -42,11 +43,6 @@ struct Context {
   Stencil s;
   double nu = 0, h = 1;
   bool burgers = false;
-  // Divergence guard: both equations obey a maximum principle, max|u(t)| <=
-  // max|u0|; a discrete state beyond twice that has left the equation (an
-  // unstable step) and stops the integration at once.
-  double bound = 0;
-  double largest = 0;  // max|u| at the step that crossed the bound
 };
 
 // F(u)_i = nu sum_k D2_k u_{i+k} / h^2 - sum_k D1_k f(u_{i+k}) / h, f = u^2/2.
@@ -115,34 +111,6 @@ PetscErrorCode jacobian(TS ts, PetscReal, Vec u, Mat, Mat P, void* raw) {
   return 0;
 }
 
-PetscErrorCode guard(TS ts, PetscInt, PetscReal, Vec u, void* raw) {
-  auto* c = static_cast<Context*>(raw);
-  PetscReal norm = 0;
-  PetscCall(VecNorm(u, NORM_INFINITY, &norm));
-  if (!(norm <= c->bound)) {  // also NaN
-    c->largest = norm;
-    PetscCall(TSSetConvergedReason(ts, TS_DIVERGED_STEP_REJECTED));
-  }
-  return 0;
-}
-
-// PETSc objects destroyed in reverse order of creation, also on exceptions.
-struct Objects {
-  DM da = nullptr;
-  Vec u = nullptr, all = nullptr;
-  Mat j = nullptr;
-  TS ts = nullptr;
-  VecScatter scatter = nullptr;
-  ~Objects() {
-    if (scatter) VecScatterDestroy(&scatter);
-    if (all) VecDestroy(&all);
-    if (ts) TSDestroy(&ts);
-    if (j) MatDestroy(&j);
-    if (u) VecDestroy(&u);
-    if (da) DMDestroy(&da);
-  }
-};
-
 }  // namespace
 
 petsc::PetscSettings Periodic1dOptions::default_petsc_settings() {
@@ -178,8 +146,7 @@ Periodic1dResult solve_periodic_1d(const std::vector<double>& u0, const Periodic
     throw InputError(fmt::format("initial condition: {} values for {} grid points", u0.size(), o.points));
   for (double v : u0)
     if (!std::isfinite(v)) throw InputError("initial condition: contains NaN or Inf");
-  auto database = std::make_shared<const petsc::PetscOptionsDatabase>(o.petsc);
-  const petsc::PetscOptionsDatabase& db = *database;
+  const petsc::PetscOptionsDatabase db(o.petsc);
   petsc::QuietPetscErrors quiet;
 
   Context ctx;
@@ -187,9 +154,13 @@ Periodic1dResult solve_periodic_1d(const std::vector<double>& u0, const Periodic
   ctx.nu = o.nu;
   ctx.h = o.length / double(o.points);
   ctx.burgers = o.equation == Equation1d::Burgers;
-  for (double v : u0) ctx.bound = std::max(ctx.bound, 2 * std::abs(v));
+  // Divergence guard: both equations obey a maximum principle, max|u(t)| <=
+  // max|u0|; a state beyond twice that has left the equation (an unstable
+  // step) and stops the integration at once.
+  detail::Guard guard;
+  for (double v : u0) guard.bound = std::max(guard.bound, 2 * std::abs(v));
 
-  Objects p;
+  detail::TsObjects p;
   const auto n = static_cast<PetscInt>(o.points);
   petsc_check(DMDACreate1d(comm.get(), DM_BOUNDARY_PERIODIC, n, 1, ctx.s.width, nullptr, &p.da), "DMDACreate1d");
   petsc::attach_options(reinterpret_cast<PetscObject>(p.da), db);
@@ -207,68 +178,22 @@ Periodic1dResult solve_periodic_1d(const std::vector<double>& u0, const Periodic
   petsc::attach_options(reinterpret_cast<PetscObject>(p.j), db);
 
   petsc_check(TSCreate(comm.get(), &p.ts), "TSCreate");
-  petsc::attach_options(reinterpret_cast<PetscObject>(p.ts), db);
   petsc_check(TSSetDM(p.ts, p.da), "TSSetDM");
   petsc_check(TSSetProblemType(p.ts, TS_NONLINEAR), "TSSetProblemType");
   petsc_check(TSSetRHSFunction(p.ts, nullptr, rhs, &ctx), "TSSetRHSFunction");
   petsc_check(TSSetRHSJacobian(p.ts, p.j, p.j, jacobian, &ctx), "TSSetRHSJacobian");
   petsc_check(TSSetType(p.ts, TSRK), "TSSetType");
   petsc_check(TSRKSetType(p.ts, TSRK4), "TSRKSetType");
-  petsc_check(TSSetTimeStep(p.ts, o.dt), "TSSetTimeStep");
-  petsc_check(TSSetMaxTime(p.ts, o.t_end), "TSSetMaxTime");
-  petsc_check(TSSetMaxSteps(p.ts, PETSC_MAX_INT), "TSSetMaxSteps");
-  petsc_check(TSSetExactFinalTime(p.ts, TS_EXACTFINALTIME_MATCHSTEP), "TSSetExactFinalTime");
-  TSAdapt adapt;
-  petsc_check(TSGetAdapt(p.ts, &adapt), "TSGetAdapt");
-  petsc_check(TSAdaptSetType(adapt, TSADAPTNONE), "TSAdaptSetType");  // fixed steps unless -ts_adapt_type
-  // The nonlinear and linear solvers of implicit types read the same database.
-  SNES snes;
-  KSP ksp;
-  PC pc;
-  petsc_check(TSGetSNES(p.ts, &snes), "TSGetSNES");
-  petsc::attach_options(reinterpret_cast<PetscObject>(snes), db);
-  petsc_check(SNESGetKSP(snes, &ksp), "SNESGetKSP");
-  petsc::attach_options(reinterpret_cast<PetscObject>(ksp), db);
-  petsc_check(KSPGetPC(ksp, &pc), "KSPGetPC");
-  petsc::attach_options(reinterpret_cast<PetscObject>(pc), db);
+  detail::set_fixed_steps(p.ts, o.dt, o.t_end);
+  detail::attach_solvers(p.ts, db);
   petsc::petsc_check_options(TSSetFromOptions(p.ts), "TSSetFromOptions", db);
-  petsc_check(TSMonitorSet(p.ts, guard, &ctx, nullptr), "TSMonitorSet");
-
-  petsc::petsc_check_options(TSSolve(p.ts, p.u), "TSSolve", db);
-  TSConvergedReason reason;
-  petsc_check(TSGetConvergedReason(p.ts, &reason), "TSGetConvergedReason");
-  PetscInt steps = 0;
-  PetscReal time = 0;
-  petsc_check(TSGetStepNumber(p.ts, &steps), "TSGetStepNumber");
-  petsc_check(TSGetSolveTime(p.ts, &time), "TSGetSolveTime");
-  if (ctx.largest != 0)
-    throw NumericalError(fmt::format("the time integration diverged at t = {} after {} steps: max |u| = {} exceeds "
-                                     "twice max |u0| (the equation's maximum principle bounds it by max |u0|); reduce {} "
-                                     "(now {})",
-                                     time, steps, ctx.largest, o.dt_key, o.dt));
-  if (reason < 0)
-    throw NumericalError(fmt::format("the time integration diverged ({}) at t = {} after {} steps; reduce {} (now {})",
-                                     TSConvergedReasons[reason], time, steps, o.dt_key, o.dt));
-  db.require_all_used();
-  TSType type;
-  petsc_check(TSGetType(p.ts, &type), "TSGetType");
-
-  petsc_check(VecScatterCreateToAll(p.u, &p.scatter, &p.all), "VecScatterCreateToAll");
-  petsc_check(VecScatterBegin(p.scatter, p.u, p.all, INSERT_VALUES, SCATTER_FORWARD), "VecScatterBegin");
-  petsc_check(VecScatterEnd(p.scatter, p.u, p.all, INSERT_VALUES, SCATTER_FORWARD), "VecScatterEnd");
+  detail::install_guard(p.ts, guard);
+  const detail::TsOutcome outcome = detail::solve_checked(p, guard, db, o.dt_key, o.dt);
   Periodic1dResult out;
-  const PetscScalar* a;
-  petsc_check(VecGetArrayRead(p.all, &a), "VecGetArrayRead");
-  out.u.assign(a, a + o.points);
-  petsc_check(VecRestoreArrayRead(p.all, &a), "VecRestoreArrayRead");
-  out.steps = steps;
-  out.time = time;
-  out.ts_type = type;
-  for (double v : out.u)
-    if (!std::isfinite(v))
-      throw NumericalError(fmt::format("the solution at t = {} has NaN or Inf values after {} steps (an explicit "
-                                       "method beyond its stability limit?); reduce {} (now {})",
-                                       time, steps, o.dt_key, o.dt));
+  out.u = detail::gather_natural(p, o.points);
+  out.steps = outcome.steps;
+  out.time = outcome.time;
+  out.ts_type = outcome.type;
   return out;
 }
 

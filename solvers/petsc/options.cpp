@@ -29,6 +29,7 @@ bool argument_error(PetscErrorCode code) {
     case PETSC_ERR_ARG_NULL:
     case PETSC_ERR_ARG_UNKNOWN_TYPE:
     case PETSC_ERR_USER_INPUT:
+    case PETSC_ERR_USER:  // PetscOptionsEList's unknown value, e.g. -ts_arkimex_type nonsense
     case PETSC_ERR_SUP:  // e.g. a KSP type that cannot solve this (rectangular) system
       return true;
     default: return false;

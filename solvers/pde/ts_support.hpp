@@ -1,0 +1,61 @@
+// What the PETSc TS solvers of this library share (internal, not
+// installed): the objects of one solve, destroyed in reverse order also on
+// exceptions; the user's options on the TS and the solvers it makes; the
+// divergence guard; the solve with its checks; the state gathered on every
+// rank in natural (row-major) order.
+#pragma once
+
+#include <petscdmda.h>
+#include <petscts.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "petsc/options.hpp"
+
+namespace structura::pde::detail {
+
+struct TsObjects {
+  DM da = nullptr;
+  Vec u = nullptr, natural = nullptr, all = nullptr;
+  Mat j = nullptr;
+  TS ts = nullptr;
+  VecScatter scatter = nullptr;
+  TsObjects() = default;
+  TsObjects(const TsObjects&) = delete;
+  TsObjects& operator=(const TsObjects&) = delete;
+  ~TsObjects();
+};
+
+// The database on the TS and on the SNES, KSP and PC it makes (implicit
+// types read them; an explicit type leaves them unused but harmless).
+void attach_solvers(TS ts, const petsc::PetscOptionsDatabase& db);
+
+// Steps of dt up to t_end, the last one shortened to end there exactly, no
+// step-size adaptation (unless the user's -ts_adapt_type asks for it).
+void set_fixed_steps(TS ts, double dt, double t_end);
+
+// Stops the integration once max|u| exceeds `bound` (or is NaN): a state
+// the equation's maximum principle (or its stable states) rules out.
+struct Guard {
+  double bound = 0;
+  double largest = 0;  // max|u| at the step that crossed it; 0 while it has not
+};
+void install_guard(TS ts, Guard& guard);
+
+struct TsOutcome {
+  std::int64_t steps = 0;
+  double time = 0;
+  std::string type;
+};
+
+// TSSolve, then: the guard or a diverged TS as a NumericalError naming
+// dt_key, every user option read (InputError otherwise).
+TsOutcome solve_checked(TsObjects& p, const Guard& guard, const petsc::PetscOptionsDatabase& db,
+                        const std::string& dt_key, double dt);
+
+// The global vector p.u on every rank in natural order (count values).
+std::vector<double> gather_natural(TsObjects& p, std::int64_t count);
+
+}  // namespace structura::pde::detail
