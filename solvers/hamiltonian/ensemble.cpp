@@ -144,13 +144,14 @@ constexpr int lanes_per_item() {
 // Steps a lane takes in one pass over the tile. Two steps per pass keep a
 // lane's state in registers between them, which halves the tile's loads and
 // stores; it pays where a step is only a few vector instructions, and costs
-// where it is long or not vectorised (GCC 12, -O3 -march=native, CPU time
-// for 10^5 trajectories, one pass of two steps against two of one):
-//   harmonic oscillator  Verlet 0.073 s vs 0.098 s, triple jump 0.171 vs 0.195
-//   Henon-Heiles         Verlet 0.034 vs 0.036 (1000 steps), symplectic
+// where it is long or not vectorised (GCC 12, -O3 -march=native, CPU time,
+// one pass of two steps against two passes of one):
+//   harmonic oscillator  10^5 x 1000 steps: Verlet 0.073 s vs 0.098 s,
+//                        triple jump 0.171 vs 0.195
+//   Henon-Heiles         10^5 x 1000: Verlet 0.034 vs 0.036, symplectic
 //                        Euler 0.028 vs 0.031; triple jump 0.105 vs 0.091
 //                        (two steps run out of vector registers)
-//   FPUT, 32 masses      Verlet 0.29 vs 0.35
+//   FPUT, 32 masses      2 10^4 x 200: Verlet 0.29 vs 0.35
 //   pendulum, Kepler     1 is faster (sin and sqrt stay library calls;
 //                        GCC does not vectorise them without -fno-math-errno)
 // FPUT's symplectic Euler stays at one: two per pass round differently from
