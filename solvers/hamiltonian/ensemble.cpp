@@ -152,8 +152,9 @@ constexpr int lanes_per_item() {
 //                        Euler 0.028 vs 0.031; triple jump 0.105 vs 0.091
 //                        (two steps run out of vector registers)
 //   FPUT, 32 masses      2 10^4 x 200: Verlet 0.29 vs 0.35
-//   pendulum, Kepler     1 is faster (sin and sqrt stay library calls;
-//                        GCC does not vectorise them without -fno-math-errno)
+//   pendulum             1 is faster (sin stays a scalar library call)
+//   Kepler               no difference (its sqrt vectorises: -fno-math-errno,
+//                        CMakeLists.txt; without it 1 was 10-15 % faster)
 // FPUT's symplectic Euler stays at one: two per pass round differently from
 // two passes of one, and a lane's result must not depend on how a run is
 // split into calls (test_ensemble_mpi.cpp checks every system and method).
