@@ -104,3 +104,39 @@ TEST_CASE("shell samples lie on the energy shell, box samples in the box") {
     CHECK_THROWS_AS(sample_initial_conditions(HenonHeiles{}, ShellSampling{-5.0, -0.1, 0.1, 1000}, 5, e), InputError);
   }
 }
+
+namespace {
+
+// advance_fixed(n) against the same n steps split over several calls. The
+// kernel fuses steps per pass over a tile of trajectories (two for Verlet on
+// some systems, the rest one at a time), so the splits below run the fused
+// and the single-step code paths in different orders; a lane's arithmetic
+// must not depend on that: the pipeline advances in chunks of
+// integration.output_every steps, the benchmark one step at a time.
+void check_split_run(const System& sys, const Sampling& sampling, Method m) {
+  CAPTURE(system_name(sys));
+  CAPTURE(info(m).name);
+  Ensemble whole(0, 203, dof(sys));  // 3 tiles of 64 and a partial one
+  sample_initial_conditions(sys, sampling, 4242, whole);
+  Ensemble split = whole.clone();
+  advance_fixed(sys, m, whole, 0.01, 9);
+  for (std::int64_t steps : {1, 3, 2, 3}) advance_fixed(sys, m, split, 0.01, steps);
+  CHECK(flatten(split) == flatten(whole));
+}
+
+}  // namespace
+
+TEST_CASE("a run split over several calls equals one call, bit for bit") {
+  const BoxSampling box{-0.3, 0.3, -0.3, 0.3};
+  FermiPastaUlam chain;
+  chain.length = 12;
+  for (Method m : {Method::SymplecticEuler, Method::StormerVerlet, Method::TripleJump4, Method::RK4}) {
+    check_split_run(HarmonicOscillator{}, box, m);
+    check_split_run(Pendulum{}, box, m);
+    check_split_run(HenonHeiles{}, ShellSampling{0.1, -0.6, 0.6, 100000}, m);
+    check_split_run(Kepler{}, ShellSampling{-0.5, 0.5, 1.4, 100000}, m);
+    check_split_run(chain, box, m);
+  }
+  check_split_run(DampedOscillator{}, box, Method::RK4);
+  check_split_run(DampedOscillator{}, box, Method::ImplicitMidpoint);
+}

@@ -12,7 +12,9 @@
 // in the system's box. Checks kokkos against torch to --tolerance.
 //
 // Prints a table, RESULT lines (key=value) and a Markdown section. Times are
-// medians over --reps repetitions, the three implementations interleaved.
+// medians over --reps repetitions of the process's CPU time (one thread: on
+// the shared 2-core build machine wall time mostly measures the other
+// processes), the three implementations interleaved.
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 #include <torch/torch.h>
@@ -93,7 +95,7 @@ void measure_alone(const Options& o, const hm::FlowMapKernel& kernel, sf::SympFl
   std::vector<double> seconds;
   for (int rep = 0; rep <= o.reps; ++rep) {  // rep 0 is the warm-up
     hm::Ensemble e = initial.clone();
-    const double s = sb::time_seconds([&] {
+    const double s = sb::cpu_time_seconds([&] {
       if (o.only == "kokkos") {
         kernel.apply(e, o.t);
       } else if (o.only == "torch") {
@@ -148,10 +150,10 @@ Row measure(const Options& o, const std::string& system_name, const std::string&
   torch::Tensor x_kokkos, x_torch, x_naive;
   for (int rep = 0; rep < o.reps; ++rep) {
     hm::Ensemble e = initial.clone();  // outside the timing: apply works in place
-    row.kokkos.rss.measure([&] { row.kokkos.seconds.push_back(sb::time_seconds([&] { kernel.apply(e, o.t); })); });
-    row.torch.rss.measure([&] { row.torch.seconds.push_back(sb::time_seconds([&] { x_torch = run_torch(); })); });
+    row.kokkos.rss.measure([&] { row.kokkos.seconds.push_back(sb::cpu_time_seconds([&] { kernel.apply(e, o.t); })); });
+    row.torch.rss.measure([&] { row.torch.seconds.push_back(sb::cpu_time_seconds([&] { x_torch = run_torch(); })); });
     row.naive.rss.measure(
-        [&] { row.naive.seconds.push_back(sb::time_seconds([&] { x_naive = sb::naive_flow(model, x0, t); })); });
+        [&] { row.naive.seconds.push_back(sb::cpu_time_seconds([&] { x_naive = sb::naive_flow(model, x0, t); })); });
     if (rep == o.reps - 1) x_kokkos = to_tensor(e);
   }
   row.torch.diff = (x_torch - x_kokkos).abs().max().item<double>();
@@ -165,7 +167,7 @@ Row measure(const Options& o, const std::string& system_name, const std::string&
 void report(const Options& o, const std::vector<Row>& rows) {
   const std::string setup = fmt::format(
       "N(t = {}, x) on {} initial conditions uniform in the system's box, SympFlow {} layers, MLP width {} depth {}, "
-      "random weights, float64, 1 rank, 1 thread (Kokkos {}, {}), median of {} repetitions",
+      "random weights, float64, 1 rank, 1 thread (Kokkos {}, {}), median of {} repetitions of the process's CPU time",
       o.t, o.trajectories, o.layers, o.width, o.depth, structura::execution_space_description(),
       sb::torch_description(), o.reps);
   fmt::print("\n== inference ==\n{}\n\n", setup);
