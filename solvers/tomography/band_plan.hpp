@@ -36,14 +36,27 @@ namespace structura::tomography::detail {
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #pragma GCC diagnostic ignored "-Wuninitialized"
 
+// The lanes' slopes b and lengths per step, W each.
+template <class T>
+struct BandSlopes {
+  static constexpr int W = simd::Lanes<T>::W;
+  alignas(64) T b[W];
+  alignas(64) T length[W];
+};
+
+// 128 bytes in float and double: the plan's memory is paged in by its
+// first writes, which at 512² cost about as much as computing it.
 template <class T>
 struct BandBlock {
   static constexpr int W = simd::Lanes<T>::W;
   // Lane j = detector u0 + j; lanes past `lanes` repeat the last ray (so
   // they keep the band narrow) and are never stored.
   alignas(64) T a[W];
-  alignas(64) T b[W];
-  alignas(64) T length[W];
+  // W values each in BandPlan::slopes: the block's own (fan beam) or its
+  // angle's, as all rays of a parallel-beam angle have the same slope and
+  // length (make_ray: they depend on the angle alone).
+  const T* b;
+  const T* length;
   std::int64_t angle;  // local angle index
   int u0, lanes;
   int k_first, k_last;  // union of the lanes' [first, last]; k_last < k_first: no lane meets the image
@@ -52,11 +65,18 @@ struct BandBlock {
   bool regular;         // neighbouring lanes 1 to 2 pixels apart at every step (regular_block())
   std::int64_t rays;    // mixed blocks: index of lane 0's ray in BandPlan::rays
 };
+static_assert(sizeof(BandBlock<float>) == 128 && sizeof(BandBlock<double>) == 128);
 
 template <class T>
 struct BandPlan {
   std::vector<BandBlock<T>> blocks;  // angle-major
+  std::vector<BandSlopes<T>> slopes;  // per block (fan beam) or per angle (parallel beam)
   std::vector<Ray<T>> rays;          // the lanes of the mixed blocks only (few: fan beams near 45°)
+  // Blocks point into `slopes`: moving keeps them valid, copying would not.
+  BandPlan() = default;
+  BandPlan(BandPlan&&) = default;
+  BandPlan(const BandPlan&) = delete;
+  BandPlan& operator=(const BandPlan&) = delete;
 };
 
 // Whether, at every step k of [k_first, k_last], the pixel indices
@@ -162,6 +182,7 @@ BandPlan<T> make_band_plan(const RayGeometry& g, const std::vector<double>& cos,
   const std::int64_t angles = static_cast<std::int64_t>(cos.size());
   const int per_angle = (g.detectors + W - 1) / W;
   plan.blocks.resize(static_cast<std::size_t>(angles * per_angle));
+  plan.slopes.resize(static_cast<std::size_t>(g.fan ? angles * per_angle : angles));
   AngleRays<T> rays(static_cast<std::size_t>(per_angle) * W);
   for (std::int64_t a = 0; a < angles; ++a) {
     set_up_angle<T>(g, cos[a], sin[a], rays);
@@ -173,8 +194,13 @@ BandPlan<T> make_band_plan(const RayGeometry& g, const std::vector<double>& cos,
       block.lanes = g.detectors - block.u0 < W ? g.detectors - block.u0 : W;
       // Lanes past `lanes` hold the last ray already (AngleRays).
       std::memcpy(block.a, rays.a.data() + u0, sizeof block.a);
-      std::memcpy(block.b, rays.b.data() + u0, sizeof block.b);
-      std::memcpy(block.length, rays.length.data() + u0, sizeof block.length);
+      BandSlopes<T>& slopes = plan.slopes[static_cast<std::size_t>(g.fan ? a * per_angle + blk : a)];
+      if (g.fan || blk == 0) {
+        std::memcpy(slopes.b, rays.b.data() + u0, sizeof slopes.b);
+        std::memcpy(slopes.length, rays.length.data() + u0, sizeof slopes.length);
+      }
+      block.b = slopes.b;
+      block.length = slopes.length;
       // The union of the step ranges of the lanes that meet the image, and
       // the lanes that step over rows.
       const __mmask16 lanes = static_cast<__mmask16>(simd::Lanes<float>::prefix(block.lanes));
