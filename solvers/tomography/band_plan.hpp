@@ -7,9 +7,13 @@
 // sweep the image in tiles of rows that stay in the core's L2 and walk
 // every ray through one tile at a time, which needs each ray many times:
 // hence this plan. Per block of W neighbouring detectors of one angle: the
-// lanes' positions and lengths as vectors, and the union of their step
-// ranges; the rays themselves for blocks whose lanes step in different
-// directions (walked by the scalar code).
+// lanes' positions, slopes and lengths as vectors (the slopes and lengths
+// shared by the angle's blocks for a parallel beam), the union of their
+// step ranges and whether the adjoint may skip its gap checks; the rays
+// themselves for blocks whose lanes step in different directions (walked
+// by the scalar code). The plan is part of every projector's set-up, so it
+// is built with vector code too: the float plan's rays 8 at a time
+// (ray_lanes.hpp), each block's fields by vector loads and reductions.
 #pragma once
 
 #include "tomography/simd_lanes.hpp"
