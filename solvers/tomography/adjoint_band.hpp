@@ -61,10 +61,10 @@ constexpr std::uint64_t gap_slots2 = 0x5555555555555555ull;
 // stepping in the same direction, with values v (= length_j y_j per lane,
 // zero past block.lanes), to `destination`: the image for rays that step
 // over rows, its transpose for rays that step over columns (rows `stride`
-// values apart, `across` values each).
+// values apart, `across` values each). steps[k] = k for every step k.
 template <class T>
 void band_scatter(const BandBlock<T>& block, typename simd::Lanes<T>::R v, int k_lo, int k_hi, T* destination,
-                  std::int64_t stride, long across) {
+                  std::int64_t stride, long across, const T* steps) {
   using L = simd::Lanes<T>;
   using R = typename L::R;
   using I = typename L::I;
@@ -112,8 +112,10 @@ void band_scatter(const BandBlock<T>& block, typename simd::Lanes<T>::R v, int k
   };
 
   // As in the forward kernel, steps outside a lane's range put its pixels
-  // outside the row, where nothing is stored.
-  R vk = L::set1(static_cast<T>(k_lo));  // exact: k < 2^24
+  // outside the row, where nothing is stored. The step k as T comes from
+  // `steps` (steps[k] = k, exact below 2^24), broadcast from memory within
+  // the fma: one vector instruction per step fewer than counting k in a
+  // register.
   T* row = destination + k_lo * stride;
   if (block.regular) {
     // The plan guarantees neighbouring lanes 1 or 2 pixels apart at every
@@ -121,8 +123,8 @@ void band_scatter(const BandBlock<T>& block, typename simd::Lanes<T>::R v, int k
     // bit 1 of the difference is the gap; the fewer instructions per step
     // are what makes this loop faster than the general one below.
     const M gap_lanes = checked;
-    for (int k = k_lo; k <= k_hi; ++k, vk = L::add(vk, one), row += stride) {
-      const R f = L::fmadd(vb, vk, va);  // = ray_position(ray, k)
+    for (int k = k_lo; k <= k_hi; ++k, row += stride) {
+      const R f = L::fmadd(vb, L::set1(steps[k]), va);  // = ray_position(ray, k)
       const I i = L::floor_int(f);
       const R w = L::sub(f, L::to_real(i));  // rounded to nearest, as in ray.hpp
       const R near = L::mul(L::sub(one, w), v), far = L::mul(w, v);
@@ -132,8 +134,8 @@ void band_scatter(const BandBlock<T>& block, typename simd::Lanes<T>::R v, int k
     }
     return;
   }
-  for (int k = k_lo; k <= k_hi; ++k, vk = L::add(vk, one), row += stride) {
-    const R f = L::fmadd(vb, vk, va);  // = ray_position(ray, k)
+  for (int k = k_lo; k <= k_hi; ++k, row += stride) {
+    const R f = L::fmadd(vb, L::set1(steps[k]), va);  // = ray_position(ray, k)
     const I i = L::floor_int(f);
     const R w = L::sub(f, L::to_real(i));
     const R near = L::mul(L::sub(one, w), v), far = L::mul(w, v);
