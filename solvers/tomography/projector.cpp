@@ -326,6 +326,9 @@ void Projector<T>::adjoint_band(const Sinogram<const T>& sinogram, const Image<T
   // Rays that step over columns accumulate in the transpose, added back at
   // the end. `image` is zero on entry.
   Image<T> columns("tomography::adjoint_columns", image_.nx, image_.ny);
+  // k as T for every step k (band_scatter).
+  std::vector<T> step_values(static_cast<std::size_t>(image_.nx > image_.ny ? image_.nx : image_.ny));
+  for (std::size_t k = 0; k < step_values.size(); ++k) step_values[k] = static_cast<T>(k);
   const auto sino_stride = static_cast<std::int64_t>(sinogram.stride(0));
   const T* const sino = sinogram.data();
   const std::int64_t image_stride = static_cast<std::int64_t>(image.stride(0));
@@ -346,7 +349,7 @@ void Projector<T>::adjoint_band(const Sinogram<const T>& sinogram, const Image<T
           // v = length y per lane, rounded as the portable kernel's
           // ray.length * sinogram(a, u); lanes past the block are zero.
           const typename L::R v = L::mul(L::load(block.length), L::maskz_load(L::prefix(block.lanes), y));
-          detail::band_scatter(block, v, k_lo, k_hi, destination, stride, across);
+          detail::band_scatter(block, v, k_lo, k_hi, destination, stride, across, step_values.data());
         } else if (block.direction < 0) {
           const detail::Ray<T>* rays = plan.rays.data() + block.rays;
           for (int j = 0; j < block.lanes; ++j)

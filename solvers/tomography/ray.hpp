@@ -191,13 +191,18 @@ KOKKOS_INLINE_FUNCTION T project_ray(const Ray<T>& ray, const T* image, std::int
 
 // Adds value * weight to every pixel the ray touches (the adjoint of
 // project_ray) in a (ny, nx) image with rows `stride` apart; one ray at a
-// time, no atomics.
+// time, no atomics. With one rounding (fma) written out: left to the
+// compiler, whether the product and the sum were fused depended on how the
+// walk was inlined at its call site, and the last bits of the vectorised
+// adjoint (projector.cpp) changed with edits elsewhere in its function.
 template <class T>
 struct ScatterPixelsTo {
   T* image;
   std::int64_t stride;
   T value;
-  KOKKOS_INLINE_FUNCTION void operator()(int r, int c, T w, int) const { image[r * stride + c] += w * value; }
+  KOKKOS_INLINE_FUNCTION void operator()(int r, int c, T w, int) const {
+    image[r * stride + c] = std::fma(w, value, image[r * stride + c]);
+  }
 };
 
 }  // namespace structura::tomography::detail

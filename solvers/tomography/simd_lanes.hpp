@@ -65,6 +65,8 @@ struct Lanes<float> {
   static I iota() { return _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15); }
   // floor(a) as integers in one instruction (the same as trunc(floor(a))).
   static I floor_int(R a) { return _mm512_cvt_roundps_epi32(a, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC); }
+  using Index = std::int32_t;
+  static void store_i(Index* p, I i) { _mm512_storeu_si512(p, i); }
   static I sub_i(I a, I b) { return _mm512_sub_epi32(a, b); }
   static I mask_blend_i(M m, I a, I b) { return _mm512_mask_blend_epi32(m, a, b); }  // b where m is set
   // Lane j: i[j + 1] - i[j] (lane W - 1: i[0] - i[W - 1]).
@@ -135,6 +137,8 @@ struct Lanes<double> {
   static R permutexvar(I idx, R v) { return _mm512_permutexvar_pd(idx, v); }
   static I iota() { return _mm512_setr_epi64(0, 1, 2, 3, 4, 5, 6, 7); }
   static I floor_int(R a) { return _mm512_cvt_roundpd_epi64(a, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC); }
+  using Index = std::int64_t;
+  static void store_i(Index* p, I i) { _mm512_storeu_si512(p, i); }
   static I sub_i(I a, I b) { return _mm512_sub_epi64(a, b); }
   static I mask_blend_i(M m, I a, I b) { return _mm512_mask_blend_epi64(m, a, b); }
   static I next_difference(I i) { return _mm512_sub_epi64(_mm512_alignr_epi64(i, i, 1), i); }
