@@ -307,6 +307,63 @@ def case_beats_fbp():
             f.close()
 
 
+def case_beats_fbp_weakly_convex():
+    """The weakly convex regularisers after the same short training at 32^2
+    (beats_fbp.toml, [iwcnn] and [cnc]): the CNC beats FBP on every one of
+    the 12 held-out images by more than 1 dB and beats the same 30 gradient
+    steps without a regulariser (lambda = 1e-12) on every image in PSNR and
+    SSIM, and by 0.3 dB on the mean (measured when written: +1.8 dB over FBP
+    on the mean, +0.6 dB over lambda ~ 0, 0.4-1.1 dB per image). Its weight
+    t of the IWCNN is ~1e-4 here (mu = 0 for CT with 16 angles, and rho_W is
+    a loose bound), so this gain is mostly its ACR's.
+
+    The IWCNN by gradient descent and AWCR-PD on it beat FBP on every image
+    by more than 0.5 dB, but that is the data-term iterations': the briefly
+    trained IWCNN is nearly affine (validation Wasserstein estimate -0.08,
+    the CNC's -0.57) and they equal the lambda ~ 0 control to 0.05 dB
+    (22.59 vs 22.59 dB, AWCR-PD 22.39 vs 22.39; a learning rate up to 1e-2,
+    3x the epochs, twice the channels, two smooth layers: the same; 10x the
+    heuristic lambda makes it worse). What is asserted of them is that they
+    stay within 0.1 dB of the control on the mean and beat FBP; beating the
+    control needs longer training than a test has.
+
+    The control run trains the IWCNN alone for one epoch: with lambda = 1e-12
+    the images do not depend on the regulariser's weights (gradient descent:
+    the same Armijo steps on ||Ax - y||^2; AWCR-PD: tau from ||A|| alone, as
+    l_E = lambda L_R + 2||A||^2), and the CNC's control is the IWCNN's, whose
+    iterations, step rule and first step the test checks are the CNC's."""
+    weak = ["training.regularisers=[\"iwcnn\", \"cnc\"]",
+            "reconstruction.methods=[\"fbp\", \"iwcnn\", \"awcr-pd\", \"cnc\"]"]
+    control = ["training.regularisers=[\"iwcnn\"]", "training.epochs=1", "iwcnn.lambda=1e-12",
+               "reconstruction.methods=[\"fbp\", \"iwcnn\", \"awcr-pd\"]"]
+    with tempfile.TemporaryDirectory() as d1, tempfile.TemporaryDirectory() as d2:
+        run("run", BEATS_FBP, "--ranks", 2, "--no-plots", f"experiment.runs_dir={d1}", *weak)
+        run("run", BEATS_FBP, "--ranks", 2, "--no-plots", f"experiment.runs_dir={d2}", *control)
+        with h5py.File(result_file(d1), "r") as learned, h5py.File(result_file(d2), "r") as zero:
+            assert learned["reconstructions/cnc"].attrs["lambda_source"] == "heuristic"
+            assert zero["reconstructions/iwcnn"].attrs["lambda"] == 1e-12
+            for key in ("iterations", "step_rule", "step"):
+                assert learned["reconstructions/cnc"].attrs[key] == zero["reconstructions/iwcnn"].attrs[key], key
+            assert np.array_equal(learned["metrics/fbp/psnr"][()], zero["metrics/fbp/psnr"][()])
+            fbp = learned["metrics/fbp/psnr"][()]
+            for m, c, gain in (("cnc", "iwcnn", 1.0), ("iwcnn", "iwcnn", 0.5), ("awcr-pd", "awcr-pd", 0.5)):
+                psnr, ssim = learned[f"metrics/{m}/psnr"][()], learned[f"metrics/{m}/ssim"][()]
+                c_psnr, c_ssim = zero[f"metrics/{c}/psnr"][()], zero[f"metrics/{c}/ssim"][()]
+                assert psnr.size == 12 and np.all(np.isfinite(psnr))
+                assert np.all(psnr > fbp + gain), f"{m}: PSNR gain over FBP per image {psnr - fbp}"
+                if m == "cnc":
+                    assert np.all(psnr > c_psnr) and np.all(ssim > c_ssim), (
+                        f"{m}: not better than lambda ~ 0 on every image: dPSNR {psnr - c_psnr}, dSSIM {ssim - c_ssim}")
+                    assert psnr.mean() > c_psnr.mean() + 0.3, f"{m}: mean gain over lambda ~ 0 {psnr.mean() - c_psnr.mean()}"
+                else:
+                    assert abs(psnr.mean() - c_psnr.mean()) < 0.1, f"{m}: {psnr.mean()} vs lambda ~ 0 {c_psnr.mean()}"
+                print(f"beats_fbp_weakly_convex: {m} {psnr.mean():.2f} dB (FBP {fbp.mean():.2f}, lambda ~ 0 "
+                      f"{c_psnr.mean():.2f}), SSIM {ssim.mean():.4f} (lambda ~ 0 {c_ssim.mean():.4f})")
+            print(f"beats_fbp_weakly_convex: cnc t = {learned['models/cnc'].attrs['weak_scale']:.2e}; "
+                  f"validation Wasserstein estimate iwcnn {learned['training/iwcnn/validation'][-1]:.3f}, "
+                  f"cnc {learned['training/cnc/validation'][-1]:.3f}")
+
+
 if __name__ == "__main__":
     cases = {name[5:]: f for name, f in globals().items() if name.startswith("case_")}
     if len(sys.argv) != 2 or sys.argv[1] not in cases:
