@@ -28,10 +28,12 @@ double schur_conv_norm_bound(const torch::Tensor& weight);
 // polynomial of degree n_h (n_w) in w_1 (w_2), n = kernel / 2 for odd
 // sizes, so |df/dw_i| <= n_i sup|f| and every w is within pi/M of a grid
 // point in each coordinate: sup|f| <= max_grid|f| / (1 - pi (n_h + n_w)/M).
-// M is the power of 2 that makes that factor at most 1/(1 - 1/16). Keeps
-// the cancellations between weights of both signs that Schur's test drops
-// (2-4x smaller on random kernels). Cost: M^2 singular values of (out x in)
-// matrices (one vector norm each when in = 1).
+// M is the power of 2 that makes that factor at most 16/15 (256 for 5 x 5).
+// Per frequency sigma_max exactly (in = 1: a vector norm; small matrices:
+// an SVD), or, for large ones, bounded by min(Frobenius norm, Schur's test
+// on the matrix). Keeps the cancellations between weights of both signs
+// that Schur's test on the whole kernel drops (2-4x smaller on random
+// kernels). Cost: an FFT of the weights to M x M (milliseconds).
 double fourier_conv_norm_bound(const torch::Tensor& weight);
 
 // The SiLU phi(t) = t * sigmoid(t): bounds of |phi'| and |phi''| on R.

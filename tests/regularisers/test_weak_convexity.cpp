@@ -217,6 +217,13 @@ TEST_CASE("the CNC energy is convex although its learned weakly convex part is n
     CHECK_FALSE(check_convexity(of(cnc.weak()), x, y).passed());  // the learned part alone
     const ConvexityReport energy = check_convexity([&](const torch::Tensor& v) { return cnc.minimal_energy(v); }, x, y);
     CHECK(energy.passed());
+    // t is cached on the parameters' versions: an in-place change of the
+    // weights (an optimizer step) recomputes it.
+    amplify(cnc, "weak.smooth0.weight", 1.5);
+    const double rho_after = cnc.weak().weak_convexity_modulus(kSide, kSide);
+    CHECK(rho_after > rho);
+    CHECK(cnc.weak_scale(kSide, kSide) ==
+          doctest::Approx(std::min(1.0, (kappa + cnc.convex().strong_convexity_modulus()) / rho_after)).epsilon(1e-14));
   }
 }
 
