@@ -314,7 +314,7 @@ def case_beats_fbp_weakly_convex():
     steps without a regulariser (lambda = 1e-12) on every image in PSNR and
     SSIM, and by 0.3 dB on the mean (measured when written: +1.8 dB over FBP
     on the mean, +0.6 dB over lambda ~ 0, 0.4-1.1 dB per image). Its weight
-    t of the IWCNN is ~1e-4 here (mu = 0 for CT with 16 angles, and rho_W is
+    t of the IWCNN is ~1e-3 here (mu = 0 for CT with 16 angles, and rho_W is
     a loose bound), so this gain is mostly its ACR's.
 
     The IWCNN by gradient descent and AWCR-PD on it beat FBP on every image
