@@ -23,11 +23,20 @@ Cnc::Cnc(const CncOptions& options, const std::string& where) : options_(options
   weak_ = register_module("weak", std::make_shared<Iwcnn>(options_.weak, where + ".weak"));
 }
 
+std::vector<std::pair<const void*, std::int64_t>> Cnc::parameter_state() const {
+  std::vector<std::pair<const void*, std::int64_t>> state;
+  for (const auto& p : parameters()) state.emplace_back(p.data_ptr(), p._version());
+  return state;
+}
+
 double Cnc::weak_scale(std::int64_t height, std::int64_t width) const {
   if (!options_.enforce_condition) return 1;
+  auto state = parameter_state();
+  if (state == cache_.state && height == cache_.height && width == cache_.width) return cache_.t;
   const double rho = weak_->weak_convexity_modulus(height, width);
   const double budget = options_.data_curvature + convex_->strong_convexity_modulus();
-  return rho <= budget ? 1.0 : budget / rho;
+  cache_ = {std::move(state), height, width, rho <= budget ? 1.0 : budget / rho};
+  return cache_.t;
 }
 
 double Cnc::margin(std::int64_t height, std::int64_t width) const {

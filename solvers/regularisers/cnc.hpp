@@ -34,6 +34,8 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "regularisers/acr.hpp"
 #include "regularisers/iwcnn.hpp"
@@ -73,9 +75,20 @@ public:
   const CncOptions& options() const { return options_; }
 
 private:
+  // The parameters' identity and in-place version counters: t is a function
+  // of them (and the image size), recomputed only when one changed, since
+  // rho's FFTs cost more than a forward of a small batch.
+  std::vector<std::pair<const void*, std::int64_t>> parameter_state() const;
+
   CncOptions options_;
   std::shared_ptr<Acr> convex_;  // "convex"
   std::shared_ptr<Iwcnn> weak_;  // "weak"
+  struct ScaleCache {
+    std::vector<std::pair<const void*, std::int64_t>> state;
+    std::int64_t height = -1, width = -1;
+    double t = 0;
+  };
+  mutable ScaleCache cache_;
 };
 
 }  // namespace structura::regularisers

@@ -67,17 +67,17 @@ double Iwcnn::composition_curvature(std::int64_t height, std::int64_t width) con
   const std::int64_t pad = options_.smooth.kernel / 2;
   // Lipschitz bounds L_{k-1} of the inputs of every layer.
   std::vector<double> lipschitz{1.0};
-  std::vector<double> norms;
-  for (const auto& conv : smooth_) {
-    norms.push_back(conv_norm_bound(conv->weight));
-    lipschitz.push_back(kSiluSlopeBound * norms.back() * lipschitz.back());
-  }
+  for (const auto& conv : smooth_) lipschitz.push_back(kSiluSlopeBound * conv_norm_bound(conv->weight) * lipschitz.back());
   torch::Tensor w = icnn_->gradient_bound(height, width);  // (1, channels, H, W)
   double curvature = 0;
   for (std::size_t k = smooth_.size(); k-- > 0;) {
-    const double a = norms[k], l = lipschitz[k];
-    curvature += kSiluCurvatureBound * w.abs().max().item<double>() * a * a * l * l;
-    w = kSiluSlopeBound * torch::conv_transpose2d(w, smooth_[k]->weight.detach().abs().to(torch::kFloat64), {}, 1, pad);
+    // |Kᵀ diag(w φ'') K| <= |Kᵀ diag(c) K| = |diag(c)^½ K|², c_o = g₂ max_pixels |w_o|
+    // per output channel: a convolution again, with its rows scaled.
+    const torch::Tensor weight = smooth_[k]->weight.detach().to(torch::kFloat64);
+    const torch::Tensor c = kSiluCurvatureBound * w.abs().amax({0, 2, 3});
+    const double scaled = conv_norm_bound(weight * c.sqrt().view({-1, 1, 1, 1}));
+    curvature += scaled * scaled * lipschitz[k] * lipschitz[k];
+    w = kSiluSlopeBound * torch::conv_transpose2d(w, weight.abs(), {}, 1, pad);
   }
   return curvature;
 }

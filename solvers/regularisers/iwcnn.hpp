@@ -18,16 +18,23 @@
 // H >= sup { |Hess <v, S>(x)| : x, |v| <= G }: a quadratic minorant at every
 // x, i.e. H-weak convexity of g o S; the c |x|^2 term (c = softplus(q)) adds
 // curvature 2c. H by induction over the layers s_k = phi(K_k s_{k-1} + b_k),
-// s_0 = x, with a_k >= |K_k|_2 (conv_norm_bound), g1 >= |phi'|, g2 >= |phi''|
-// (SiLU: 1.1, 0.5), Lip(s_k) <= L_k = g1 a_k L_{k-1}, L_0 = 1: for |w| <= W
-// entry by entry,
+// s_0 = x, with a_k >= |K_k|_2 (conv_norm_bound: the smaller of Schur's
+// test and a Fourier bound, lipschitz.hpp), g1 >= |phi'|, g2 >= |phi''|
+// (SiLU: 1.1, 0.5; the sup of |phi''| is 0.5 exactly), Lip(s_k) <= L_k =
+// g1 a_k L_{k-1}, L_0 = 1: for |w| <= W entry by entry,
 //   Hess <w, s_k> = Ds_{k-1}^T K_k^T diag(w phi'') K_k Ds_{k-1}
 //                 + Hess <K_k^T (w phi'), s_{k-1}>        (phi' frozen at x)
-//   => H_k(W) = g2 |W|_inf a_k^2 L_{k-1}^2 + H_{k-1}(g1 |K_k|^T W),  H_0 = 0,
-// and H_L = H_L(G). The entrywise |.|_inf (instead of a Lipschitz constant
-// of g times one of DS) made the bound ~16x smaller on the test's model; it
-// stays ~80x above the most negative Hessian eigenvalue seen at random points
-// (tests/regularisers/test_weak_convexity.cpp prints both): safe, loose.
+//   => H_k(W) = |diag(c)^(1/2) K_k|_2^2 L_{k-1}^2 + H_{k-1}(g1 |K_k|^T W),  H_0 = 0,
+// c_o = g2 max_pixels W_o per output channel o (|v^T K^T D K v| <= v^T K^T
+// diag(c) K v for |D| <= c; diag(c)^(1/2) K is the convolution with its
+// output channels scaled, so conv_norm_bound bounds it), and H_L = H_L(G).
+// History on the test's model (6x6, 4 channels): a Lipschitz constant of g
+// times one of DS gave ~16x more than the entrywise |W|; with |W|_inf a_k^2
+// and Schur's a_k the bound was 78x the most negative Hessian eigenvalue
+// seen at random points; the Fourier norm and the per-channel c make it 22x
+// (tests/regularisers/test_weak_convexity.cpp prints both): safe, loose,
+// the rest mostly G's (the ICNN's entrywise gradient bound is ~30x its
+// largest observed slope).
 // rho depends on the image size through G, hence the arguments of
 // weak_convexity_modulus().
 #pragma once

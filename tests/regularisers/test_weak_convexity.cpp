@@ -9,6 +9,8 @@
 //   quadratic data term 1/2 |Ax - y|^2 + lambda R with A^T A >= mu I built
 //   from chosen singular values; without the enforced condition it fails.
 #include <cmath>
+#include <tuple>
+#include <vector>
 
 #include "core/error.hpp"
 #include "gradient_check.hpp"
@@ -63,19 +65,25 @@ TEST_CASE("the SiLU's slope and curvature bounds hold on a dense grid") {
   CHECK(curvature == doctest::Approx(0.5).epsilon(1e-9));  // attained at t = 0
 }
 
+// Power iteration on K^T K for side x side images: converges to |K| from below.
+double power_norm(const torch::Tensor& w, std::int64_t side, int iterations = 300) {
+  const std::int64_t pad = w.size(2) / 2;
+  torch::Tensor v = torch::randn({1, w.size(1), side, side}, torch::kFloat64);
+  double norm = 0;
+  for (int k = 0; k < iterations; ++k) {
+    v = v / v.norm();
+    const torch::Tensor kv = torch::conv2d(v, w, {}, 1, pad);
+    norm = kv.norm().item<double>();
+    v = torch::conv_transpose2d(kv, w, {}, 1, pad);
+  }
+  return norm;
+}
+
 TEST_CASE("conv_norm_bound bounds the convolution's operator norm") {
   torch::manual_seed(31);
   for (int trial = 0; trial < 4; ++trial) {
     const torch::Tensor w = torch::randn({5, 3, 3, 3}, torch::kFloat64);
-    // Power iteration on K^T K for 12x12 images: converges to |K| from below.
-    torch::Tensor v = torch::randn({1, 3, 12, 12}, torch::kFloat64);
-    double norm = 0;
-    for (int k = 0; k < 300; ++k) {
-      v = v / v.norm();
-      const torch::Tensor kv = torch::conv2d(v, w, {}, 1, 1);
-      norm = kv.norm().item<double>();
-      v = torch::conv_transpose2d(kv, w, {}, 1, 1);
-    }
+    const double norm = power_norm(w, 12);
     const double bound = conv_norm_bound(w);
     CHECK(norm <= bound);
     CHECK(bound < 4 * norm);  // a usable bound, not an arbitrary large number
@@ -84,6 +92,24 @@ TEST_CASE("conv_norm_bound bounds the convolution's operator norm") {
   torch::Tensor identity = torch::zeros({2, 2, 3, 3}, torch::kFloat64);
   identity[0][0][1][1] = identity[1][1][1][1] = 1;
   CHECK(conv_norm_bound(identity) == 1.0);
+}
+
+TEST_CASE("the Fourier bound is an upper bound, tight on large images, and below Schur's on random kernels") {
+  torch::manual_seed(34);
+  // (out, in, k): a first smooth layer (in = 1, one vector norm per
+  // frequency), a deeper one (a matrix per frequency), a wider kernel.
+  for (const auto& [out, in, k] : std::vector<std::tuple<int, int, int>>{{8, 1, 5}, {4, 4, 3}, {3, 2, 7}}) {
+    const torch::Tensor w = torch::randn({out, in, k, k}, torch::kFloat64);
+    const double small = power_norm(w, 10), large = power_norm(w, 64);
+    const double fourier = fourier_conv_norm_bound(w), schur = schur_conv_norm_bound(w);
+    MESSAGE(out, "x", in, "x", k, "x", k, ": power iteration ", small, " (10^2), ", large, " (64^2); Fourier bound ",
+            fourier, ", Schur ", schur);
+    CHECK(small <= fourier);
+    CHECK(large <= fourier);
+    CHECK(fourier < 1.1 * large);  // the sup over the torus, approached by large images, +6.7 % Bernstein margin
+    CHECK(fourier < schur);
+    CHECK(conv_norm_bound(w) == fourier);
+  }
 }
 
 TEST_CASE("the ICNN's gradient and Lipschitz bounds hold") {
@@ -128,8 +154,39 @@ TEST_CASE("an untrained IWCNN is not convex, but rho-weakly convex with the comp
   MESSAGE("IWCNN: most negative Hessian eigenvalue -", local, " at 64 points; rho / observed = ", rho / local);
   CHECK(local > 0);
   CHECK(local <= rho);
+  // Many more points, independent and far apart (scale 1 to 4): the most
+  // negative Hessian eigenvalue anywhere it was looked for stays below rho.
+  for (double scale : {1.0, 2.0, 4.0}) {
+    auto [u, v] = random_pairs(128, {1, kSide, kSide}, scale, 37 + static_cast<std::uint64_t>(scale));
+    const CurvatureEstimate far = hessian_extreme_eigenvalues(of(iwcnn), torch::cat({u, v}), 100, 38);
+    const double seen = -far.smallest.min().item<double>();
+    MESSAGE("IWCNN: most negative Hessian eigenvalue -", seen, " at 256 points of scale ", scale, " (rho ", rho, ")");
+    CHECK(seen <= rho);
+  }
   // Its gradient is autograd's too (the smooth part included).
   CHECK(testing::gradient_error(iwcnn, x.narrow(0, 0, 2), 36) < 1e-6);
+}
+
+TEST_CASE("with two smooth layers, too, rho bounds the negative curvature found anywhere") {
+  torch::manual_seed(39);
+  IwcnnOptions o = small_iwcnn();
+  o.smooth.layers = 2;
+  Iwcnn iwcnn(o);
+  iwcnn.to(torch::kFloat64);
+  amplify(iwcnn, "smooth0.weight", 2);
+  amplify(iwcnn, "smooth1.weight", 2);
+  const double rho = iwcnn.weak_convexity_modulus(kSide, kSide);
+  auto [x, y] = nearby_pairs(256, {1, kSide, kSide}, 2.0, 0.1, 40);
+  const ConvexityReport plain = check_convexity(of(iwcnn), x, y);
+  CHECK(plain.needed_modulus > 0);
+  CHECK(check_convexity(of(iwcnn), x, y, {.modulus = rho}).passed());
+  auto [u, v] = random_pairs(128, {1, kSide, kSide}, 2.0, 41);
+  const CurvatureEstimate curvature = hessian_extreme_eigenvalues(of(iwcnn), torch::cat({x.narrow(0, 0, 128), u, v}), 100, 42);
+  const double seen = -curvature.smallest.min().item<double>();
+  MESSAGE("IWCNN, 2 smooth layers: pairs need ", plain.needed_modulus, ", most negative Hessian eigenvalue -", seen,
+          " at 384 points, rho ", rho, " (", rho / seen, "x)");
+  CHECK(seen > 0);
+  CHECK(seen <= rho);
 }
 
 TEST_CASE("the CNC energy is convex although its learned weakly convex part is not") {
@@ -160,6 +217,13 @@ TEST_CASE("the CNC energy is convex although its learned weakly convex part is n
     CHECK_FALSE(check_convexity(of(cnc.weak()), x, y).passed());  // the learned part alone
     const ConvexityReport energy = check_convexity([&](const torch::Tensor& v) { return cnc.minimal_energy(v); }, x, y);
     CHECK(energy.passed());
+    // t is cached on the parameters' versions: an in-place change of the
+    // weights (an optimizer step) recomputes it.
+    amplify(cnc, "weak.smooth0.weight", 1.5);
+    const double rho_after = cnc.weak().weak_convexity_modulus(kSide, kSide);
+    CHECK(rho_after > rho);
+    CHECK(cnc.weak_scale(kSide, kSide) ==
+          doctest::Approx(std::min(1.0, (kappa + cnc.convex().strong_convexity_modulus()) / rho_after)).epsilon(1e-14));
   }
 }
 
