@@ -100,13 +100,7 @@ PetscErrorCode explicit_part(TS ts, PetscReal t, Vec u, Vec g, void* raw) {
 
 }  // namespace
 
-petsc::PetscSettings AllenCahn2dOptions::default_petsc_settings() {
-  petsc::PetscSettings s;
-  s.key = "petsc_options";
-  s.prefix = "ac_";
-  s.objects = {"ts", "snes", "ksp", "pc", "mat", "vec"};
-  return s;
-}
+petsc::PetscSettings AllenCahn2dOptions::default_petsc_settings() { return detail::ts_petsc_settings("ac_"); }
 
 void AllenCahn2dOptions::validate() const {
   if (points < 3) throw InputError(fmt::format("points: {} per side; at least 3 are needed", points));
@@ -115,10 +109,7 @@ void AllenCahn2dOptions::validate() const {
   if (!(std::isfinite(length) && length > 0)) throw InputError(fmt::format("length: {} must be finite and > 0", length));
   if (!(std::isfinite(epsilon) && epsilon > 0))
     throw InputError(fmt::format("epsilon: {} must be finite and > 0", epsilon));
-  if (!(std::isfinite(t_end) && t_end > 0)) throw InputError(fmt::format("t_end: {} must be finite and > 0", t_end));
-  if (!(std::isfinite(dt) && dt > 0)) throw InputError(fmt::format("{}: {} must be finite and > 0", dt_key, dt));
-  if (t_end / dt > 1e12)
-    throw InputError(fmt::format("{}: {} takes more than 1e12 steps to reach t_end = {}", dt_key, dt, t_end));
+  detail::validate_time(t_end, dt, dt_key);
 }
 
 AllenCahn2dResult solve_allen_cahn_2d(const std::vector<double>& u0, const AllenCahn2dOptions& o,

@@ -113,13 +113,7 @@ PetscErrorCode jacobian(TS ts, PetscReal, Vec u, Mat, Mat P, void* raw) {
 
 }  // namespace
 
-petsc::PetscSettings Periodic1dOptions::default_petsc_settings() {
-  petsc::PetscSettings s;
-  s.key = "petsc_options";
-  s.prefix = "pde_";
-  s.objects = {"ts", "snes", "ksp", "pc", "mat", "vec"};
-  return s;
-}
+petsc::PetscSettings Periodic1dOptions::default_petsc_settings() { return detail::ts_petsc_settings("pde_"); }
 
 void Periodic1dOptions::validate() const {
   if (points < 5) throw InputError(fmt::format("points: {} grid points; at least 5 are needed", points));
@@ -128,10 +122,7 @@ void Periodic1dOptions::validate() const {
   if (!(std::isfinite(length) && length > 0)) throw InputError(fmt::format("length: {} must be finite and > 0", length));
   if (!(std::isfinite(nu) && nu >= 0)) throw InputError(fmt::format("nu: {} must be finite and >= 0", nu));
   if (order != 2 && order != 4) throw InputError(fmt::format("order: {}; the spatial differences are of order 2 or 4", order));
-  if (!(std::isfinite(t_end) && t_end > 0)) throw InputError(fmt::format("t_end: {} must be finite and > 0", t_end));
-  if (!(std::isfinite(dt) && dt > 0)) throw InputError(fmt::format("{}: {} must be finite and > 0", dt_key, dt));
-  if (t_end / dt > 1e12)
-    throw InputError(fmt::format("{}: {} takes more than 1e12 steps to reach t_end = {}", dt_key, dt, t_end));
+  detail::validate_time(t_end, dt, dt_key);
 }
 
 std::vector<double> periodic_grid(std::int64_t points, double length) {

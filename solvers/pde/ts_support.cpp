@@ -10,6 +10,21 @@ namespace structura::pde::detail {
 
 using petsc::petsc_check;
 
+petsc::PetscSettings ts_petsc_settings(const std::string& prefix) {
+  petsc::PetscSettings s;
+  s.key = "petsc_options";
+  s.prefix = prefix;
+  s.objects = {"ts", "snes", "ksp", "pc", "mat", "vec"};
+  return s;
+}
+
+void validate_time(double t_end, double dt, const std::string& dt_key) {
+  if (!(std::isfinite(t_end) && t_end > 0)) throw InputError(fmt::format("t_end: {} must be finite and > 0", t_end));
+  if (!(std::isfinite(dt) && dt > 0)) throw InputError(fmt::format("{}: {} must be finite and > 0", dt_key, dt));
+  if (t_end / dt > 1e12)
+    throw InputError(fmt::format("{}: {} takes more than 1e12 steps to reach t_end = {}", dt_key, dt, t_end));
+}
+
 TsObjects::~TsObjects() {
   if (scatter) VecScatterDestroy(&scatter);
   if (all) VecDestroy(&all);

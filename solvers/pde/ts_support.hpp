@@ -16,6 +16,14 @@
 
 namespace structura::pde::detail {
 
+// The options of a TS solver: key "petsc_options", `prefix`, and the objects
+// a time integration makes (ts, snes, ksp, pc, mat, vec).
+petsc::PetscSettings ts_petsc_settings(const std::string& prefix);
+
+// InputErrors naming the key: t_end finite and > 0, dt (named dt_key)
+// finite and > 0 and at most 1e12 steps to t_end.
+void validate_time(double t_end, double dt, const std::string& dt_key);
+
 struct TsObjects {
   DM da = nullptr;
   Vec u = nullptr, natural = nullptr, all = nullptr;
