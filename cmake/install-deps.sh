@@ -19,6 +19,8 @@ packages=(
   python3-torch  # the PyTorch peer of the SympFlow training benchmark
   python3-skimage  # the scikit-image peer of the CT tests and benchmarks; its sample photographs are the deblurring data
   libpng-dev  # reads those photographs (solvers/imaging)
+  dataset-fashion-mnist  # Fashion-MNIST (28x28) for the LieLAC image experiment, read from /usr/share/datasets
+  python3-sklearn  # its 8x8 handwritten digits (sklearn/datasets/data/digits.csv.gz), read by the C++
   chromium  # the report_html test renders report.html in headless Chromium
 )
 
