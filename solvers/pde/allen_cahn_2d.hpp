@@ -7,7 +7,7 @@
 // (order 2). Time: TSARKIMEX (by default its third-order ARKIMEX 3 at the
 // fixed step dt; any TS type and -ts_arkimex_type through PETSc options),
 // the implicit stages solved as one linear system each (SNES ksponly, the
-// exact Jacobian shift I - eps^2 Laplacian, CG to a relative 1e-12 unless
+// exact Jacobian shift I - eps^2 Laplacian, CG + Jacobi to a relative 1e-12 unless
 // the options say otherwise). Options, errors and the divergence guard as
 // periodic_1d.hpp (the guard: |u| beyond max(2 max|u0|, 2): the reaction's
 // stable states are +-1).
