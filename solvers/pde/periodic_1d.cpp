@@ -8,6 +8,7 @@
 #include <array>
 #include <cmath>
 #include <limits>
+#include <memory>
 #include <utility>
 
 #include "core/error.hpp"
@@ -143,65 +144,94 @@ std::vector<double> periodic_grid(std::int64_t points, double length) {
   return x;
 }
 
-Periodic1dResult solve_periodic_1d(const std::vector<double>& u0, const Periodic1dOptions& o, const mpi::Comm& comm) {
-  o.validate();
+// Everything a solve needs that does not depend on the initial condition,
+// made once: the DMDA, the state vector, the Jacobian, the TS with the
+// user's options read, and the callbacks' context and guard (their
+// addresses are registered with PETSc, so they live here, on the heap).
+struct Periodic1dSolver::State {
+  Periodic1dOptions options;
+  petsc::PetscOptionsDatabase db;
+  Context ctx;
+  detail::Guard guard;
+  detail::TsObjects p;
+  std::vector<double> times;
+
+  State(const Periodic1dOptions& o, const mpi::Comm& comm) : options(o), db(o.petsc) {
+    petsc::QuietPetscErrors quiet;
+    ctx.s = stencil(o.order);
+    ctx.nu = o.nu;
+    ctx.h = o.length / double(o.points);
+    ctx.burgers = o.equation == Equation1d::Burgers;
+    times = detail::output_times(o.output_times, o.t_end);
+    const auto n = static_cast<PetscInt>(o.points);
+    petsc_check(DMDACreate1d(comm.get(), DM_BOUNDARY_PERIODIC, n, 1, ctx.s.width, nullptr, &p.da), "DMDACreate1d");
+    petsc::attach_options(reinterpret_cast<PetscObject>(p.da), db);
+    petsc_check(DMSetUp(p.da), "DMSetUp (too many ranks for the grid: each needs at least the stencil width)");
+    petsc_check(DMCreateGlobalVector(p.da, &p.u), "DMCreateGlobalVector");
+    petsc_check(DMCreateMatrix(p.da, &p.j), "DMCreateMatrix");
+    petsc::attach_options(reinterpret_cast<PetscObject>(p.j), db);
+
+    petsc_check(TSCreate(comm.get(), &p.ts), "TSCreate");
+    petsc_check(TSSetDM(p.ts, p.da), "TSSetDM");
+    petsc_check(TSSetProblemType(p.ts, TS_NONLINEAR), "TSSetProblemType");
+    petsc_check(TSSetRHSFunction(p.ts, nullptr, rhs, &ctx), "TSSetRHSFunction");
+    petsc_check(TSSetRHSJacobian(p.ts, p.j, p.j, jacobian, &ctx), "TSSetRHSJacobian");
+    petsc_check(TSSetType(p.ts, TSRK), "TSSetType");
+    petsc_check(TSRKSetType(p.ts, TSRK4), "TSRKSetType");
+    detail::set_fixed_steps(p.ts, o.dt, o.t_end);
+    detail::attach_solvers(p.ts, db);
+    petsc::petsc_check_options(TSSetFromOptions(p.ts), "TSSetFromOptions", db);
+    detail::install_guard(p.ts, guard);
+  }
+};
+
+Periodic1dSolver::Periodic1dSolver(const Periodic1dOptions& options, const mpi::Comm& comm) {
+  options.validate();
+  state_ = std::make_unique<State>(options, comm);
+}
+
+Periodic1dSolver::~Periodic1dSolver() = default;
+
+Periodic1dResult Periodic1dSolver::solve(const std::vector<double>& u0) {
+  State& st = *state_;
+  const Periodic1dOptions& o = st.options;
   if (static_cast<std::int64_t>(u0.size()) != o.points)
     throw InputError(fmt::format("initial condition: {} values for {} grid points", u0.size(), o.points));
   for (double v : u0)
     if (!std::isfinite(v)) throw InputError("initial condition: contains NaN or Inf");
-  const petsc::PetscOptionsDatabase db(o.petsc);
   petsc::QuietPetscErrors quiet;
-
-  Context ctx;
-  ctx.s = stencil(o.order);
-  ctx.nu = o.nu;
-  ctx.h = o.length / double(o.points);
-  ctx.burgers = o.equation == Equation1d::Burgers;
   // Divergence guard: both equations obey a maximum principle, max|u(t)| <=
   // max|u0|; a state beyond twice that has left the equation (an unstable
   // step) and stops the integration at once.
-  detail::Guard guard;
-  for (double v : u0) guard.bound = std::max(guard.bound, 2 * std::abs(v));
-
-  detail::TsObjects p;
-  const auto n = static_cast<PetscInt>(o.points);
-  petsc_check(DMDACreate1d(comm.get(), DM_BOUNDARY_PERIODIC, n, 1, ctx.s.width, nullptr, &p.da), "DMDACreate1d");
-  petsc::attach_options(reinterpret_cast<PetscObject>(p.da), db);
-  petsc_check(DMSetUp(p.da), "DMSetUp (too many ranks for the grid: each needs at least the stencil width)");
-  petsc_check(DMCreateGlobalVector(p.da, &p.u), "DMCreateGlobalVector");
+  st.guard = {};
+  for (double v : u0) st.guard.bound = std::max(st.guard.bound, 2 * std::abs(v));
   {
     PetscScalar* a;
     PetscInt xs, xm;
-    petsc_check(DMDAGetCorners(p.da, &xs, nullptr, nullptr, &xm, nullptr, nullptr), "DMDAGetCorners");
-    petsc_check(DMDAVecGetArray(p.da, p.u, &a), "DMDAVecGetArray");
+    petsc_check(DMDAGetCorners(st.p.da, &xs, nullptr, nullptr, &xm, nullptr, nullptr), "DMDAGetCorners");
+    petsc_check(DMDAVecGetArray(st.p.da, st.p.u, &a), "DMDAVecGetArray");
     for (PetscInt i = xs; i < xs + xm; ++i) a[i] = u0[static_cast<std::size_t>(i)];
-    petsc_check(DMDAVecRestoreArray(p.da, p.u, &a), "DMDAVecRestoreArray");
+    petsc_check(DMDAVecRestoreArray(st.p.da, st.p.u, &a), "DMDAVecRestoreArray");
   }
-  petsc_check(DMCreateMatrix(p.da, &p.j), "DMCreateMatrix");
-  petsc::attach_options(reinterpret_cast<PetscObject>(p.j), db);
-
-  petsc_check(TSCreate(comm.get(), &p.ts), "TSCreate");
-  petsc_check(TSSetDM(p.ts, p.da), "TSSetDM");
-  petsc_check(TSSetProblemType(p.ts, TS_NONLINEAR), "TSSetProblemType");
-  petsc_check(TSSetRHSFunction(p.ts, nullptr, rhs, &ctx), "TSSetRHSFunction");
-  petsc_check(TSSetRHSJacobian(p.ts, p.j, p.j, jacobian, &ctx), "TSSetRHSJacobian");
-  petsc_check(TSSetType(p.ts, TSRK), "TSSetType");
-  petsc_check(TSRKSetType(p.ts, TSRK4), "TSRKSetType");
-  detail::set_fixed_steps(p.ts, o.dt, o.t_end);
-  detail::attach_solvers(p.ts, db);
-  petsc::petsc_check_options(TSSetFromOptions(p.ts), "TSSetFromOptions", db);
-  detail::install_guard(p.ts, guard);
-  const std::vector<double> times = detail::output_times(o.output_times, o.t_end);
-  detail::TsTrajectory trajectory = detail::solve_to_times(p, guard, db, o.dt_key, o.dt, times, o.points);
+  // Back to t = 0 at step 0 (TSSetStepNumber also makes multistep methods
+  // restart): a reused solver gives the same result as a new one (tested).
+  petsc_check(TSSetTime(st.p.ts, 0.0), "TSSetTime");
+  petsc_check(TSSetStepNumber(st.p.ts, 0), "TSSetStepNumber");
+  detail::TsTrajectory trajectory = detail::solve_to_times(st.p, st.guard, st.db, o.dt_key, o.dt, st.times, o.points);
   const detail::TsOutcome& outcome = trajectory.outcome;
   Periodic1dResult out;
   out.u = trajectory.snapshots.back();
-  out.times = times;
+  out.times = st.times;
   out.snapshots = std::move(trajectory.snapshots);
   out.steps = outcome.steps;
   out.time = outcome.time;
   out.ts_type = outcome.type;
   return out;
+}
+
+Periodic1dResult solve_periodic_1d(const std::vector<double>& u0, const Periodic1dOptions& o, const mpi::Comm& comm) {
+  Periodic1dSolver solver(o, comm);
+  return solver.solve(u0);
 }
 
 }  // namespace structura::pde
