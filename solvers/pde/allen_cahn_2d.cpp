@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <utility>
 
 #include "core/error.hpp"
 #include "pde/ts_support.hpp"
@@ -110,6 +111,7 @@ void AllenCahn2dOptions::validate() const {
   if (!(std::isfinite(epsilon) && epsilon > 0))
     throw InputError(fmt::format("epsilon: {} must be finite and > 0", epsilon));
   detail::validate_time(t_end, dt, dt_key);
+  detail::output_times(output_times, t_end);
 }
 
 AllenCahn2dResult solve_allen_cahn_2d(const std::vector<double>& u0, const AllenCahn2dOptions& o,
@@ -184,11 +186,15 @@ AllenCahn2dResult solve_allen_cahn_2d(const std::vector<double>& u0, const Allen
   petsc_check(PCSetType(pc, PCJACOBI), "PCSetType");
   petsc::petsc_check_options(TSSetFromOptions(p.ts), "TSSetFromOptions", db);
   detail::install_guard(p.ts, guard);
-  const detail::TsOutcome outcome = detail::solve_checked(p, guard, db, o.dt_key, o.dt);
+  const std::vector<double> times = detail::output_times(o.output_times, o.t_end);
+  detail::TsTrajectory trajectory = detail::solve_to_times(p, guard, db, o.dt_key, o.dt, times, count);
+  const detail::TsOutcome& outcome = trajectory.outcome;
   PetscInt linear = 0;
   petsc_check(TSGetKSPIterations(p.ts, &linear), "TSGetKSPIterations");
   AllenCahn2dResult out;
-  out.u = detail::gather_natural(p, count);
+  out.u = trajectory.snapshots.back();
+  out.times = times;
+  out.snapshots = std::move(trajectory.snapshots);
   out.steps = outcome.steps;
   out.time = outcome.time;
   out.ts_type = outcome.type;

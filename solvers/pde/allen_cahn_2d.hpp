@@ -29,6 +29,10 @@ struct AllenCahn2dOptions {
   double epsilon = 0.01;  // interface width parameter (> 0)
   double t_end = 1.0;
   double dt = 1e-2;
+  // Times of the snapshots returned (strictly increasing, >= 0, the last one
+  // t_end; 0 is the initial state); empty: t_end alone. The TS steps to each
+  // exactly (one TSSolve per time, the step reset to dt), no interpolation.
+  std::vector<double> output_times;
   std::string dt_key = "dt";
   std::function<double(double x, double y, double t)> forcing;  // empty: none
   petsc::PetscSettings petsc = default_petsc_settings();
@@ -39,6 +43,8 @@ struct AllenCahn2dOptions {
 
 struct AllenCahn2dResult {
   std::vector<double> u;  // N * N values at t_end, row-major (u[j N + i] at x_i, y_j), on every rank
+  std::vector<double> times;                   // the output times (t_end alone by default)
+  std::vector<std::vector<double>> snapshots;  // the state at each, as u (the last is u)
   std::int64_t steps = 0;
   double time = 0;
   std::string ts_type;

@@ -8,6 +8,7 @@
 #include <array>
 #include <cmath>
 #include <limits>
+#include <utility>
 
 #include "core/error.hpp"
 #include "pde/ts_support.hpp"
@@ -123,6 +124,17 @@ void Periodic1dOptions::validate() const {
   if (!(std::isfinite(nu) && nu >= 0)) throw InputError(fmt::format("nu: {} must be finite and >= 0", nu));
   if (order != 2 && order != 4) throw InputError(fmt::format("order: {}; the spatial differences are of order 2 or 4", order));
   detail::validate_time(t_end, dt, dt_key);
+  detail::output_times(output_times, t_end);
+}
+
+std::vector<double> equally_spaced_times(double t0, double t1, std::int64_t count) {
+  if (count < 2) throw InputError(fmt::format("output times: {} requested; at least 2 (both ends)", count));
+  if (!(std::isfinite(t0) && std::isfinite(t1) && t1 > t0))
+    throw InputError(fmt::format("output times: the interval [{}, {}] must be finite and non-empty", t0, t1));
+  std::vector<double> t(static_cast<std::size_t>(count));
+  for (std::int64_t k = 0; k < count; ++k) t[static_cast<std::size_t>(k)] = t0 + (t1 - t0) * double(k) / double(count - 1);
+  t.back() = t1;
+  return t;
 }
 
 std::vector<double> periodic_grid(std::int64_t points, double length) {
@@ -179,9 +191,13 @@ Periodic1dResult solve_periodic_1d(const std::vector<double>& u0, const Periodic
   detail::attach_solvers(p.ts, db);
   petsc::petsc_check_options(TSSetFromOptions(p.ts), "TSSetFromOptions", db);
   detail::install_guard(p.ts, guard);
-  const detail::TsOutcome outcome = detail::solve_checked(p, guard, db, o.dt_key, o.dt);
+  const std::vector<double> times = detail::output_times(o.output_times, o.t_end);
+  detail::TsTrajectory trajectory = detail::solve_to_times(p, guard, db, o.dt_key, o.dt, times, o.points);
+  const detail::TsOutcome& outcome = trajectory.outcome;
   Periodic1dResult out;
-  out.u = detail::gather_natural(p, o.points);
+  out.u = trajectory.snapshots.back();
+  out.times = times;
+  out.snapshots = std::move(trajectory.snapshots);
   out.steps = outcome.steps;
   out.time = outcome.time;
   out.ts_type = outcome.type;

@@ -39,7 +39,11 @@ struct Periodic1dOptions {
   double nu = 0.01;           // viscosity / diffusivity (>= 0)
   int order = 2;              // order of the spatial differences: 2 or 4
   double t_end = 1.0;         // > 0
-  double dt = 1e-3;           // time step (the initial one for an adaptive TS)
+  double dt = 1e-3;
+  // Times of the snapshots returned (strictly increasing, >= 0, the last one
+  // t_end; 0 is the initial state); empty: t_end alone. The TS steps to each
+  // exactly (one TSSolve per time, the step reset to dt), no interpolation.
+  std::vector<double> output_times;           // time step (the initial one for an adaptive TS)
   std::string dt_key = "dt";  // what a step-size error names
   // The user's options: the objects are ts, snes, ksp, pc, mat, vec.
   petsc::PetscSettings petsc = default_petsc_settings();
@@ -51,6 +55,8 @@ struct Periodic1dOptions {
 
 struct Periodic1dResult {
   std::vector<double> u;  // the state at t_end, all N values, on every rank
+  std::vector<double> times;                   // the output times (t_end alone by default)
+  std::vector<std::vector<double>> snapshots;  // the state at each, as u (the last is u)
   std::int64_t steps = 0;  // time steps taken
   double time = 0;         // the time reached (t_end)
   std::string ts_type;     // the TS type that ran (after the user's options)
@@ -61,6 +67,10 @@ struct Periodic1dResult {
 // on each rank). PETSc must be initialised (petsc::PetscSession).
 Periodic1dResult solve_periodic_1d(const std::vector<double>& u0, const Periodic1dOptions& options,
                                    const mpi::Comm& comm);
+
+// count >= 2 equally spaced times from t0 to t1, both included (the
+// Burgers data set of Wang et al.: 101 on [0, 1]); the last is t1 exactly.
+std::vector<double> equally_spaced_times(double t0, double t1, std::int64_t count);
 
 // The grid points x_i = i length / N.
 std::vector<double> periodic_grid(std::int64_t points, double length);

@@ -25,6 +25,20 @@ void validate_time(double t_end, double dt, const std::string& dt_key) {
     throw InputError(fmt::format("{}: {} takes more than 1e12 steps to reach t_end = {}", dt_key, dt, t_end));
 }
 
+std::vector<double> output_times(const std::vector<double>& times, double t_end) {
+  if (times.empty()) return {t_end};
+  for (std::size_t k = 0; k < times.size(); ++k) {
+    if (!(std::isfinite(times[k]) && times[k] >= 0))
+      throw InputError(fmt::format("output_times: time {} is {}; times must be finite and >= 0", k, times[k]));
+    if (k > 0 && !(times[k] > times[k - 1]))
+      throw InputError(fmt::format("output_times: time {} ({}) does not exceed time {} ({}); they must increase",
+                                   k, times[k], k - 1, times[k - 1]));
+  }
+  if (times.back() != t_end)
+    throw InputError(fmt::format("output_times: the last time {} must be t_end = {}", times.back(), t_end));
+  return times;
+}
+
 TsObjects::~TsObjects() {
   if (scatter) VecScatterDestroy(&scatter);
   if (all) VecDestroy(&all);
@@ -104,10 +118,12 @@ TsOutcome solve_checked(TsObjects& p, const Guard& guard, const petsc::PetscOpti
 }
 
 std::vector<double> gather_natural(TsObjects& p, std::int64_t count) {
-  petsc_check(DMDACreateNaturalVector(p.da, &p.natural), "DMDACreateNaturalVector");
+  if (!p.natural) {  // made once, reused by every snapshot
+    petsc_check(DMDACreateNaturalVector(p.da, &p.natural), "DMDACreateNaturalVector");
+    petsc_check(VecScatterCreateToAll(p.natural, &p.scatter, &p.all), "VecScatterCreateToAll");
+  }
   petsc_check(DMDAGlobalToNaturalBegin(p.da, p.u, INSERT_VALUES, p.natural), "DMDAGlobalToNaturalBegin");
   petsc_check(DMDAGlobalToNaturalEnd(p.da, p.u, INSERT_VALUES, p.natural), "DMDAGlobalToNaturalEnd");
-  petsc_check(VecScatterCreateToAll(p.natural, &p.scatter, &p.all), "VecScatterCreateToAll");
   petsc_check(VecScatterBegin(p.scatter, p.natural, p.all, INSERT_VALUES, SCATTER_FORWARD), "VecScatterBegin");
   petsc_check(VecScatterEnd(p.scatter, p.natural, p.all, INSERT_VALUES, SCATTER_FORWARD), "VecScatterEnd");
   const PetscScalar* a;
@@ -115,7 +131,26 @@ std::vector<double> gather_natural(TsObjects& p, std::int64_t count) {
   std::vector<double> out(a, a + count);
   petsc_check(VecRestoreArrayRead(p.all, &a), "VecRestoreArrayRead");
   for (double v : out)
-    if (!std::isfinite(v)) throw NumericalError("the final state has NaN or Inf values");
+    if (!std::isfinite(v)) throw NumericalError("the state has NaN or Inf values");
+  return out;
+}
+
+
+TsTrajectory solve_to_times(TsObjects& p, const Guard& guard, const petsc::PetscOptionsDatabase& db,
+                            const std::string& dt_key, double dt, const std::vector<double>& times,
+                            std::int64_t count) {
+  TsTrajectory out;
+  PetscReal now = 0;
+  for (double t : times) {  // t_end > 0 is the last: at least one segment is solved
+    petsc_check(TSGetTime(p.ts, &now), "TSGetTime");
+    if (t > now) {
+      petsc_check(TSSetMaxTime(p.ts, t), "TSSetMaxTime");
+      // The previous segment's shortened last step must not carry over.
+      petsc_check(TSSetTimeStep(p.ts, dt), "TSSetTimeStep");
+      out.outcome = solve_checked(p, guard, db, dt_key, dt);
+    }
+    out.snapshots.push_back(gather_natural(p, count));
+  }
   return out;
 }
 

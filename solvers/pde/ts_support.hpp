@@ -24,6 +24,11 @@ petsc::PetscSettings ts_petsc_settings(const std::string& prefix);
 // finite and > 0 and at most 1e12 steps to t_end.
 void validate_time(double t_end, double dt, const std::string& dt_key);
 
+// The output times of a solve: `times` empty means {t_end}; otherwise they
+// must be finite, >= 0, strictly increasing and end at t_end (InputError
+// naming "output_times").
+std::vector<double> output_times(const std::vector<double>& times, double t_end);
+
 struct TsObjects {
   DM da = nullptr;
   Vec u = nullptr, natural = nullptr, all = nullptr;
@@ -65,5 +70,19 @@ TsOutcome solve_checked(TsObjects& p, const Guard& guard, const petsc::PetscOpti
 
 // The global vector p.u on every rank in natural order (count values).
 std::vector<double> gather_natural(TsObjects& p, std::int64_t count);
+
+// The state at each of `times` (from output_times): one TSSolve per output
+// time, TSSetMaxTime to it and the step reset to dt, so that every snapshot
+// is the time stepper's own state at that time (the last step of each
+// segment shortened to end there; no interpolation). A time equal to the
+// current one (0 at the start) is the current state. The outcome's steps
+// count all segments; every snapshot gathered as gather_natural.
+struct TsTrajectory {
+  TsOutcome outcome;
+  std::vector<std::vector<double>> snapshots;
+};
+TsTrajectory solve_to_times(TsObjects& p, const Guard& guard, const petsc::PetscOptionsDatabase& db,
+                            const std::string& dt_key, double dt, const std::vector<double>& times,
+                            std::int64_t count);
 
 }  // namespace structura::pde::detail
