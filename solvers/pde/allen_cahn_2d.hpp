@@ -31,7 +31,8 @@ struct AllenCahn2dOptions {
   double dt = 1e-2;
   // Times of the snapshots returned (strictly increasing, >= 0, the last one
   // t_end; 0 is the initial state); empty: t_end alone. The TS steps to each
-  // exactly (one TSSolve per time, the step reset to dt), no interpolation.
+  // exactly (one TSSolve per time, the step reset to dt: an adaptive TS
+  // restarts each segment from dt), no interpolation.
   std::vector<double> output_times;
   std::string dt_key = "dt";
   std::function<double(double x, double y, double t)> forcing;  // empty: none

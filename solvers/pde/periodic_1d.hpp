@@ -43,7 +43,8 @@ struct Periodic1dOptions {
   double dt = 1e-3;
   // Times of the snapshots returned (strictly increasing, >= 0, the last one
   // t_end; 0 is the initial state); empty: t_end alone. The TS steps to each
-  // exactly (one TSSolve per time, the step reset to dt), no interpolation.
+  // exactly (one TSSolve per time, the step reset to dt: an adaptive TS
+  // restarts each segment from dt), no interpolation.
   std::vector<double> output_times;           // time step (the initial one for an adaptive TS)
   std::string dt_key = "dt";  // what a step-size error names
   // The user's options: the objects are ts, snes, ksp, pc, mat, vec.

@@ -14,7 +14,8 @@
 //   --write-ics FILE --ic-points M   the initial conditions on M points: samples x M
 //   --out FILE                       the snapshots restricted to every (points / --compare-points)-th
 //                                    grid point: samples x snapshots x compare_points
-// It prints one RESULT line: seconds (all samples, solves only), seconds per sample.
+// It prints one RESULT line: CPU seconds (all samples: the solver's set-up and the
+// solves; CPU time, so that other work on a shared machine does not count), per sample.
 //
 //   structura_bench_burgers_data [--samples 8] [--points 256] [--order 4] [--dt 1e-4]
 //       [--snapshots 101] [--t-end 1] [--modes 32] [--seed 1] [--compare-points 64]
@@ -109,11 +110,11 @@ int main(int argc, char** argv) {
       // One solver for all samples, as the data stage uses it; its set-up is
       // counted in the time.
       std::unique_ptr<pde::Periodic1dSolver> solver;
-      seconds += bench::time_seconds([&] { solver = std::make_unique<pde::Periodic1dSolver>(o, self); });
+      seconds += bench::cpu_time_seconds([&] { solver = std::make_unique<pde::Periodic1dSolver>(o, self); });
       for (std::int64_t i = 0; i < samples; ++i) {
         const auto u0 = pde::periodic_grf(grf, points, seed, static_cast<std::uint64_t>(i));
         pde::Periodic1dResult r;
-        seconds += bench::time_seconds([&] { r = solver->solve(u0); });
+        seconds += bench::cpu_time_seconds([&] { r = solver->solve(u0); });
         steps += r.steps;
         for (const auto& snap : r.snapshots)
           for (std::int64_t k = 0; k < points; k += stride) out.push_back(snap[static_cast<std::size_t>(k)]);
