@@ -49,24 +49,27 @@ torch::Tensor gradient(const torch::Tensor& y, const torch::Tensor& x) {
 
 }  // namespace
 
-torch::Tensor pde_residual(const Field& field, const torch::Tensor& x, const torch::Tensor& t, const PdeOptions& pde) {
-  require_points(x, t, "pde_residual");
+FieldDerivatives field_derivatives(const Field& field, const torch::Tensor& x, const torch::Tensor& t) {
+  require_points(x, t, "field_derivatives");
   const torch::Tensor xs = x.detach().clone().requires_grad_(true);
   const torch::Tensor ts = t.detach().clone().requires_grad_(true);
-  const torch::Tensor u = field(xs, ts);
-  require(u.sizes() == x.sizes(), fmt::format("pde_residual: the field returned sizes {} for points of sizes {}",
-                                              shape_of(u), shape_of(x)));
-  const torch::Tensor u_x = gradient(u, xs), u_t = gradient(u, ts);
-  const torch::Tensor u_xx = gradient(u_x, xs);
-  if (pde.equation == Equation::Heat) return u_t - pde.nu * u_xx;
-  return u_t + u * u_x - pde.nu * u_xx;
+  FieldDerivatives d;
+  d.u = field(xs, ts);
+  require(d.u.sizes() == x.sizes(), fmt::format("field_derivatives: the field returned sizes {} for points of sizes {}",
+                                                shape_of(d.u), shape_of(x)));
+  d.u_x = gradient(d.u, xs);
+  d.u_t = gradient(d.u, ts);
+  d.u_xx = gradient(d.u_x, xs);
+  return d;
 }
 
-FieldWithSlope field_and_slope(const Field& field, const torch::Tensor& x, const torch::Tensor& t) {
-  require_points(x, t, "field_and_slope");
-  const torch::Tensor xs = x.detach().clone().requires_grad_(true);
-  const torch::Tensor u = field(xs, t.detach());
-  return {u, gradient(u, xs)};
+torch::Tensor pde_residual(const FieldDerivatives& d, const PdeOptions& pde) {
+  if (pde.equation == Equation::Heat) return d.u_t - pde.nu * d.u_xx;
+  return d.u_t + d.u * d.u_x - pde.nu * d.u_xx;
+}
+
+torch::Tensor pde_residual(const Field& field, const torch::Tensor& x, const torch::Tensor& t, const PdeOptions& pde) {
+  return pde_residual(field_derivatives(field, x, t), pde);
 }
 
 }  // namespace structura::neural_operators

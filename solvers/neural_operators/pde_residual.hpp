@@ -39,16 +39,20 @@ using Field = std::function<torch::Tensor(const torch::Tensor& x, const torch::T
 // of shape (N, P).
 Field deeponet_field(DeepOnet model, const torch::Tensor& u0);
 
-// The residual at the points (x, t) (same shape), differentiable in the
-// field's parameters (the derivatives are taken with create_graph). x and t
-// enter as fresh leaves: the caller's tensors are not changed.
-torch::Tensor pde_residual(const Field& u, const torch::Tensor& x, const torch::Tensor& t, const PdeOptions& pde);
-
-struct FieldWithSlope {
-  torch::Tensor value, u_x;
+// u and the derivatives the residuals need, at the points (x, t) (same
+// shape), differentiable in the field's parameters (taken with
+// create_graph). x and t enter as fresh leaves: the caller's tensors are
+// not changed. One evaluation of the field for all points: a loss that
+// needs values at several point sets (interior, initial line, boundary)
+// concatenates them, which saves most of the per-operation overhead.
+struct FieldDerivatives {
+  torch::Tensor u, u_x, u_t, u_xx;
 };
-// u and u_x at (x, t), differentiable in the field's parameters (for the
-// periodic boundary conditions u(0, t) = u(L, t), u_x(0, t) = u_x(L, t)).
-FieldWithSlope field_and_slope(const Field& u, const torch::Tensor& x, const torch::Tensor& t);
+FieldDerivatives field_derivatives(const Field& u, const torch::Tensor& x, const torch::Tensor& t);
+
+// The residual of `pde` from the derivatives.
+torch::Tensor pde_residual(const FieldDerivatives& d, const PdeOptions& pde);
+// The residual at the points (x, t): field_derivatives, then the above.
+torch::Tensor pde_residual(const Field& u, const torch::Tensor& x, const torch::Tensor& t, const PdeOptions& pde);
 
 }  // namespace structura::neural_operators
