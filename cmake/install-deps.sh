@@ -20,6 +20,7 @@ packages=(
   python3-skimage  # the scikit-image peer of the CT tests and benchmarks; its sample photographs are the deblurring data
   libpng-dev  # reads those photographs (solvers/imaging)
   dataset-fashion-mnist  # Fashion-MNIST (28x28) for the LieLAC image experiment, read from /usr/share/datasets
+  zlib1g-dev  # inflates the gzip-compressed data files (solvers/datasets)
   python3-sklearn  # its 8x8 handwritten digits (sklearn/datasets/data/digits.csv.gz), read by the C++
   chromium  # the report_html test renders report.html in headless Chromium
 )

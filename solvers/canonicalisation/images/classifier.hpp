@@ -1,0 +1,60 @@
+// A small CNN image classifier (for 8 x 8 digits and 28 x 28 Fashion-MNIST
+// alike: an adaptive pool makes the head independent of the image size),
+// trained by the shared nn::TrainingLoop on cross-entropy with keyed
+// minibatches (data-parallel over the ranks of the communicator).
+//
+//   conv3x3(1 -> c) ReLU conv3x3(c -> 2c) ReLU maxpool2 conv3x3(2c -> 2c) ReLU
+//   adaptive-avgpool(2 x 2) linear(8c -> hidden) ReLU linear(hidden -> classes)
+#pragma once
+
+#include <torch/torch.h>
+
+#include <cstdint>
+#include <string>
+
+#include "core/mpi.hpp"
+#include "nn/settings.hpp"
+#include "nn/training_loop.hpp"
+
+namespace structura::canonicalisation::images {
+
+struct ClassifierOptions {
+  std::int64_t channels = 16;  // c
+  std::int64_t hidden = 64;
+  std::int64_t classes = 10;
+
+  void validate(const std::string& where = "classifier") const;  // InputError naming where.<field>
+};
+
+class SmallCnnImpl : public torch::nn::Module {
+public:
+  explicit SmallCnnImpl(const ClassifierOptions& options = {});
+  // (N, H, W) or (N, 1, H, W) with H, W >= 2 -> logits (N, classes).
+  torch::Tensor forward(const torch::Tensor& images);
+
+private:
+  torch::nn::Conv2d conv1_{nullptr}, conv2_{nullptr}, conv3_{nullptr};
+  torch::nn::Linear fc1_{nullptr}, fc2_{nullptr};
+};
+TORCH_MODULE(SmallCnn);
+
+struct ClassifierTrainingOptions {
+  std::int64_t steps = 300;
+  std::int64_t batch = 64;  // global minibatch
+  nn::OptimizerOptions optimizer = {};  // Adam, 1e-3
+  std::uint64_t seed = 0;  // keys the minibatches
+
+  void validate(const std::string& where = "training") const;
+};
+
+// Trains `model` on images (N, H, W) and labels (N, int64) with the shared
+// loop. Every rank passes the whole set; each takes its block of every
+// global minibatch. Returns the loop's history.
+nn::TrainingHistory train_classifier(SmallCnn& model, const torch::Tensor& images, const torch::Tensor& labels,
+                                     const ClassifierTrainingOptions& options, const mpi::Comm& comm);
+
+// Fraction of images whose arg-max logit is the label (no gradients, eval
+// mode, in batches of `batch`).
+double accuracy(SmallCnn& model, const torch::Tensor& images, const torch::Tensor& labels, std::int64_t batch = 512);
+
+}  // namespace structura::canonicalisation::images
