@@ -71,6 +71,10 @@ GrfTypicalityEnergy::GrfTypicalityEnergy(const pde::SymmetryGroup& group, std::v
   if (modes_ < 1 || 2 * (modes_ + 1) > n)
     throw InputError(fmt::format("{}: must be in 1 .. N/2 - 1 = {} for a grid of {} points (got {})", key,
                                  n / 2 - 1, n, modes_));
+  for (int m = 0; m < n; ++m) {  // cos and sin of 2 pi m / N, tabulated once
+    cos_.push_back(std::cos(2 * std::numbers::pi * m / n));
+    sin_.push_back(std::sin(2 * std::numbers::pi * m / n));
+  }
 }
 
 double GrfTypicalityEnergy::of_field(std::span<const double> u) const {
@@ -80,12 +84,13 @@ double GrfTypicalityEnergy::of_field(std::span<const double> u) const {
   mean /= n;
   // c_k = (sqrt2 / N) sum u cos(q_k x), (sqrt2 / N) sum u sin(q_k x) = s_k (a_k, b_k).
   double norm = 0;
+  const auto points = static_cast<std::int64_t>(u.size());
   for (int k = 1; k <= modes_; ++k) {
     double a = 0, b = 0;
-    for (std::size_t j = 0; j < u.size(); ++j) {
-      const double phase = 2 * std::numbers::pi * k * static_cast<double>(j) / n;
-      a += u[j] * std::cos(phase);
-      b += u[j] * std::sin(phase);
+    for (std::int64_t j = 0; j < points; ++j) {
+      const std::size_t m = static_cast<std::size_t>((k * j) % points);
+      a += u[static_cast<std::size_t>(j)] * cos_[m];
+      b += u[static_cast<std::size_t>(j)] * sin_[m];
     }
     const double s = pde::grf_mode_scale(field_, k);
     norm += (square(a) + square(b)) * 2 / (n * n) / (s * s);

@@ -73,6 +73,7 @@ private:
   std::vector<double> u0_;
   pde::PeriodicGrfOptions field_;
   int modes_;
+  std::vector<double> cos_, sin_;  // of 2 pi m / N
 };
 
 }  // namespace structura::canonicalisation

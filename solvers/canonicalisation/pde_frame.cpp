@@ -35,24 +35,28 @@ std::vector<double> periodic_shift(std::span<const double> u, double shift, doub
   std::vector<double> out(u.size(), 0.0);
   if (n == 0) return out;
   // The DFT c_k = sum_j u_j e^{-2 pi i k j / n}, then u(x_j - shift) =
-  // (1/n) sum_k c_k e^{2 pi i k (j - shift n / L) / n} over k = -n/2 .. n/2
-  // (O(n^2): n is a sensor grid of a few hundred points).
+  // (1/n) sum_k c_k e^{-2 pi i k s} e^{2 pi i k j / n} over k = -n/2 .. n/2,
+  // s = shift / length (O(n^2) with the roots of unity tabulated once: n is
+  // a sensor grid of a few hundred points, and the descent calls this for
+  // every candidate).
   const double two_pi = 2 * std::numbers::pi;
   const std::int64_t half = n / 2;
+  std::vector<std::complex<double>> root(static_cast<std::size_t>(n));  // e^{2 pi i m / n}
+  for (std::int64_t m = 0; m < n; ++m) root[static_cast<std::size_t>(m)] = std::polar(1.0, two_pi * m / n);
   std::vector<std::complex<double>> c(static_cast<std::size_t>(half + 1));
   for (std::int64_t k = 0; k <= half; ++k) {
-    std::complex<double> s = 0;
-    for (std::int64_t j = 0; j < n; ++j) s += u[static_cast<std::size_t>(j)] * std::polar(1.0, -two_pi * k * j / n);
-    c[static_cast<std::size_t>(k)] = s;
+    std::complex<double> sum = 0;
+    for (std::int64_t j = 0; j < n; ++j) sum += u[static_cast<std::size_t>(j)] * std::conj(root[static_cast<std::size_t>((k * j) % n)]);
+    // The shift's phase, applied once per mode.
+    c[static_cast<std::size_t>(k)] = sum * std::polar(1.0, -two_pi * k * shift / length);
   }
-  const double cells = shift * static_cast<double>(n) / length;
   for (std::int64_t j = 0; j < n; ++j) {
     double v = c[0].real();
     for (std::int64_t k = 1; k <= half; ++k) {
-      const std::complex<double> term = c[static_cast<std::size_t>(k)] * std::polar(1.0, two_pi * k * (j - cells) / n);
+      const double term = (c[static_cast<std::size_t>(k)] * root[static_cast<std::size_t>((k * j) % n)]).real();
       // Modes k and -k are conjugate: 2 Re; the Nyquist mode of an even n
       // is shared by +-n/2, so it counts once (its real part, cos).
-      v += (2 * k == n) ? term.real() : 2 * term.real();
+      v += (2 * k == n) ? term : 2 * term;
     }
     out[static_cast<std::size_t>(j)] = v / static_cast<double>(n);
   }
