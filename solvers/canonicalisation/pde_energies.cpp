@@ -75,15 +75,16 @@ GrfTypicalityEnergy::GrfTypicalityEnergy(const pde::SymmetryGroup& group, std::v
     cos_.push_back(std::cos(2 * std::numbers::pi * m / n));
     sin_.push_back(std::sin(2 * std::numbers::pi * m / n));
   }
+  moments(u0_, mean0_, norm0_);
 }
 
-double GrfTypicalityEnergy::of_field(std::span<const double> u) const {
+void GrfTypicalityEnergy::moments(std::span<const double> u, double& mean, double& norm) const {
   const auto n = static_cast<double>(u.size());
-  double mean = 0;
+  mean = 0;
   for (double v : u) mean += v;
   mean /= n;
   // c_k = (sqrt2 / N) sum u cos(q_k x), (sqrt2 / N) sum u sin(q_k x) = s_k (a_k, b_k).
-  double norm = 0;
+  norm = 0;
   const auto points = static_cast<std::int64_t>(u.size());
   for (int k = 1; k <= modes_; ++k) {
     double a = 0, b = 0;
@@ -95,14 +96,88 @@ double GrfTypicalityEnergy::of_field(std::span<const double> u) const {
     const double s = pde::grf_mode_scale(field_, k);
     norm += (square(a) + square(b)) * 2 / (n * n) / (s * s);
   }
+}
+
+double GrfTypicalityEnergy::energy(double mean, double norm) const {
   if (!(norm > 0)) return std::numeric_limits<double>::infinity();  // a constant field is no sample
   const double s1 = pde::grf_mode_scale(field_, 1);
   return 0.5 * square(std::log(norm / (2 * modes_))) + 0.5 * square(mean / s1);
 }
 
+double GrfTypicalityEnergy::of_field(std::span<const double> u) const {
+  double mean = 0, norm = 0;
+  moments(u, mean, norm);
+  return energy(mean, norm);
+}
+
 double GrfTypicalityEnergy::operator()(const Element& h) const {
   const pde::GroupElement k = frame_element(group_, PdeSymmetryGroup::unpack(h));
-  return of_field(to_frame(group_, k, u0_, field_.length));
+  // The framed action on the moments (see the header): heat scales by e^s,
+  // Burgers adds lambda1 to the mean; translations change neither.
+  if (group_.equation() == pde::SymmetricEquation::Heat) {
+    const double scale = std::exp(k.log_sigma);
+    return energy(scale * mean0_, scale * scale * norm0_);
+  }
+  return energy(mean0_ + k.lambda1, norm0_);
+}
+
+void GrfTypicalityEnergy::energy_derivatives(double mean, double norm, double& d_mean, double& d_norm) const {
+  const double s1 = pde::grf_mode_scale(field_, 1);
+  d_mean = mean / (s1 * s1);
+  d_norm = std::log(norm / (2 * modes_)) / norm;
+}
+
+bool TypicalityChartEnergy::covers(const std::vector<int>& generators) {
+  for (int g : generators)
+    if (g != 0 && g != 2) return false;
+  return true;
+}
+
+TypicalityChartEnergy::TypicalityChartEnergy(const PdeSymmetryGroup& group, const GrfTypicalityEnergy& energy,
+                                             const std::string& key)
+    : energy_(energy), heat_(group.pde_group().equation() == pde::SymmetricEquation::Heat) {
+  if (!covers(group.generators()))
+    throw InputError(fmt::format("{}: the closed-form typicality energy covers the generators 0 (d_x) and 2 only",
+                                 key));
+  const auto scales = PdeSymmetryGroup::tied_scales(group.pde_group(), group.generators());
+  for (std::size_t i = 0; i < group.generators().size(); ++i)
+    if (group.generators()[i] == 2) {
+      moment_coordinate_ = static_cast<int>(i);
+      moment_scale_ = scales[i];
+    }
+}
+
+EnergyBatch TypicalityChartEnergy::evaluate(const Element& base, std::span<const double> epsilon, int rows) const {
+  // The base's own boost / amplitude (a translation changes no moment).
+  const pde::GroupElement b = PdeSymmetryGroup::unpack(base);
+  const double base_moment = heat_ ? b.log_sigma : b.lambda1;
+  const auto k = static_cast<std::size_t>(epsilon.size() / static_cast<std::size_t>(std::max(rows, 1)));
+  EnergyBatch out;
+  out.energy.resize(static_cast<std::size_t>(rows));
+  out.gradient.assign(static_cast<std::size_t>(rows) * k, 0.0);
+  for (int r = 0; r < rows; ++r) {
+    const double t = base_moment + (moment_coordinate_ >= 0
+                                        ? moment_scale_ * epsilon[static_cast<std::size_t>(r) * k +
+                                                                  static_cast<std::size_t>(moment_coordinate_)]
+                                        : 0.0);
+    double mean = energy_.mean0(), norm = energy_.norm0(), d_mean = 0, d_norm = 0, d_t = 0;
+    if (heat_) {
+      const double scale = std::exp(t);
+      mean *= scale;
+      norm *= scale * scale;
+      energy_.energy_derivatives(mean, norm, d_mean, d_norm);
+      d_t = d_mean * mean + d_norm * 2 * norm;  // d/dt of (e^t m0, e^2t q0)
+    } else {
+      mean += t;
+      energy_.energy_derivatives(mean, norm, d_mean, d_norm);
+      d_t = d_mean;
+    }
+    const double e = energy_.energy(mean, norm);
+    out.energy[static_cast<std::size_t>(r)] = e;
+    if (moment_coordinate_ >= 0 && std::isfinite(e))
+      out.gradient[static_cast<std::size_t>(r) * k + static_cast<std::size_t>(moment_coordinate_)] = moment_scale_ * d_t;
+  }
+  return out;
 }
 
 }  // namespace structura::canonicalisation

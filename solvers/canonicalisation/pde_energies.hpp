@@ -21,6 +21,12 @@
 // |z|^2 / 2M concentrating at 1 with spread 1/sqrt(M) for a sample of the
 // field. An element outside the frame (pde_frame.hpp) throws NumericalError,
 // which FiniteDifferenceEnergy counts as +infinity.
+// The framed action is diagonal on Fourier coefficients: a translation
+// multiplies c_k by a phase (|c_k| unchanged), the amplitude scales them by
+// e^s, the Burgers boost adds lambda1 to the mean. So the input's mean and
+// |z|^2 are computed once, and each element's energy in closed form from
+// them: the same value as of_field(to_frame(k, u0)) (to rounding), in O(1)
+// instead of a resampling and a transform per candidate.
 #pragma once
 
 #include <optional>
@@ -28,6 +34,7 @@
 #include <vector>
 
 #include "canonicalisation/lie_algebra_descent.hpp"
+#include "canonicalisation/pde_groups.hpp"
 #include "pde/random_field.hpp"
 #include "pde/symmetries.hpp"
 
@@ -67,6 +74,12 @@ public:
   double operator()(const Element& h) const;
   // The energy of a field itself (h = identity: of u0).
   double of_field(std::span<const double> u) const;
+  // The energy of a field with mean `mean` and |z|^2 `norm`, and its
+  // derivatives in them; the input's own moments.
+  double energy(double mean, double norm) const;
+  void energy_derivatives(double mean, double norm, double& d_mean, double& d_norm) const;
+  double mean0() const { return mean0_; }
+  double norm0() const { return norm0_; }
 
 private:
   pde::SymmetryGroup group_;
@@ -74,6 +87,32 @@ private:
   pde::PeriodicGrfOptions field_;
   int modes_;
   std::vector<double> cos_, sin_;  // of 2 pi m / N
+  double mean0_ = 0, norm0_ = 0;   // of u0: its mean and |z|^2
+  void moments(std::span<const double> u, double& mean, double& norm) const;
+};
+
+// The typicality energy as a ChartEnergy in closed form, energy and
+// gradient, for the abelian frame subgroups: translations d_x (0) with the
+// Burgers boost or the heat amplitude (2). There exp is additive
+// (lambda0 = scale_0 eps_0, lambda1 or log sigma = scale_2 eps_2) and so is
+// composition with a base of the subgroup, and the energy is a function of
+// the mean and |z|^2 alone (GrfTypicalityEnergy): O(1) per candidate, no
+// resampling, exact derivatives. The same values as FiniteDifferenceEnergy
+// over GrfTypicalityEnergy, to rounding (the test compares them).
+class TypicalityChartEnergy final : public ChartEnergy {
+public:
+  // group's generators must be a subset of {0, 2}: InputError naming `key`.
+  TypicalityChartEnergy(const PdeSymmetryGroup& group, const GrfTypicalityEnergy& energy,
+                        const std::string& key = "canonicalisation.generators");
+  EnergyBatch evaluate(const Element& base, std::span<const double> epsilon, int rows) const override;
+  // Whether the closed form covers these generators.
+  static bool covers(const std::vector<int>& generators);
+
+private:
+  const GrfTypicalityEnergy& energy_;
+  bool heat_;
+  int moment_coordinate_ = -1;  // which epsilon moves the mean (Burgers) or the amplitude (heat); -1: none
+  double moment_scale_ = 0;
 };
 
 }  // namespace structura::canonicalisation

@@ -32,6 +32,7 @@ pde::GroupElement frame_element(const pde::SymmetryGroup& group, const pde::Grou
 
 std::vector<double> periodic_shift(std::span<const double> u, double shift, double length) {
   const auto n = static_cast<std::int64_t>(u.size());
+  if (shift == 0) return {u.begin(), u.end()};  // the identity, exactly (a boost at t = 0 does not move x)
   std::vector<double> out(u.size(), 0.0);
   if (n == 0) return out;
   // The DFT c_k = sum_j u_j e^{-2 pi i k j / n}, then u(x_j - shift) =

@@ -73,6 +73,18 @@ pde::GroupElement PdeSymmetryGroup::unpack(const Element& e) {
 Element PdeSymmetryGroup::identity() const { return pack(pde::GroupElement{}); }
 
 Element PdeSymmetryGroup::exp(std::span<const double> epsilon) const {
+  // Along one generator the one-parameter subgroup is known in closed form:
+  // exact, and much cheaper than the composed product of the general exp.
+  int nonzero = 0, which = 0;
+  for (std::size_t i = 0; i < epsilon.size(); ++i)
+    if (epsilon[i] != 0) {
+      ++nonzero;
+      which = static_cast<int>(i);
+    }
+  if (nonzero == 0) return identity();
+  if (nonzero == 1)
+    return pack(group_.one_parameter(generators_[static_cast<std::size_t>(which)],
+                                     scales_[static_cast<std::size_t>(which)] * epsilon[static_cast<std::size_t>(which)]));
   std::vector<double> full(static_cast<std::size_t>(group_.dimension()), 0.0);
   for (std::size_t i = 0; i < generators_.size(); ++i)
     full[static_cast<std::size_t>(generators_[i])] = scales_[i] * epsilon[i];

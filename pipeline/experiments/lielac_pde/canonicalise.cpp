@@ -94,10 +94,21 @@ void canonicalise(StageContext& ctx) {
     const auto start = std::chrono::steady_clock::now();
     for (std::int64_t i = mine.begin; i < mine.end(); ++i) {
       const std::vector<double> u0 = row(pairs.u0, i);
-      const FiniteDifferenceEnergy chart(lie_group, energy_for(s, group, u0, training_range));
+      // The typicality energy over translations and the boost / amplitude
+      // in closed form (exact gradients, O(1) per candidate); otherwise
+      // central differences of the energy of each element.
+      std::unique_ptr<GrfTypicalityEnergy> typicality;
+      std::unique_ptr<ChartEnergy> chart;
+      if (s.canonicalisation.energy == "typicality" && TypicalityChartEnergy::covers(generators)) {
+        typicality = std::make_unique<GrfTypicalityEnergy>(group, u0, field_options(s.data.pde),
+                                                           static_cast<int>(s.canonicalisation.modes));
+        chart = std::make_unique<TypicalityChartEnergy>(lie_group, *typicality);
+      } else {
+        chart = std::make_unique<FiniteDifferenceEnergy>(lie_group, energy_for(s, group, u0, training_range));
+      }
       DescentOptions o = options;
       o.input_index = key_offset + static_cast<std::uint64_t>(i);
-      const Canonicalisation r = canonicalisation::canonicalise(lie_group, chart, o, self);
+      const Canonicalisation r = canonicalisation::canonicalise(lie_group, *chart, o, self);
       const pde::GroupElement k = frame_element(group, PdeSymmetryGroup::unpack(r.element));
       const auto c = transform_coordinates(k);
       out.transform.insert(out.transform.end(), c.begin(), c.end());
