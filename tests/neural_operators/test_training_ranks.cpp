@@ -85,8 +85,8 @@ Trained train_fno_1d(const mpi::Comm& comm, std::int64_t batch) {
 
 Trained train_fno_2d(const mpi::Comm& comm) {
   torch::manual_seed(92);
-  Fno2d model(Fno2dOptions{.points_x = 8, .points_y = 8, .modes_x = 3, .modes_y = 3, .width = 6, .layers = 2,
-                           .projection = 8});
+  Fno2d model(
+      Fno2dOptions{.points_x = 8, .points_y = 8, .modes_x = 3, .modes_y = 3, .width = 6, .layers = 2, .projection = 8});
   model->to(torch::kFloat64);
   torch::manual_seed(93);  // the same data on every rank
   const torch::Tensor a = torch::randn({10, 8, 8}, torch::kFloat64);
@@ -147,9 +147,9 @@ TEST_CASE("an FNO training interrupted and resumed from HDF5 ends bit for bit wh
   const auto [start, finished] = train(*reference, std::ref(reference_loss), steps, world);
   CHECK(max_difference(start, finished) > 1e-3);  // training moved the parameters
 
-  std::string path = (std::filesystem::temp_directory_path() /
-                      ("structura-neural-operators-" + std::to_string(::getpid()) + ".h5"))
-                         .string();
+  std::string path =
+      (std::filesystem::temp_directory_path() / ("structura-neural-operators-" + std::to_string(::getpid()) + ".h5"))
+          .string();
   world.broadcast(path);
   {
     Fno1d model = small_fno_1d();
@@ -157,15 +157,17 @@ TEST_CASE("an FNO training interrupted and resumed from HDF5 ends bit for bit wh
     nn::TrainingLoop loop(*model, *optimizer, world, loop_options(steps));
     OperatorDataLoss loss(as_map(model), data.u0, data.u, 6, 9, world);
     const auto status = loop.run({.loss_and_gradients = std::ref(loss),
-                                  .poll = [&] {
-                                    return loop.next_step() == stop_after ? nn::CheckpointAction::SaveAndStop
-                                                                          : nn::CheckpointAction::Continue;
-                                  },
-                                  .save_checkpoint = [&] {
-                                    h5::File f = h5::File::open_parallel(path, h5::Mode::Create, world.get());
-                                    h5::Group g = f.require_group("/checkpoint/train");
-                                    loop.save_state(g);
-                                  }});
+                                  .poll =
+                                      [&] {
+                                        return loop.next_step() == stop_after ? nn::CheckpointAction::SaveAndStop
+                                                                              : nn::CheckpointAction::Continue;
+                                      },
+                                  .save_checkpoint =
+                                      [&] {
+                                        h5::File f = h5::File::open_parallel(path, h5::Mode::Create, world.get());
+                                        h5::Group g = f.require_group("/checkpoint/train");
+                                        loop.save_state(g);
+                                      }});
     CHECK(status == nn::TrainingStatus::Stopped);
   }
   torch::manual_seed(1234);  // another initialisation: everything must come from the file
