@@ -62,7 +62,7 @@ double OperatorDataLoss::operator()(std::int64_t step) {
   const double global = static_cast<double>(sampler_.batch_size(step));
   const std::vector<std::int64_t> mine = sampler_.indices(step, comm_.size(), comm_.rank());
   if (mine.empty()) return 0;  // no samples on this rank this step: zero gradients
-  const torch::Tensor index = torch::tensor(mine, torch::kLong);
+  const torch::Tensor index = torch::tensor(mine, torch::kLong).to(inputs_.device());
   const torch::Tensor prediction = model_(inputs_.index_select(0, index));
   const torch::Tensor truth = targets_.index_select(0, index);
   torch::Tensor per_sample;

@@ -85,7 +85,7 @@ PhysicsInformedTerms PhysicsInformedLoss::terms(const std::vector<std::int64_t>&
   auto tensor = [&](std::vector<double>& v, std::int64_t cols) {
     return torch::from_blob(v.data(), {n, cols}, torch::kFloat64).to(dtype, false, /*copy=*/true);
   };
-  const torch::Tensor index = torch::tensor(indices, torch::kLong);
+  const torch::Tensor index = torch::tensor(indices, torch::kLong).to(u0_.device());
   const torch::Tensor u0 = u0_.index_select(0, index);
   const Field field = deeponet_field(model_, u0);
 
