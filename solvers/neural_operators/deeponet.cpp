@@ -21,10 +21,10 @@ void DeepOnetOptions::validate(const std::string& where) const {
 DeepOnetImpl::DeepOnetImpl(const DeepOnetOptions& options, const std::string& where) : options_(options) {
   options_.validate(where);
   const auto& o = options_;
-  branch_ = register_module("branch", ModifiedMlp(ModifiedMlpOptions{o.sensors, o.width, o.hidden_layers, o.latent},
-                                                  where + ".branch"));
-  trunk_ = register_module("trunk", ModifiedMlp(ModifiedMlpOptions{o.coordinates, o.width, o.hidden_layers, o.latent},
-                                                where + ".trunk"));
+  branch_ = register_module(
+      "branch", ModifiedMlp(ModifiedMlpOptions{o.sensors, o.width, o.hidden_layers, o.latent}, where + ".branch"));
+  trunk_ = register_module(
+      "trunk", ModifiedMlp(ModifiedMlpOptions{o.coordinates, o.width, o.hidden_layers, o.latent}, where + ".trunk"));
   if (o.bias) bias_ = register_parameter("bias", torch::zeros({1}));
 }
 

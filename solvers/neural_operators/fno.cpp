@@ -36,8 +36,8 @@ Fno1dImpl::Fno1dImpl(const Fno1dOptions& options, const std::string& where) : op
   const auto& o = options_;
   lift_ = register_module("lift", torch::nn::Linear(o.grid ? 2 : 1, o.width));
   for (std::int64_t k = 0; k < o.layers; ++k) {
-    spectral_.push_back(register_module("spectral" + std::to_string(k),
-                                        SpectralConv1d(o.width, o.width, o.modes, where)));
+    spectral_.push_back(
+        register_module("spectral" + std::to_string(k), SpectralConv1d(o.width, o.width, o.modes, where)));
     pointwise_.push_back(register_module("pointwise" + std::to_string(k),
                                          torch::nn::Conv1d(torch::nn::Conv1dOptions(o.width, o.width, 1))));
   }
@@ -70,13 +70,15 @@ void Fno2dOptions::validate(const std::string& where) const {
   at_least(layers, 1, where, "layers");
   at_least(projection, 1, where, "projection");
   if (2 * modes_x > points_x)
-    throw InputError(fmt::format("{}.modes_x = {}: the positive and negative blocks of {} rows overlap "
-                                 "(modes_x <= points_x/2)",
-                                 where, modes_x, points_x));
+    throw InputError(
+        fmt::format("{}.modes_x = {}: the positive and negative blocks of {} rows overlap "
+                    "(modes_x <= points_x/2)",
+                    where, modes_x, points_x));
   if (modes_y > points_y / 2 + 1)
-    throw InputError(fmt::format("{}.modes_y = {}: a grid of {} columns has only {} rfft modes "
-                                 "(modes_y <= points_y/2 + 1)",
-                                 where, modes_y, points_y, points_y / 2 + 1));
+    throw InputError(
+        fmt::format("{}.modes_y = {}: a grid of {} columns has only {} rfft modes "
+                    "(modes_y <= points_y/2 + 1)",
+                    where, modes_y, points_y, points_y / 2 + 1));
 }
 
 Fno2dImpl::Fno2dImpl(const Fno2dOptions& options, const std::string& where) : options_(options) {
@@ -84,8 +86,8 @@ Fno2dImpl::Fno2dImpl(const Fno2dOptions& options, const std::string& where) : op
   const auto& o = options_;
   lift_ = register_module("lift", torch::nn::Linear(o.grid ? 3 : 1, o.width));
   for (std::int64_t k = 0; k < o.layers; ++k) {
-    spectral_.push_back(register_module("spectral" + std::to_string(k),
-                                        SpectralConv2d(o.width, o.width, o.modes_x, o.modes_y, where)));
+    spectral_.push_back(
+        register_module("spectral" + std::to_string(k), SpectralConv2d(o.width, o.width, o.modes_x, o.modes_y, where)));
     pointwise_.push_back(register_module("pointwise" + std::to_string(k),
                                          torch::nn::Conv2d(torch::nn::Conv2dOptions(o.width, o.width, 1))));
   }

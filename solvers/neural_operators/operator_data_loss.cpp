@@ -26,8 +26,9 @@ std::int64_t checked_batch(std::int64_t batch, const std::string& where) {
 }  // namespace
 
 torch::Tensor relative_l2_per_sample(const torch::Tensor& prediction, const torch::Tensor& truth) {
-  require(prediction.sizes() == truth.sizes() && prediction.dim() >= 1,
-          fmt::format("relative_l2: prediction {} and truth {} differ in shape", shape_of(prediction), shape_of(truth)));
+  require(
+      prediction.sizes() == truth.sizes() && prediction.dim() >= 1,
+      fmt::format("relative_l2: prediction {} and truth {} differ in shape", shape_of(prediction), shape_of(truth)));
   const std::int64_t n = prediction.size(0);
   return (prediction - truth).reshape({n, -1}).norm(2, 1) / truth.reshape({n, -1}).norm(2, 1);
 }
@@ -48,9 +49,8 @@ double mean_relative_l2(const OperatorModel& model, const torch::Tensor& inputs,
   return comm.sum(sum) / static_cast<double>(n);
 }
 
-OperatorDataLoss::OperatorDataLoss(OperatorModel model, torch::Tensor inputs, torch::Tensor targets,
-                                   std::int64_t batch, std::uint64_t seed, mpi::Comm comm, DataLoss kind,
-                                   const std::string& where)
+OperatorDataLoss::OperatorDataLoss(OperatorModel model, torch::Tensor inputs, torch::Tensor targets, std::int64_t batch,
+                                   std::uint64_t seed, mpi::Comm comm, DataLoss kind, const std::string& where)
     : model_(std::move(model)),
       inputs_(std::move(inputs)),
       targets_(std::move(targets)),
@@ -62,7 +62,7 @@ double OperatorDataLoss::operator()(std::int64_t step) {
   const double global = static_cast<double>(sampler_.batch_size(step));
   const std::vector<std::int64_t> mine = sampler_.indices(step, comm_.size(), comm_.rank());
   if (mine.empty()) return 0;  // no samples on this rank this step: zero gradients
-  const torch::Tensor index = torch::tensor(mine, torch::kLong);
+  const torch::Tensor index = torch::tensor(mine, torch::kLong).to(inputs_.device());
   const torch::Tensor prediction = model_(inputs_.index_select(0, index));
   const torch::Tensor truth = targets_.index_select(0, index);
   torch::Tensor per_sample;

@@ -5,8 +5,8 @@
 #include <cmath>
 
 #include "core/error.hpp"
-#include "neural_operators/shape.hpp"
 #include "core/rng.hpp"
+#include "neural_operators/shape.hpp"
 
 namespace structura::neural_operators {
 
@@ -85,7 +85,7 @@ PhysicsInformedTerms PhysicsInformedLoss::terms(const std::vector<std::int64_t>&
   auto tensor = [&](std::vector<double>& v, std::int64_t cols) {
     return torch::from_blob(v.data(), {n, cols}, torch::kFloat64).to(dtype, false, /*copy=*/true);
   };
-  const torch::Tensor index = torch::tensor(indices, torch::kLong);
+  const torch::Tensor index = torch::tensor(indices, torch::kLong).to(u0_.device());
   const torch::Tensor u0 = u0_.index_select(0, index);
   const Field field = deeponet_field(model_, u0);
 
@@ -94,8 +94,8 @@ PhysicsInformedTerms PhysicsInformedLoss::terms(const std::vector<std::int64_t>&
   const std::int64_t m = sensors_.size(0);
   const torch::Tensor xs = sensors_.to(dtype).unsqueeze(0).expand({n, m});
   const torch::Tensor t_boundary = tensor(tb, b);
-  const torch::Tensor x = torch::cat({tensor(xr, r), xs, torch::zeros_like(t_boundary),
-                                      torch::full_like(t_boundary, o.length)}, 1);
+  const torch::Tensor x =
+      torch::cat({tensor(xr, r), xs, torch::zeros_like(t_boundary), torch::full_like(t_boundary, o.length)}, 1);
   const torch::Tensor t = torch::cat({tensor(tr, r), torch::zeros_like(xs), t_boundary, t_boundary}, 1);
   const FieldDerivatives d = field_derivatives(field, x, t);
 
@@ -122,8 +122,7 @@ double PhysicsInformedLoss::operator()(std::int64_t step) {
     const torch::Tensor loss = t.total / global;
     loss.backward();
     value = loss.item<double>();
-    local = {t.residual.item<double>() / global, t.initial.item<double>() / global,
-             t.boundary.item<double>() / global};
+    local = {t.residual.item<double>() / global, t.initial.item<double>() / global, t.boundary.item<double>() / global};
   }
   comm_.sum_in_place(local);
   last_ = local;

@@ -32,13 +32,13 @@ namespace structura::neural_operators {
 
 struct PhysicsInformedOptions {
   PdeOptions pde = {};
-  double length = 1;                     // x in [0, L]
-  double t_end = 1;                      // t in [0, T]
-  std::int64_t residual_points = 2500;   // R per function and step (reference: 2500)
-  std::int64_t boundary_points = 100;    // B per function and step (reference: 100); 0: no boundary term
+  double length = 1;                    // x in [0, L]
+  double t_end = 1;                     // t in [0, T]
+  std::int64_t residual_points = 2500;  // R per function and step (reference: 2500)
+  std::int64_t boundary_points = 100;   // B per function and step (reference: 100); 0: no boundary term
   double residual_weight = 1, ic_weight = 20, bc_weight = 1;  // reference: lambda = 20 on the IC
-  std::int64_t batch = 20;               // functions per minibatch (all ranks together)
-  std::uint64_t seed = 0;                // collocation points and minibatches
+  std::int64_t batch = 20;                                    // functions per minibatch (all ranks together)
+  std::uint64_t seed = 0;                                     // collocation points and minibatches
 
   // InputError naming where.<field>.
   void validate(const std::string& where) const;

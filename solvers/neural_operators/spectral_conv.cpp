@@ -27,8 +27,7 @@ SpectralConv1dImpl::SpectralConv1dImpl(std::int64_t in_channels, std::int64_t ou
   require_positive(in_channels, where, "in_channels");
   require_positive(out_channels, where, "out_channels");
   require_positive(modes, where, "modes");
-  weight_ = register_parameter("weight",
-                               initial_weight({in_, out_, modes_}, 1.0 / static_cast<double>(in_ * out_)));
+  weight_ = register_parameter("weight", initial_weight({in_, out_, modes_}, 1.0 / static_cast<double>(in_ * out_)));
 }
 
 torch::Tensor SpectralConv1dImpl::complex_weight() const { return torch::view_as_complex(weight_); }
@@ -43,8 +42,7 @@ torch::Tensor SpectralConv1dImpl::forward(const torch::Tensor& x) {
                                       modes_, 2 * (modes_ - 1), points));
   const torch::Tensor spectrum = torch::fft::rfft(x, c10::nullopt, -1).narrow(-1, 0, modes_);
   torch::Tensor kept = torch::einsum("bik,iok->bok", {spectrum, complex_weight()});
-  if (modes_ < half)
-    kept = torch::cat({kept, torch::zeros({x.size(0), out_, half - modes_}, kept.options())}, -1);
+  if (modes_ < half) kept = torch::cat({kept, torch::zeros({x.size(0), out_, half - modes_}, kept.options())}, -1);
   return torch::fft::irfft(kept, points, -1);
 }
 
@@ -77,10 +75,10 @@ torch::Tensor SpectralConv2dImpl::forward(const torch::Tensor& x) {
   const auto options = spectrum.options();
   const std::int64_t b = x.size(0);
   // Rows k_x: [0, mx) kept, [mx, nx - mx) zero, [nx - mx, nx) kept; columns k_y beyond modes_y zero.
-  torch::Tensor rows = torch::cat({block(0, complex_weight_low()),
-                                   torch::zeros({b, out_, nx - 2 * modes_x_, modes_y_}, options),
-                                   block(nx - modes_x_, complex_weight_high())},
-                                  2);
+  torch::Tensor rows =
+      torch::cat({block(0, complex_weight_low()), torch::zeros({b, out_, nx - 2 * modes_x_, modes_y_}, options),
+                  block(nx - modes_x_, complex_weight_high())},
+                 2);
   if (modes_y_ < half) rows = torch::cat({rows, torch::zeros({b, out_, nx, half - modes_y_}, options)}, 3);
   return torch::fft::irfftn(rows, std::vector<std::int64_t>{nx, ny}, std::vector<std::int64_t>{-2, -1});
 }

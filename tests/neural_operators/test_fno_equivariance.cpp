@@ -53,14 +53,22 @@ TEST_CASE("the 2-D FNO without coordinates commutes with periodic shifts; with t
   torch::manual_seed(22);
   const torch::Tensor u = torch::randn({2, 16, 12}, torch::kFloat64);
   for (bool grid : {false, true}) {
-    Fno2d model(Fno2dOptions{.points_x = 16, .points_y = 12, .modes_x = 5, .modes_y = 6, .width = 8, .layers = 3,
-                             .projection = 16, .grid = grid});
+    Fno2d model(Fno2dOptions{.points_x = 16,
+                             .points_y = 12,
+                             .modes_x = 5,
+                             .modes_y = 6,
+                             .width = 8,
+                             .layers = 3,
+                             .projection = 16,
+                             .grid = grid});
     model->to(torch::kFloat64);
     enlarge_spectral_weights(*model, 0.1);
     torch::NoGradGuard no_grad;
     const torch::Tensor out = model->forward(u);
     const double scale = max_abs(out);
-    auto shift = [](const torch::Tensor& v, std::int64_t sx, std::int64_t sy) { return torch::roll(v, {sx, sy}, {1, 2}); };
+    auto shift = [](const torch::Tensor& v, std::int64_t sx, std::int64_t sy) {
+      return torch::roll(v, {sx, sy}, {1, 2});
+    };
     const double error = max_abs(model->forward(shift(u, 3, -2)) - shift(out, 3, -2)) / scale;
     MESSAGE("grid channels ", grid, ": max |F(shift u) - shift F(u)| / max |F(u)| = ", error);
     if (!grid) {

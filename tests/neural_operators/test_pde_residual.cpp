@@ -80,9 +80,8 @@ TEST_CASE("the Burgers residual of the Cole-Hopf solution is rounding; with the 
   CHECK(max_abs(u - pointwise(x, t, exact_u)) < 1e-15);
 
   const double h = 1e-4;
-  const torch::Tensor u_xx = pointwise(x, t, [&](double s, double r) {
-    return (exact_u(s + h, r) - 2 * exact_u(s, r) + exact_u(s - h, r)) / (h * h);
-  });
+  const torch::Tensor u_xx = pointwise(
+      x, t, [&](double s, double r) { return (exact_u(s + h, r) - 2 * exact_u(s, r) + exact_u(s - h, r)) / (h * h); });
   const torch::Tensor u_x = pointwise(x, t, [&](double s, double r) {
     // fourth order: the steep front makes the second-order error 1e-6 relative
     return (-exact_u(s + 2 * h, r) + 8 * exact_u(s + h, r) - 8 * exact_u(s - h, r) + exact_u(s - 2 * h, r)) / (12 * h);
@@ -133,8 +132,7 @@ TEST_CASE("on a DeepONet the residual by autograd equals finite differences of i
 
 TEST_CASE("bad PDE settings are InputErrors naming the key") {
   CHECK(parse_equation("heat", "pde.equation") == Equation::Heat);
-  CHECK_THROWS_WITH_AS(parse_equation("kdv", "pde.equation"), doctest::Contains("pde.equation = \"kdv\""),
-                       InputError);
+  CHECK_THROWS_WITH_AS(parse_equation("kdv", "pde.equation"), doctest::Contains("pde.equation = \"kdv\""), InputError);
   CHECK_THROWS_WITH_AS(PdeOptions({Equation::Heat, 0}).validate("pde"), doctest::Contains("pde.nu = 0"), InputError);
   CHECK_THROWS_WITH_AS(PdeOptions({Equation::Heat, NAN}).validate("pde"), doctest::Contains("pde.nu"), InputError);
   const Field f = [](const torch::Tensor& x, const torch::Tensor&) { return x; };

@@ -109,8 +109,8 @@ TEST_CASE("PI-DeepONet on heat: the loss falls 4-fold and the prediction approac
   const Trained run = train(model, data.u0, small_options(Equation::Heat), world);
   const auto [first, last] = ends(run.loss, 10);
   MESSAGE("heat: loss ", first, " -> ", last, " (factor ", first / last, ") in ", run.seconds,
-          " s; relative L2 to the exact solution at t = 0.5: ", error_at(0.5, half.u), ", t = 1: ", error_at(1.0, one.u),
-          " (untrained ", before, ")");
+          " s; relative L2 to the exact solution at t = 0.5: ", error_at(0.5, half.u),
+          ", t = 1: ", error_at(1.0, one.u), " (untrained ", before, ")");
   CHECK(first / last > 4);
   CHECK(error_at(1.0, one.u) < 0.6);
   CHECK(before > 0.9);

@@ -86,7 +86,8 @@ torch::Tensor loops_2d(const torch::Tensor& x, const torch::Tensor& low, const t
       for (std::int64_t p = 0; p < nx; ++p) {
         std::vector<cd> half(ny / 2 + 1, 0.0);
         for (std::int64_t ky = 0; ky <= ny / 2; ++ky)
-          for (std::int64_t kx = 0; kx < nx; ++kx) half[ky] += v[kx][ky] * std::polar(1.0, two_pi * double(kx * p) / nx);
+          for (std::int64_t kx = 0; kx < nx; ++kx)
+            half[ky] += v[kx][ky] * std::polar(1.0, two_pi * double(kx * p) / nx);
         for (std::int64_t q = 0; q < ny; ++q) y[b][o][p][q] = inverse_real_dft(half, ny, q) / double(nx);
       }
     }
@@ -109,7 +110,8 @@ TEST_CASE("the 1-D spectral convolution equals the explicit DFT sums") {
     const torch::Tensor x = torch::randn({2, 3, n}, torch::kFloat64);
     const torch::Tensor expected = loops_1d(x, conv->complex_weight().detach());
     const double error = (conv->forward(x) - expected).abs().max().item<double>();
-    MESSAGE("n = ", n, ", modes = ", modes, ": max |conv - DFT sum| = ", error, " of ", expected.abs().max().item<double>());
+    MESSAGE("n = ", n, ", modes = ", modes, ": max |conv - DFT sum| = ", error, " of ",
+            expected.abs().max().item<double>());
     CHECK(error < 1e-13);
   }
 }
@@ -151,8 +153,8 @@ TEST_CASE("the spectral convolution is linear and its gradient reaches the weigh
 }
 
 TEST_CASE("options outside their range are InputErrors naming the field") {
-  CHECK_THROWS_WITH_AS(Fno1d(Fno1dOptions{.points = 16, .modes = 10}, "model"),
-                       doctest::Contains("model.modes = 10"), InputError);
+  CHECK_THROWS_WITH_AS(Fno1d(Fno1dOptions{.points = 16, .modes = 10}, "model"), doctest::Contains("model.modes = 10"),
+                       InputError);
   CHECK_NOTHROW(Fno1d(Fno1dOptions{.points = 16, .modes = 9, .width = 2, .layers = 1, .projection = 2}));
   CHECK_THROWS_WITH_AS(Fno1d(Fno1dOptions{.width = 0}), doctest::Contains("fno.width = 0"), InputError);
   CHECK_THROWS_WITH_AS(Fno1d(Fno1dOptions{.layers = -1}), doctest::Contains("fno.layers"), InputError);
