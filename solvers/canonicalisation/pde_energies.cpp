@@ -75,6 +75,7 @@ GrfTypicalityEnergy::GrfTypicalityEnergy(const pde::SymmetryGroup& group, std::v
     cos_.push_back(std::cos(2 * std::numbers::pi * m / n));
     sin_.push_back(std::sin(2 * std::numbers::pi * m / n));
   }
+  s1_ = pde::grf_mode_scale(field_, 1);  // a pow: once, not per candidate
   moments(u0_, mean0_, norm0_);
 }
 
@@ -100,7 +101,7 @@ void GrfTypicalityEnergy::moments(std::span<const double> u, double& mean, doubl
 
 double GrfTypicalityEnergy::energy(double mean, double norm) const {
   if (!(norm > 0)) return std::numeric_limits<double>::infinity();  // a constant field is no sample
-  const double s1 = pde::grf_mode_scale(field_, 1);
+  const double s1 = s1_;
   return 0.5 * square(std::log(norm / (2 * modes_))) + 0.5 * square(mean / s1);
 }
 
@@ -122,8 +123,7 @@ double GrfTypicalityEnergy::operator()(const Element& h) const {
 }
 
 void GrfTypicalityEnergy::energy_derivatives(double mean, double norm, double& d_mean, double& d_norm) const {
-  const double s1 = pde::grf_mode_scale(field_, 1);
-  d_mean = mean / (s1 * s1);
+  d_mean = mean / (s1_ * s1_);
   d_norm = std::log(norm / (2 * modes_)) / norm;
 }
 
@@ -155,24 +155,25 @@ EnergyBatch TypicalityChartEnergy::evaluate(const Element& base, std::span<const
   EnergyBatch out;
   out.energy.resize(static_cast<std::size_t>(rows));
   out.gradient.assign(static_cast<std::size_t>(rows) * k, 0.0);
+  const double s1 = energy_.mode_one_scale(), two_m = 2.0 * energy_.modes();
+  // Burgers: |z|^2 is that of u0 for every candidate, its log term once.
+  const double burgers_log = std::log(energy_.norm0() / two_m);
   for (int r = 0; r < rows; ++r) {
     const double t = base_moment + (moment_coordinate_ >= 0
                                         ? moment_scale_ * epsilon[static_cast<std::size_t>(r) * k +
                                                                   static_cast<std::size_t>(moment_coordinate_)]
                                         : 0.0);
-    double mean = energy_.mean0(), norm = energy_.norm0(), d_mean = 0, d_norm = 0, d_t = 0;
-    if (heat_) {
-      const double scale = std::exp(t);
-      mean *= scale;
-      norm *= scale * scale;
-      energy_.energy_derivatives(mean, norm, d_mean, d_norm);
-      d_t = d_mean * mean + d_norm * 2 * norm;  // d/dt of (e^t m0, e^2t q0)
+    double e = 0, d_t = 0;
+    if (heat_) {  // (mean, |z|^2) = (e^t m0, e^2t q0): log(|z|^2 / 2M) = 2t + log(q0 / 2M)
+      const double mean = std::exp(t) * energy_.mean0(), l = 2 * t + burgers_log;
+      e = 0.5 * l * l + 0.5 * (mean / s1) * (mean / s1);
+      d_t = 2 * l + mean * mean / (s1 * s1);
     } else {
-      mean += t;
-      energy_.energy_derivatives(mean, norm, d_mean, d_norm);
-      d_t = d_mean;
+      const double mean = energy_.mean0() + t;
+      e = 0.5 * burgers_log * burgers_log + 0.5 * (mean / s1) * (mean / s1);
+      d_t = mean / (s1 * s1);
     }
-    const double e = energy_.energy(mean, norm);
+    if (!(energy_.norm0() > 0)) e = std::numeric_limits<double>::infinity();  // a constant field is no sample
     out.energy[static_cast<std::size_t>(r)] = e;
     if (moment_coordinate_ >= 0 && std::isfinite(e))
       out.gradient[static_cast<std::size_t>(r) * k + static_cast<std::size_t>(moment_coordinate_)] = moment_scale_ * d_t;

@@ -79,6 +79,8 @@ public:
   double energy(double mean, double norm) const;
   void energy_derivatives(double mean, double norm, double& d_mean, double& d_norm) const;
   double mean0() const { return mean0_; }
+  double mode_one_scale() const { return s1_; }
+  int modes() const { return modes_; }
   double norm0() const { return norm0_; }
 
 private:
@@ -88,6 +90,7 @@ private:
   int modes_;
   std::vector<double> cos_, sin_;  // of 2 pi m / N
   double mean0_ = 0, norm0_ = 0;   // of u0: its mean and |z|^2
+  double s1_ = 1;                  // the scale of mode 1
   void moments(std::span<const double> u, double& mean, double& norm) const;
 };
 
