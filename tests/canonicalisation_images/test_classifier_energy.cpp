@@ -62,45 +62,46 @@ TEST_CASE("autograd gradient in the algebra = central finite differences") {
   Fixture fx;
   for (const MatrixGroup& group : {affine_group(), homography_group()}) {
     for (BoundaryPenalty penalty : {BoundaryPenalty::SquaredExcess, BoundaryPenalty::Fraction})
-    for (BoundaryRegion region : {BoundaryRegion::MovedContent, BoundaryRegion::MovedFrame, BoundaryRegion::SamplingGrid}) {
-      const ClassifierEnergy energy(group, fx.logits(), fx.image, {0.7, penalty, region});
-      const int k = group.dimension(), rows = 5;
-      torch::manual_seed(11);
-      const auto eps_t = (0.8 * torch::randn({rows, k}, torch::kFloat64)).contiguous();
-      const std::vector<double> eps(eps_t.data_ptr<double>(), eps_t.data_ptr<double>() + rows * k);
-      std::vector<double> base_eps(k, 0.0);
-      for (int j = 0; j < k; ++j) base_eps[j] = 0.5 * std::cos(1.0 + j);
-      for (const Element& base : {group.identity(), group.exp(base_eps)}) {
-        const EnergyBatch b = energy.evaluate(base, eps, rows);
-        REQUIRE(b.energy.size() == std::size_t(rows));
-        REQUIRE(b.gradient.size() == std::size_t(rows * k));
-        double worst = 0, largest = 0, boundary_seen = 0;
-        for (int r = 0; r < rows; ++r) {
-          REQUIRE(std::isfinite(b.energy[r]));
-          std::vector<double> row(eps.begin() + r * k, eps.begin() + (r + 1) * k);
-          // The same energy through energies(): h = exp(eps) base.
-          const double direct = energy.energies({group.compose(group.exp(row), base)})[0];
-          CHECK(std::abs(direct - b.energy[r]) < 1e-12 * (1 + std::abs(direct)));
-          for (int j = 0; j < k; ++j) {
-            const double step = 1e-6;
-            std::vector<double> plus = row, minus = row;
-            plus[j] += step;
-            minus[j] -= step;
-            const double ep = energy.evaluate(base, plus, 1).energy[0];
-            const double em = energy.evaluate(base, minus, 1).energy[0];
-            const double fd = (ep - em) / (2 * step);
-            worst = std::max(worst, std::abs(fd - b.gradient[r * k + j]));
-            largest = std::max(largest, std::abs(fd));
+      for (BoundaryRegion region :
+           {BoundaryRegion::MovedContent, BoundaryRegion::MovedFrame, BoundaryRegion::SamplingGrid}) {
+        const ClassifierEnergy energy(group, fx.logits(), fx.image, {0.7, penalty, region});
+        const int k = group.dimension(), rows = 5;
+        torch::manual_seed(11);
+        const auto eps_t = (0.8 * torch::randn({rows, k}, torch::kFloat64)).contiguous();
+        const std::vector<double> eps(eps_t.data_ptr<double>(), eps_t.data_ptr<double>() + rows * k);
+        std::vector<double> base_eps(k, 0.0);
+        for (int j = 0; j < k; ++j) base_eps[j] = 0.5 * std::cos(1.0 + j);
+        for (const Element& base : {group.identity(), group.exp(base_eps)}) {
+          const EnergyBatch b = energy.evaluate(base, eps, rows);
+          REQUIRE(b.energy.size() == std::size_t(rows));
+          REQUIRE(b.gradient.size() == std::size_t(rows * k));
+          double worst = 0, largest = 0, boundary_seen = 0;
+          for (int r = 0; r < rows; ++r) {
+            REQUIRE(std::isfinite(b.energy[r]));
+            std::vector<double> row(eps.begin() + r * k, eps.begin() + (r + 1) * k);
+            // The same energy through energies(): h = exp(eps) base.
+            const double direct = energy.energies({group.compose(group.exp(row), base)})[0];
+            CHECK(std::abs(direct - b.energy[r]) < 1e-12 * (1 + std::abs(direct)));
+            for (int j = 0; j < k; ++j) {
+              const double step = 1e-6;
+              std::vector<double> plus = row, minus = row;
+              plus[j] += step;
+              minus[j] -= step;
+              const double ep = energy.evaluate(base, plus, 1).energy[0];
+              const double em = energy.evaluate(base, minus, 1).energy[0];
+              const double fd = (ep - em) / (2 * step);
+              worst = std::max(worst, std::abs(fd - b.gradient[r * k + j]));
+              largest = std::max(largest, std::abs(fd));
+            }
+            boundary_seen = std::max(boundary_seen, direct);
           }
-          boundary_seen = std::max(boundary_seen, direct);
+          MESSAGE(fmt::format("{} / {} / region {}: largest |dE/deps| {:.3e}, autograd - FD {:.1e}", group.name(),
+                              penalty == BoundaryPenalty::SquaredExcess ? "squared-excess" : "fraction", int(region),
+                              largest, worst));
+          CHECK(largest > 1e-3);  // a gradient worth comparing
+          CHECK(worst < 1e-6 * largest);
         }
-        MESSAGE(fmt::format("{} / {} / region {}: largest |dE/deps| {:.3e}, autograd - FD {:.1e}", group.name(),
-                            penalty == BoundaryPenalty::SquaredExcess ? "squared-excess" : "fraction", int(region),
-                            largest, worst));
-        CHECK(largest > 1e-3);  // a gradient worth comparing
-        CHECK(worst < 1e-6 * largest);
       }
-    }
   }
 }
 
@@ -138,7 +139,8 @@ TEST_CASE("the boundary term pixel by pixel: identity, a translation, a magnific
   // At the identity with the squared excess nothing is outside: E is the
   // network's -logsumexp of u itself.
   const auto direct = -torch::logsumexp(fx.model->forward(fx.image.reshape({1, 1, 16, 16})), 1).item<double>();
-  for (BoundaryRegion region : {BoundaryRegion::MovedContent, BoundaryRegion::MovedFrame, BoundaryRegion::SamplingGrid}) {
+  for (BoundaryRegion region :
+       {BoundaryRegion::MovedContent, BoundaryRegion::MovedFrame, BoundaryRegion::SamplingGrid}) {
     const ClassifierEnergy energy(group, fx.logits(), fx.image, {3.0, BoundaryPenalty::SquaredExcess, region});
     CHECK(std::abs(energy.energies({group.identity()})[0] - direct) < 1e-13);
   }
@@ -178,15 +180,17 @@ TEST_CASE("bad energy options and images name the field") {
   const MatrixGroup group = affine_group();
   CHECK(input_error([&] { ClassifierEnergy(group, fx.logits(), fx.image, {-1.0}); }).find("energy.boundary_weight") !=
         std::string::npos);
-  CHECK(input_error([&] { ClassifierEnergy(group, fx.logits(), fx.image, {std::nan("")}); })
-            .find("energy.boundary_weight") != std::string::npos);
+  CHECK(input_error([&] {
+          ClassifierEnergy(group, fx.logits(), fx.image, {std::nan("")});
+        }).find("energy.boundary_weight") != std::string::npos);
   CHECK(input_error([&] { ClassifierEnergy(group, fx.logits(), fx.image.unsqueeze(0)); }).find("image") !=
         std::string::npos);
   const ClassifierEnergy energy(group, fx.logits(), fx.image);
   CHECK(input_error([&] { energy.evaluate(group.identity(), std::vector<double>(5, 0.0), 1); }).find("coordinates") !=
         std::string::npos);
-  CHECK(input_error([&] { ClassifierEnergy(group, fx.logits(), torch::zeros({8, 8}, torch::kFloat64)); })
-            .find("moved-content") != std::string::npos);
+  CHECK(input_error([&] {
+          ClassifierEnergy(group, fx.logits(), torch::zeros({8, 8}, torch::kFloat64));
+        }).find("moved-content") != std::string::npos);
   CHECK(input_error([] { ClassifierOptions{0}.validate(); }).find("classifier.channels") != std::string::npos);
   CHECK(input_error([] { ClassifierOptions{8, 16, 1}.validate(); }).find("classifier.classes") != std::string::npos);
   ClassifierTrainingOptions training;

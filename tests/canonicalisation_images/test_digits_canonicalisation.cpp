@@ -98,8 +98,9 @@ Trained& classifier(double contrast_weight) {
   slot->seconds = seconds_since(t0);
   slot->clean = accuracy(slot->model, d.test_images, d.test_labels);
   slot->moved = accuracy(slot->model, d.moved, d.test_labels);
-  MESSAGE(fmt::format("{} ranks, contrast weight {}: trained {} steps in {:.1f} s; held-out accuracy {:.3f}, moved {:.3f}",
-                      mpi::Comm{}.size(), contrast_weight, training.steps, slot->seconds, slot->clean, slot->moved));
+  MESSAGE(
+      fmt::format("{} ranks, contrast weight {}: trained {} steps in {:.1f} s; held-out accuracy {:.3f}, moved {:.3f}",
+                  mpi::Comm{}.size(), contrast_weight, training.steps, slot->seconds, slot->clean, slot->moved));
   return *slot;
 }
 
@@ -140,9 +141,10 @@ Recovery canonicalise_moved(Trained& t, std::int64_t m) {
   std::vector<Element> inverses;
   for (std::int64_t i = 0; i < m; ++i) inverses.push_back(group.inverse(d.maps[i]));
   const double oracle = accuracy(t.model, act(d.moved.narrow(0, 0, m), inverses), labels);
-  MESSAGE(fmt::format("LieLAC on {} moved digits ({} restarts x {} steps, {:.1f} s): accuracy {:.3f} -> {:.3f} "
-                      "(energy lowered on {}; mapped back by the true inverses {:.3f})",
-                      m, descent.restarts, descent.steps, seconds_since(t0), r.before, r.after, lowered, oracle));
+  MESSAGE(
+      fmt::format("LieLAC on {} moved digits ({} restarts x {} steps, {:.1f} s): accuracy {:.3f} -> {:.3f} "
+                  "(energy lowered on {}; mapped back by the true inverses {:.3f})",
+                  m, descent.restarts, descent.steps, seconds_since(t0), r.before, r.after, lowered, oracle));
   return r;
 }
 

@@ -62,8 +62,8 @@ nn::TrainingHistory train_classifier(SmallCnn& model, const torch::Tensor& image
                                      const ClassifierTrainingOptions& options, const mpi::Comm& comm) {
   options.validate();
   if (images.dim() != 3 || labels.dim() != 1 || labels.size(0) != images.size(0))
-    throw InputError(fmt::format("train_classifier: images (N, H, W) and labels (N), got {} and {}", fmt::join(images.sizes(), " x "),
-                                 fmt::join(labels.sizes(), " x ")));
+    throw InputError(fmt::format("train_classifier: images (N, H, W) and labels (N), got {} and {}",
+                                 fmt::join(images.sizes(), " x "), fmt::join(labels.sizes(), " x ")));
   const auto optimizer = nn::make_optimizer(model->parameters(), options.optimizer, "training.optimizer");
   nn::TrainingOptions loop_options;
   loop_options.name = "classifier";
@@ -81,8 +81,9 @@ nn::TrainingHistory train_classifier(SmallCnn& model, const torch::Tensor& image
     const auto index = torch::tensor(mine, torch::kInt64);
     const auto batch_images = images.index_select(0, index);
     const auto logits = model->forward(batch_images);
-    auto loss = torch::nn::functional::cross_entropy(
-        logits, targets.index_select(0, index), torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum));
+    auto loss =
+        torch::nn::functional::cross_entropy(logits, targets.index_select(0, index),
+                                             torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum));
     if (options.contrast_weight > 0) {
       // Map j of step s: item s * batch + (position of j in the global batch).
       const std::int64_t first = block_range(sampler.batch_size(step), comm.size(), comm.rank()).begin;
@@ -91,9 +92,9 @@ nn::TrainingHistory train_classifier(SmallCnn& model, const torch::Tensor& image
         maps.push_back(random_affine(options.seed ^ kContrastSeed, std::uint64_t(step * options.batch + first + j),
                                      options.contrast_maps));
       const auto moved_logits = model->forward(act(batch_images, maps));
-      loss = loss + options.contrast_weight *
-                        torch::nn::functional::softplus(torch::logsumexp(moved_logits, 1) - torch::logsumexp(logits, 1))
-                            .sum();
+      loss = loss +
+             options.contrast_weight *
+                 torch::nn::functional::softplus(torch::logsumexp(moved_logits, 1) - torch::logsumexp(logits, 1)).sum();
     }
     loss = loss / global;
     loss.backward();

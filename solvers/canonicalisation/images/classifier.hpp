@@ -49,10 +49,10 @@ TORCH_MODULE(SmallCnn);
 // learns no invariance from it, only where the canonical poses are.
 struct ClassifierTrainingOptions {
   std::int64_t steps = 300;
-  std::int64_t batch = 64;  // global minibatch
+  std::int64_t batch = 64;              // global minibatch
   nn::OptimizerOptions optimizer = {};  // Adam, 1e-3
-  std::uint64_t seed = 0;  // keys the minibatches and the contrastive maps
-  double contrast_weight = 0;  // 0: plain cross-entropy
+  std::uint64_t seed = 0;               // keys the minibatches and the contrastive maps
+  double contrast_weight = 0;           // 0: plain cross-entropy
   AffineTransformOptions contrast_maps = {90, 0.5, 0.6, 1.6, 0.3};
 
   void validate(const std::string& where = "training") const;

@@ -39,7 +39,8 @@ ClassifierEnergy::ClassifierEnergy(const MatrixGroup& group, Logits classifier, 
     : group_(group), classifier_(std::move(classifier)), image_(std::move(image)), options_(options) {
   options_.validate();
   if (image_.dim() != 2 || image_.size(0) < 2 || image_.size(1) < 2)
-    throw InputError(fmt::format("ClassifierEnergy: image must be (H, W) with H, W >= 2, got {}", fmt::join(image_.sizes(), " x ")));
+    throw InputError(
+        fmt::format("ClassifierEnergy: image must be (H, W) with H, W >= 2, got {}", fmt::join(image_.sizes(), " x ")));
   if (!classifier_) throw InputError("ClassifierEnergy: classifier is empty");
   ink_ = image_.abs();
   if (options_.region == BoundaryRegion::MovedContent && !(ink_.sum().item<double>() > 0))
@@ -74,9 +75,10 @@ EnergyBatch ClassifierEnergy::evaluate(const Element& base, std::span<const doub
   EnergyBatch out;
   if (rows == 0) return out;
   const Matrix3 base_m = to_matrix(base), base_inverse = invert(base_m);
-  const auto base_t = torch::tensor(std::vector<double>(base_m.begin(), base_m.end()), torch::kFloat64).reshape({1, 3, 3});
-  const auto base_inv = torch::tensor(std::vector<double>(base_inverse.begin(), base_inverse.end()), torch::kFloat64)
-                            .reshape({1, 3, 3});
+  const auto base_t =
+      torch::tensor(std::vector<double>(base_m.begin(), base_m.end()), torch::kFloat64).reshape({1, 3, 3});
+  const auto base_inv =
+      torch::tensor(std::vector<double>(base_inverse.begin(), base_inverse.end()), torch::kFloat64).reshape({1, 3, 3});
   torch::AutoGradMode grad_mode(true);
   const auto eps = torch::tensor(std::vector<double>(epsilon.begin(), epsilon.end()), torch::kFloat64)
                        .reshape({rows, k})

@@ -52,15 +52,15 @@ using Logits = std::function<torch::Tensor(const torch::Tensor&)>;
 
 // B of points (N, H, W, 2) -> (N): the mean over the points, weighted by
 // `weights` (H, W; their sum normalises) when given.
-torch::Tensor boundary_penalty(const torch::Tensor& points, BoundaryPenalty kind,
-                               const torch::Tensor& weights = {});
+torch::Tensor boundary_penalty(const torch::Tensor& points, BoundaryPenalty kind, const torch::Tensor& weights = {});
 
 class ClassifierEnergy final : public ChartEnergy {
 public:
   // image (H, W) in the dtype the classifier computes in (the matrices are
   // formed in float64 and cast to it). The group and the classifier must
   // outlive the energy. InputError for other shapes or bad options.
-  ClassifierEnergy(const MatrixGroup& group, Logits classifier, torch::Tensor image, ClassifierEnergyOptions options = {});
+  ClassifierEnergy(const MatrixGroup& group, Logits classifier, torch::Tensor image,
+                   ClassifierEnergyOptions options = {});
 
   EnergyBatch evaluate(const Element& base, std::span<const double> epsilon, int rows) const override;
 
