@@ -38,7 +38,8 @@ ImageSet load_digits(const std::filesystem::path& file) {
       ++n;
       p = next == stop ? stop : next + 1;
     }
-    if (n != 65) throw InputError(fmt::format("{}: row {} has {} values, expected 64 pixels and a label", name, row, n));
+    if (n != 65)
+      throw InputError(fmt::format("{}: row {} has {} values, expected 64 pixels and a label", name, row, n));
     for (int k = 0; k < 64; ++k) {
       if (values[k] < 0 || values[k] > 16)
         throw InputError(fmt::format("{}: row {}: pixel {} = {} outside 0..16", name, row, k, values[k]));

@@ -20,8 +20,8 @@ std::vector<std::uint32_t> idx_header(const std::vector<std::uint8_t>& bytes, st
   const std::size_t header = 4 * std::size_t(dims + 1);
   if (bytes.size() < header) throw InputError(fmt::format("{}: too short for an idx header", name));
   if (big_endian(bytes, 0) != magic)
-    throw InputError(fmt::format("{}: wrong idx magic number {:#010x} (expected {:#010x})", name, big_endian(bytes, 0),
-                                 magic));
+    throw InputError(
+        fmt::format("{}: wrong idx magic number {:#010x} (expected {:#010x})", name, big_endian(bytes, 0), magic));
   std::vector<std::uint32_t> sizes(dims);
   std::size_t payload = 1;
   for (int d = 0; d < dims; ++d) {
@@ -29,8 +29,8 @@ std::vector<std::uint32_t> idx_header(const std::vector<std::uint8_t>& bytes, st
     payload *= sizes[d];
   }
   if (bytes.size() != header + payload)
-    throw InputError(fmt::format("{}: {} bytes of data where the idx header announces {}", name, bytes.size() - header,
-                                 payload));
+    throw InputError(
+        fmt::format("{}: {} bytes of data where the idx header announces {}", name, bytes.size() - header, payload));
   return sizes;
 }
 

@@ -36,7 +36,7 @@ std::vector<std::uint8_t> read_gzip(const std::filesystem::path& file) {
     status = inflate(&z, Z_NO_FLUSH);
     if (status != Z_OK && status != Z_STREAM_END) {
       const std::string why = status == Z_BUF_ERROR ? "truncated (unexpected end of the gzip stream)"
-                                                     : (z.msg ? z.msg : "corrupt gzip stream");
+                                                    : (z.msg ? z.msg : "corrupt gzip stream");
       inflateEnd(&z);
       throw InputError(fmt::format("{}: {}", name, why));
     }

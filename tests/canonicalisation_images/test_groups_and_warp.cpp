@@ -84,8 +84,8 @@ TEST_CASE("exp is the matrix exponential; exp(v) exp(-v) = I") {
       for (double& x : minus) x = -x;
       const Element g = group.exp(v);
       const Matrix3 a = group.algebra(v);
-      const auto ref = torch::linalg_matrix_exp(torch::tensor(std::vector<double>(a.begin(), a.end()), torch::kFloat64)
-                                                    .reshape({3, 3}));
+      const auto ref = torch::linalg_matrix_exp(
+          torch::tensor(std::vector<double>(a.begin(), a.end()), torch::kFloat64).reshape({3, 3}));
       const double scale = ref.abs().max().item<double>();
       worst_torch = std::max(worst_torch, (as_tensor(g) - ref).abs().max().item<double>() / scale);
       worst_inverse = std::max(worst_inverse, max_abs(group.compose(g, group.exp(minus)), group.identity()));
@@ -108,7 +108,8 @@ TEST_CASE("exp is the matrix exponential; exp(v) exp(-v) = I") {
       e[i] = -t;
       const Element minus = group.exp(e);
       double worst = 0;
-      for (int j = 0; j < 9; ++j) worst = std::max(worst, std::abs((plus[j] - minus[j]) / (2 * t) - group.scaled_basis()[i][j]));
+      for (int j = 0; j < 9; ++j)
+        worst = std::max(worst, std::abs((plus[j] - minus[j]) / (2 * t) - group.scaled_basis()[i][j]));
       CHECK(worst < 1e-9);
     }
   }
@@ -136,8 +137,9 @@ TEST_CASE("bad group and transform options name the field") {
   h.affine.translation = std::numeric_limits<double>::infinity();
   CHECK(input_error([&] { random_homography(0, 0, h); }).find("homography_transform.affine.translation") !=
         std::string::npos);
-  CHECK(input_error([] { warp(torch::zeros({2, 8, 8}), torch::eye(3).expand({3, 3, 3})); }).find("matrices") !=
-        std::string::npos);
+  CHECK(input_error([] {
+          warp(torch::zeros({2, 8, 8}), torch::eye(3).expand({3, 3, 3}));
+        }).find("matrices") != std::string::npos);
 }
 
 TEST_CASE("warp by the identity returns the image") {
@@ -168,14 +170,15 @@ TEST_CASE("warp samples the image at the mapped points; warp(warp(u, A), B) = wa
         const auto interior = (gb.abs() < 1 - 2.0 / n).all(-1) & (gab.abs() < 1 - 2.0 / n).all(-1);
         const auto twice = warp(warp(u, A), B), once = warp(u, torch::matmul(A, B));
         composed = std::max(composed, (twice - once).abs().masked_select(interior).max().item<double>());
-        wrong_order = std::max(wrong_order,
-                               (twice - warp(u, torch::matmul(B, A))).abs().masked_select(interior).max().item<double>());
+        wrong_order = std::max(
+            wrong_order, (twice - warp(u, torch::matmul(B, A))).abs().masked_select(interior).max().item<double>());
       }
     }
   }
   const double order = std::log2(worst_at[0] / worst_at[1]);
-  MESSAGE(fmt::format("warp vs analytic: {:.2e} (64^2), {:.2e} (128^2), order {:.2f}; composed {:.2e}, other order {:.2e}",
-                      worst_at[0], worst_at[1], order, composed, wrong_order));
+  MESSAGE(
+      fmt::format("warp vs analytic: {:.2e} (64^2), {:.2e} (128^2), order {:.2f}; composed {:.2e}, other order {:.2e}",
+                  worst_at[0], worst_at[1], order, composed, wrong_order));
   CHECK(worst_at[1] < 2e-3);
   CHECK(order > 1.7);  // bilinear interpolation: second order
   CHECK(composed < 2e-3);

@@ -2,7 +2,9 @@
 
 #include <fmt/format.h>
 
+#include "canonicalisation/images/warp.hpp"
 #include "core/error.hpp"
+#include "core/partition.hpp"
 #include "nn/minibatch_sampler.hpp"
 #include "nn/optimizer.hpp"
 
@@ -16,6 +18,8 @@ void require_positive(std::int64_t value, const std::string& field) {
 
 // The minibatch stream of the classifier's sampler.
 constexpr std::uint64_t kMinibatchStream = 0x636c617373ULL;  // "class"
+// Mixed into the seed of the contrastive maps, so they are not a test set's.
+constexpr std::uint64_t kContrastSeed = 0x636f6e7472617374ULL;  // "contrast"
 
 }  // namespace
 
@@ -49,14 +53,17 @@ void ClassifierTrainingOptions::validate(const std::string& where) const {
   require_positive(steps, where + ".steps");
   require_positive(batch, where + ".batch");
   optimizer.validate(where + ".optimizer");
+  if (!std::isfinite(contrast_weight) || contrast_weight < 0)
+    throw InputError(fmt::format("{}.contrast_weight: must be finite and >= 0, got {}", where, contrast_weight));
+  contrast_maps.validate(where + ".contrast_maps");
 }
 
 nn::TrainingHistory train_classifier(SmallCnn& model, const torch::Tensor& images, const torch::Tensor& labels,
                                      const ClassifierTrainingOptions& options, const mpi::Comm& comm) {
   options.validate();
   if (images.dim() != 3 || labels.dim() != 1 || labels.size(0) != images.size(0))
-    throw InputError(fmt::format("train_classifier: images (N, H, W) and labels (N), got {} and {}", fmt::join(images.sizes(), " x "),
-                                 fmt::join(labels.sizes(), " x ")));
+    throw InputError(fmt::format("train_classifier: images (N, H, W) and labels (N), got {} and {}",
+                                 fmt::join(images.sizes(), " x "), fmt::join(labels.sizes(), " x ")));
   const auto optimizer = nn::make_optimizer(model->parameters(), options.optimizer, "training.optimizer");
   nn::TrainingOptions loop_options;
   loop_options.name = "classifier";
@@ -72,11 +79,24 @@ nn::TrainingHistory train_classifier(SmallCnn& model, const torch::Tensor& image
     const double global = double(sampler.batch_size(step));
     if (mine.empty()) return 0.0;
     const auto index = torch::tensor(mine, torch::kInt64);
-    const auto logits = model->forward(images.index_select(0, index));
-    const auto loss = torch::nn::functional::cross_entropy(
-                          logits, targets.index_select(0, index),
-                          torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum)) /
-                      global;
+    const auto batch_images = images.index_select(0, index);
+    const auto logits = model->forward(batch_images);
+    auto loss =
+        torch::nn::functional::cross_entropy(logits, targets.index_select(0, index),
+                                             torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum));
+    if (options.contrast_weight > 0) {
+      // Map j of step s: item s * batch + (position of j in the global batch).
+      const std::int64_t first = block_range(sampler.batch_size(step), comm.size(), comm.rank()).begin;
+      std::vector<Element> maps;
+      for (std::size_t j = 0; j < mine.size(); ++j)
+        maps.push_back(random_affine(options.seed ^ kContrastSeed, std::uint64_t(step * options.batch + first + j),
+                                     options.contrast_maps));
+      const auto moved_logits = model->forward(act(batch_images, maps));
+      loss = loss +
+             options.contrast_weight *
+                 torch::nn::functional::softplus(torch::logsumexp(moved_logits, 1) - torch::logsumexp(logits, 1)).sum();
+    }
+    loss = loss / global;
     loss.backward();
     return loss.item<double>();
   };

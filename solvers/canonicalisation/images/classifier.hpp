@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <string>
 
+#include "canonicalisation/images/random_transforms.hpp"
 #include "core/mpi.hpp"
 #include "nn/settings.hpp"
 #include "nn/training_loop.hpp"
@@ -38,11 +39,21 @@ private:
 };
 TORCH_MODULE(SmallCnn);
 
+// The contrastive term shapes the energy -logsumexp(logits) that
+// canonicalisation minimises (LieLAC's "adversarially trained term" in a
+// simple form): each training image u is paired with a copy T . u moved by a
+// random map of `contrast_maps` (keyed by (seed, step, item)), and
+//   contrast_weight * softplus(lse(logits(T . u)) - lse(logits(u)))
+// is added to the cross-entropy, so moved copies get a higher energy than
+// the image itself. Labels are never given for moved copies: the classifier
+// learns no invariance from it, only where the canonical poses are.
 struct ClassifierTrainingOptions {
   std::int64_t steps = 300;
-  std::int64_t batch = 64;  // global minibatch
+  std::int64_t batch = 64;              // global minibatch
   nn::OptimizerOptions optimizer = {};  // Adam, 1e-3
-  std::uint64_t seed = 0;  // keys the minibatches
+  std::uint64_t seed = 0;               // keys the minibatches and the contrastive maps
+  double contrast_weight = 0;           // 0: plain cross-entropy
+  AffineTransformOptions contrast_maps = {90, 0.5, 0.6, 1.6, 0.3};
 
   void validate(const std::string& where = "training") const;
 };

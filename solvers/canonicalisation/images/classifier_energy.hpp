@@ -4,18 +4,26 @@
 //
 //   E(h) = -logsumexp(logits(h . u)) + boundary_weight * B(h)
 //
-// with h . u = warp(u, h^-1) (warp.hpp) and B the part of the canonical
-// frame that samples outside the image (where the warp reads zeros), over
-// the sampling grid of h^-1:
-//   squared-excess  mean over pixels of relu(|x|-1)^2 + relu(|y|-1)^2 (TIED's
-//                   boundary penalty; grows with the distance, so it pulls a
-//                   candidate back)
-//   fraction        mean over pixels of sigmoid((max(|x|,|y|) - 1) / tau), tau
-//                   one pixel width: a smooth count of the pixels outside
+// with h . u = warp(u, h^-1) (warp.hpp) and B a measure of what the warp
+// loses, over one of two point sets (`region`):
+//   moved-frame    the pixel centres of the frame moved by h, pi(h x): the
+//                  part of u's frame that h moves out of view. This is what
+//                  stops the classifier's favourite cheat, magnifying the
+//                  digit until its strokes fill the frame (logits grow
+//                  without bound while content is cut off); the default.
+//   sampling-grid  the sampling grid pi(h^-1 x) of the canonical image: the
+//                  part of the canonical frame that reads zeros from
+//                  outside u (TIED's boundary penalty; blind to
+//                  magnification, which keeps this grid inside).
+// and one of two penalties (`boundary`) on those points p:
+//   squared-excess  mean of relu(|p_x|-1)^2 + relu(|p_y|-1)^2 (TIED's; grows
+//                   with the distance, so it pulls a candidate back)
+//   fraction        mean of sigmoid((max(|p_x|,|p_y|) - 1) / tau), tau one
+//                   pixel width: a smooth count of the points outside
 // Candidates h = exp(eps) . base are evaluated as one batch; dE/d eps comes
-// from autograd through torch::linalg_matrix_exp. A candidate whose warp
-// maps a pixel through the horizon (homographies) or whose energy is not
-// finite gets +infinity and a zero gradient.
+// from autograd through torch::linalg_matrix_exp. A candidate that maps a
+// pixel through the horizon (homographies), either way, or whose energy is
+// not finite gets +infinity and a zero gradient.
 #pragma once
 
 #include <torch/torch.h>
@@ -29,10 +37,12 @@
 namespace structura::canonicalisation::images {
 
 enum class BoundaryPenalty { SquaredExcess, Fraction };
+enum class BoundaryRegion { MovedContent, MovedFrame, SamplingGrid };
 
 struct ClassifierEnergyOptions {
-  double boundary_weight = 1.0;
-  BoundaryPenalty boundary = BoundaryPenalty::SquaredExcess;
+  double boundary_weight = 10.0;
+  BoundaryPenalty boundary = BoundaryPenalty::Fraction;
+  BoundaryRegion region = BoundaryRegion::MovedContent;
 
   void validate(const std::string& where = "energy") const;  // InputError naming where.<field>
 };
@@ -40,15 +50,17 @@ struct ClassifierEnergyOptions {
 // Logits (N, classes) of images (N, 1, H, W); e.g. a SmallCnn's forward.
 using Logits = std::function<torch::Tensor(const torch::Tensor&)>;
 
-// B per sampling grid (N, H, W, 2) -> (N).
-torch::Tensor boundary_penalty(const torch::Tensor& grid, BoundaryPenalty kind);
+// B of points (N, H, W, 2) -> (N): the mean over the points, weighted by
+// `weights` (H, W; their sum normalises) when given.
+torch::Tensor boundary_penalty(const torch::Tensor& points, BoundaryPenalty kind, const torch::Tensor& weights = {});
 
 class ClassifierEnergy final : public ChartEnergy {
 public:
   // image (H, W) in the dtype the classifier computes in (the matrices are
   // formed in float64 and cast to it). The group and the classifier must
   // outlive the energy. InputError for other shapes or bad options.
-  ClassifierEnergy(const MatrixGroup& group, Logits classifier, torch::Tensor image, ClassifierEnergyOptions options = {});
+  ClassifierEnergy(const MatrixGroup& group, Logits classifier, torch::Tensor image,
+                   ClassifierEnergyOptions options = {});
 
   EnergyBatch evaluate(const Element& base, std::span<const double> epsilon, int rows) const override;
 
@@ -56,12 +68,13 @@ public:
   std::vector<double> energies(const std::vector<Element>& elements) const;
 
 private:
-  // Energies (rows) from the inverse matrices (rows, 3, 3), float64.
-  torch::Tensor energy_of_inverses(const torch::Tensor& inverses) const;
+  // Energies (rows) of elements h and their inverses (rows, 3, 3), float64.
+  torch::Tensor energy_of(const torch::Tensor& elements, const torch::Tensor& inverses) const;
 
   const MatrixGroup& group_;
   Logits classifier_;
   torch::Tensor image_;
+  torch::Tensor ink_;  // |u|: the weights of the moved-content boundary
   ClassifierEnergyOptions options_;
   torch::Tensor basis_;  // (k, 3, 3) float64, scales included
 };

@@ -40,7 +40,8 @@ Matrix3 matrix_exponential(const Matrix3& a) {
   // Scale to a norm <= 1/2, sum the Taylor series to rounding (at most ~20
   // terms), square back.
   double norm = 0;
-  for (int i = 0; i < 3; ++i) norm = std::max(norm, std::abs(a[3 * i]) + std::abs(a[3 * i + 1]) + std::abs(a[3 * i + 2]));
+  for (int i = 0; i < 3; ++i)
+    norm = std::max(norm, std::abs(a[3 * i]) + std::abs(a[3 * i + 1]) + std::abs(a[3 * i + 2]));
   if (!std::isfinite(norm)) throw NumericalError("canonicalisation: matrix exponential of a non-finite matrix");
   int squarings = 0;
   while (norm > 0.5) {
@@ -67,7 +68,8 @@ Matrix3 matrix_exponential(const Matrix3& a) {
 }
 
 Matrix3 to_matrix(const Element& g) {
-  if (g.size() != 9) throw InputError(fmt::format("canonicalisation: a 3 x 3 group element has 9 entries, not {}", g.size()));
+  if (g.size() != 9)
+    throw InputError(fmt::format("canonicalisation: a 3 x 3 group element has 9 entries, not {}", g.size()));
   Matrix3 m;
   for (int i = 0; i < 9; ++i) m[i] = g[i];
   return m;
@@ -109,7 +111,8 @@ Element MatrixGroup::identity() const { return {1, 0, 0, 0, 1, 0, 0, 0, 1}; }
 
 Matrix3 MatrixGroup::algebra(std::span<const double> epsilon) const {
   if (epsilon.size() != scaled_.size())
-    throw InputError(fmt::format("{}: {} algebra coordinates for {} generators", name_, epsilon.size(), scaled_.size()));
+    throw InputError(
+        fmt::format("{}: {} algebra coordinates for {} generators", name_, epsilon.size(), scaled_.size()));
   Matrix3 a{};
   for (std::size_t i = 0; i < scaled_.size(); ++i)
     for (int j = 0; j < 9; ++j) a[j] += epsilon[i] * scaled_[i][j];
@@ -130,7 +133,8 @@ MatrixGroup affine_group(double linear_scale, double translation_scale, const st
   if (!std::isfinite(linear_scale) || linear_scale <= 0)
     throw InputError(fmt::format("{}.linear_scale: must be finite and positive, got {}", where, linear_scale));
   if (!std::isfinite(translation_scale) || translation_scale <= 0)
-    throw InputError(fmt::format("{}.translation_scale: must be finite and positive, got {}", where, translation_scale));
+    throw InputError(
+        fmt::format("{}.translation_scale: must be finite and positive, got {}", where, translation_scale));
   return MatrixGroup("affine", {unit(0, 0), unit(0, 1), unit(0, 2), unit(1, 0), unit(1, 1), unit(1, 2)},
                      {linear_scale, linear_scale, translation_scale, linear_scale, linear_scale, translation_scale},
                      where);

@@ -69,8 +69,8 @@ Element random_homography(std::uint64_t seed, std::uint64_t index, const Homogra
   const Matrix3 a = affine_from(rng.uniform4(index, 0), b, options.affine);
   const double p0 = (2 * b.u[2] - 1) * options.perspective, p1 = (2 * b.u[3] - 1) * options.perspective;
   Matrix3 m = multiply(a, Matrix3{1, 0, 0, 0, 1, 0, p0, p1, 1});
-  const double det = m[0] * (m[4] * m[8] - m[5] * m[7]) - m[1] * (m[3] * m[8] - m[5] * m[6]) +
-                     m[2] * (m[3] * m[7] - m[4] * m[6]);
+  const double det =
+      m[0] * (m[4] * m[8] - m[5] * m[7]) - m[1] * (m[3] * m[8] - m[5] * m[6]) + m[2] * (m[3] * m[7] - m[4] * m[6]);
   const double c = std::cbrt(det);
   for (double& v : m) v /= c;
   return Element(m.begin(), m.end());

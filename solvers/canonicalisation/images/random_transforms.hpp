@@ -23,7 +23,7 @@ struct AffineTransformOptions {
   double rotation_degrees = 20;  // |theta| <= this
   double shear = 0.2;            // |s| <= this
   double scale_min = 0.8, scale_max = 1.2;
-  double translation = 0.1;      // |t_x|, |t_y| <= this, normalised coordinates (the image is 2 wide)
+  double translation = 0.1;  // |t_x|, |t_y| <= this, normalised coordinates (the image is 2 wide)
 
   // InputError naming `where`.<field>.
   void validate(const std::string& where = "affine_transform") const;

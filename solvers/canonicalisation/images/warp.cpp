@@ -31,8 +31,7 @@ torch::Tensor mapped_centres(const torch::Tensor& matrices, std::int64_t height,
 
 }  // namespace
 
-torch::Tensor sampling_grid(const torch::Tensor& matrices, std::int64_t height, std::int64_t width,
-                            double min_depth) {
+torch::Tensor sampling_grid(const torch::Tensor& matrices, std::int64_t height, std::int64_t width, double min_depth) {
   const auto p = mapped_centres(matrices, height, width);
   const auto depth = p.select(2, 2).clamp_min(min_depth).unsqueeze(2);
   return (p.narrow(2, 0, 2) / depth).reshape({matrices.size(0), height, width, 2});
@@ -44,10 +43,12 @@ torch::Tensor minimum_depth(const torch::Tensor& matrices, std::int64_t height, 
 
 torch::Tensor warp_with_grid(const torch::Tensor& images, const torch::Tensor& grid) {
   if (images.dim() != 3 && images.dim() != 4)
-    throw InputError(fmt::format("warp: images must be (N, H, W) or (N, C, H, W), got {}", fmt::join(images.sizes(), " x ")));
+    throw InputError(
+        fmt::format("warp: images must be (N, H, W) or (N, C, H, W), got {}", fmt::join(images.sizes(), " x ")));
   const auto input = images.dim() == 3 ? images.unsqueeze(1) : images;
   if (grid.dim() != 4 || grid.size(0) != input.size(0) || grid.size(3) != 2)
-    throw InputError(fmt::format("warp: a grid (N, H, W, 2) for {} images, got {}", input.size(0), fmt::join(grid.sizes(), " x ")));
+    throw InputError(
+        fmt::format("warp: a grid (N, H, W, 2) for {} images, got {}", input.size(0), fmt::join(grid.sizes(), " x ")));
   namespace F = torch::nn::functional;
   const auto out = F::grid_sample(
       input, grid, F::GridSampleFuncOptions().mode(torch::kBilinear).padding_mode(torch::kZeros).align_corners(false));
@@ -57,7 +58,8 @@ torch::Tensor warp_with_grid(const torch::Tensor& images, const torch::Tensor& g
 torch::Tensor warp(const torch::Tensor& images, const torch::Tensor& matrices) {
   require_matrices(matrices);
   if (images.dim() < 3 || matrices.size(0) != images.size(0))
-    throw InputError(fmt::format("warp: {} matrices for images of shape {}", matrices.size(0), fmt::join(images.sizes(), " x ")));
+    throw InputError(
+        fmt::format("warp: {} matrices for images of shape {}", matrices.size(0), fmt::join(images.sizes(), " x ")));
   return warp_with_grid(images, sampling_grid(matrices, images.size(-2), images.size(-1)));
 }
 
