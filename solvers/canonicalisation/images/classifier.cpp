@@ -58,48 +58,77 @@ void ClassifierTrainingOptions::validate(const std::string& where) const {
   contrast_maps.validate(where + ".contrast_maps");
 }
 
-nn::TrainingHistory train_classifier(SmallCnn& model, const torch::Tensor& images, const torch::Tensor& labels,
-                                     const ClassifierTrainingOptions& options, const mpi::Comm& comm) {
-  options.validate();
+namespace {
+void check_set(const torch::Tensor& images, const torch::Tensor& labels) {
   if (images.dim() != 3 || labels.dim() != 1 || labels.size(0) != images.size(0))
     throw InputError(fmt::format("train_classifier: images (N, H, W) and labels (N), got {} and {}",
                                  fmt::join(images.sizes(), " x "), fmt::join(labels.sizes(), " x ")));
+}
+// Mixed into the seed of the augmentation maps (neither a test set's nor the contrast's).
+constexpr std::uint64_t kAugmentSeed = 0x6175676d656e74ULL;  // "augment"
+}  // namespace
+
+ClassifierLoss::ClassifierLoss(SmallCnn model, torch::Tensor images, torch::Tensor labels,
+                               const ClassifierTrainingOptions& options, mpi::Comm comm,
+                               std::optional<AffineTransformOptions> augment_maps)
+    : model_(std::move(model)),
+      images_(std::move(images)),
+      targets_(labels.to(torch::kInt64)),
+      options_(options),
+      comm_(comm),
+      augment_(std::move(augment_maps)),
+      sampler_((check_set(images_, targets_), options.seed), kMinibatchStream, images_.size(0), options.batch) {
+  options_.validate();
+  if (augment_) augment_->validate("augmentation");
+}
+
+double ClassifierLoss::operator()(std::int64_t step) {
+  const auto mine = sampler_.indices(step, comm_.size(), comm_.rank());
+  const double global = double(sampler_.batch_size(step));
+  if (mine.empty()) return 0.0;
+  // Map j of step s: item s * batch + (position of j in the global batch).
+  const std::int64_t first = block_range(sampler_.batch_size(step), comm_.size(), comm_.rank()).begin;
+  const auto index = torch::tensor(mine, torch::kInt64);
+  auto batch_images = images_.index_select(0, index);
+  if (augment_) {
+    std::vector<Element> maps;
+    for (std::size_t j = 0; j < mine.size(); ++j)
+      maps.push_back(random_affine(options_.seed ^ kAugmentSeed, std::uint64_t(step * options_.batch + first + j),
+                                   *augment_));
+    batch_images = act(batch_images, maps);
+  }
+  const auto logits = model_->forward(batch_images);
+  auto loss = torch::nn::functional::cross_entropy(
+      logits, targets_.index_select(0, index), torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum));
+  if (options_.contrast_weight > 0) {
+    std::vector<Element> maps;
+    for (std::size_t j = 0; j < mine.size(); ++j)
+      maps.push_back(random_affine(options_.seed ^ kContrastSeed, std::uint64_t(step * options_.batch + first + j),
+                                   options_.contrast_maps));
+    const auto moved_logits = model_->forward(act(batch_images, maps));
+    loss = loss + options_.contrast_weight *
+                      torch::nn::functional::softplus(torch::logsumexp(moved_logits, 1) - torch::logsumexp(logits, 1))
+                          .sum();
+  }
+  loss = loss / global;
+  loss.backward();
+  return loss.item<double>();
+}
+
+nn::TrainingHistory train_classifier(SmallCnn& model, const torch::Tensor& images, const torch::Tensor& labels,
+                                     const ClassifierTrainingOptions& options, const mpi::Comm& comm) {
+  options.validate();
+  check_set(images, labels);
   const auto optimizer = nn::make_optimizer(model->parameters(), options.optimizer, "training.optimizer");
   nn::TrainingOptions loop_options;
   loop_options.name = "classifier";
   loop_options.steps = options.steps;
   loop_options.restore_best = false;
   nn::TrainingLoop loop(*model, *optimizer, comm, loop_options);
-  nn::MinibatchSampler sampler(options.seed, kMinibatchStream, images.size(0), options.batch);
-  const auto targets = labels.to(torch::kInt64);
+  ClassifierLoss loss(model, images, labels, options, comm);
   model->train();
   nn::TrainingCallbacks callbacks;
-  callbacks.loss_and_gradients = [&](std::int64_t step) {
-    const auto mine = sampler.indices(step, comm.size(), comm.rank());
-    const double global = double(sampler.batch_size(step));
-    if (mine.empty()) return 0.0;
-    const auto index = torch::tensor(mine, torch::kInt64);
-    const auto batch_images = images.index_select(0, index);
-    const auto logits = model->forward(batch_images);
-    auto loss =
-        torch::nn::functional::cross_entropy(logits, targets.index_select(0, index),
-                                             torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum));
-    if (options.contrast_weight > 0) {
-      // Map j of step s: item s * batch + (position of j in the global batch).
-      const std::int64_t first = block_range(sampler.batch_size(step), comm.size(), comm.rank()).begin;
-      std::vector<Element> maps;
-      for (std::size_t j = 0; j < mine.size(); ++j)
-        maps.push_back(random_affine(options.seed ^ kContrastSeed, std::uint64_t(step * options.batch + first + j),
-                                     options.contrast_maps));
-      const auto moved_logits = model->forward(act(batch_images, maps));
-      loss = loss +
-             options.contrast_weight *
-                 torch::nn::functional::softplus(torch::logsumexp(moved_logits, 1) - torch::logsumexp(logits, 1)).sum();
-    }
-    loss = loss / global;
-    loss.backward();
-    return loss.item<double>();
-  };
+  callbacks.loss_and_gradients = std::ref(loss);
   loop.run(callbacks);
   model->eval();
   return loop.history();

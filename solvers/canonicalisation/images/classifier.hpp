@@ -10,10 +10,12 @@
 #include <torch/torch.h>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "canonicalisation/images/random_transforms.hpp"
 #include "core/mpi.hpp"
+#include "nn/minibatch_sampler.hpp"
 #include "nn/settings.hpp"
 #include "nn/training_loop.hpp"
 
@@ -56,6 +58,28 @@ struct ClassifierTrainingOptions {
   AffineTransformOptions contrast_maps = {90, 0.5, 0.6, 1.6, 0.3};
 
   void validate(const std::string& where = "training") const;
+};
+
+// The loss callback of the shared loop (nn::TrainingCallbacks::
+// loss_and_gradients; pass std::ref(loss)): this rank's block of step's
+// keyed global minibatch, cross-entropy summed and divided by the global
+// batch size, plus the contrastive term; backward() called. With
+// `augment`, every minibatch image is first moved by a random map of
+// `augment_maps` keyed by (seed, step, position) and keeps its label
+// (symmetry data augmentation, the baseline of canonicalisation).
+class ClassifierLoss {
+public:
+  ClassifierLoss(SmallCnn model, torch::Tensor images, torch::Tensor labels, const ClassifierTrainingOptions& options,
+                 mpi::Comm comm, std::optional<AffineTransformOptions> augment_maps = std::nullopt);
+  double operator()(std::int64_t step);
+
+private:
+  SmallCnn model_;
+  torch::Tensor images_, targets_;
+  ClassifierTrainingOptions options_;
+  mpi::Comm comm_;
+  std::optional<AffineTransformOptions> augment_;
+  nn::MinibatchSampler sampler_;
 };
 
 // Trains `model` on images (N, H, W) and labels (N, int64) with the shared
