@@ -64,6 +64,11 @@ METHOD_COLOURS = {
     "convex": "#31a354",
     "plain": "#843c39",
     "weakly-convex": "#e6550d",
+    # methods of `lielac.pde` (its `plain` training variant as above)
+    "model": "#a50f15",
+    "lielac": "#08519c",
+    "augmented": "#54278f",
+    "fine-tuned": "#b15928",
 }
 # Colours for names outside the table, none of them in it.
 _FALLBACK = ["#5254a3", "#b5cf6b", "#ad494a", "#a55194", "#6baed6", "#fd8d3c", "#74c476", "#9e9ac8"]

@@ -27,9 +27,10 @@ public:
   Adam(int dimension, double learning_rate) : m_(dimension, 0.0), v_(dimension, 0.0), lr_(learning_rate) {}
 
   void step(std::span<double> x, std::span<const double> gradient) {
-    ++t_;
-    const double c1 = 1.0 - std::pow(kBeta1, t_);
-    const double c2 = 1.0 - std::pow(kBeta2, t_);
+    // The bias corrections 1 - beta^t as running powers (no pow per step).
+    power1_ *= kBeta1;
+    power2_ *= kBeta2;
+    const double c1 = 1.0 - power1_, c2 = 1.0 - power2_;
     for (std::size_t i = 0; i < x.size(); ++i) {
       m_[i] = kBeta1 * m_[i] + (1.0 - kBeta1) * gradient[i];
       v_[i] = kBeta2 * v_[i] + (1.0 - kBeta2) * gradient[i] * gradient[i];
@@ -41,7 +42,7 @@ private:
   static constexpr double kBeta1 = 0.9, kBeta2 = 0.999, kEpsilon = 1e-8;
   std::vector<double> m_, v_;
   double lr_;
-  int t_ = 0;
+  double power1_ = 1, power2_ = 1;  // beta1^t, beta2^t
 };
 
 // Restart r's starting coordinates: 0 for r = 0 (the identity), else
@@ -67,14 +68,13 @@ struct Best {
   std::vector<double> epsilon;
 
   // Lower energy wins; equal energies: the lower restart index.
+  bool improves(double e, int r) const { return std::isfinite(e) && (e < energy || (e == energy && r < restart)); }
   void offer(double e, int r, const Element& h, std::span<const double> eps) {
-    if (!std::isfinite(e)) return;
-    if (e < energy || (e == energy && r < restart)) {
-      energy = e;
-      restart = r;
-      element = h;
-      epsilon.assign(eps.begin(), eps.end());
-    }
+    if (!improves(e, r)) return;
+    energy = e;
+    restart = r;
+    element = h;
+    epsilon.assign(eps.begin(), eps.end());
   }
 };
 
@@ -127,36 +127,53 @@ double global_retraction(const LieGroup& group, const ChartEnergy& energy, const
   std::vector<bool> alive(static_cast<std::size_t>(rows), true);
   const Element identity = group.identity();
 
+  std::vector<int> live;
+  std::vector<double> live_eps;
+  bool all_alive = true;
+  // The best coordinates only; the element exp(eps) . identity is made once
+  // at the end (it costs more than the energies of a cheap chart).
+  Best coordinates;
   for (int step = 0; step <= options.steps; ++step) {
     // Dead restarts (non-finite energy) are no longer evaluated.
-    std::vector<int> live;
-    std::vector<double> live_eps;
-    for (int i = 0; i < rows; ++i) {
-      if (!alive[static_cast<std::size_t>(i)]) continue;
-      live.push_back(i);
-      live_eps.insert(live_eps.end(), eps.begin() + static_cast<std::ptrdiff_t>(i) * k,
-                      eps.begin() + static_cast<std::ptrdiff_t>(i + 1) * k);
+    if (!all_alive) {
+      live.clear();
+      live_eps.clear();
+      for (int i = 0; i < rows; ++i) {
+        if (!alive[static_cast<std::size_t>(i)]) continue;
+        live.push_back(i);
+        live_eps.insert(live_eps.end(), eps.begin() + static_cast<std::ptrdiff_t>(i) * k,
+                        eps.begin() + static_cast<std::ptrdiff_t>(i + 1) * k);
+      }
+      if (live.empty()) break;
     }
-    if (live.empty()) break;
-    const int n = static_cast<int>(live.size());
-    const EnergyBatch b = evaluate_in_chunks(energy, identity, live_eps, n, k, options.batch);
+    const bool dense = all_alive;  // this step's rows are every restart (all_alive may change below)
+    const int n = dense ? rows : static_cast<int>(live.size());
+    const EnergyBatch b = evaluate_in_chunks(energy, identity, dense ? eps : live_eps, n, k, options.batch);
     evaluations += n;
     for (int j = 0; j < n; ++j) {
-      const int i = live[static_cast<std::size_t>(j)];
+      const int i = dense ? j : live[static_cast<std::size_t>(j)];
       const int r = static_cast<int>(restarts.begin) + i;
       const double e = b.energy[static_cast<std::size_t>(j)];
       std::span<double> x(eps.data() + static_cast<std::size_t>(i) * k, static_cast<std::size_t>(k));
       if (step == 0 && r == 0) identity_energy = e;
       if (!std::isfinite(e)) {
         alive[static_cast<std::size_t>(i)] = false;
+        all_alive = false;
         continue;
       }
-      best.offer(e, r, candidate(group, identity, x), x);
+      if (coordinates.improves(e, r)) {
+        coordinates.energy = e;
+        coordinates.restart = r;
+        coordinates.epsilon.assign(x.begin(), x.end());
+      }
       if (step < options.steps)
         adam[static_cast<std::size_t>(i)].step(
             x, std::span<const double>(b.gradient.data() + static_cast<std::size_t>(j) * k, static_cast<std::size_t>(k)));
     }
   }
+  if (std::isfinite(coordinates.energy))
+    best.offer(coordinates.energy, coordinates.restart, candidate(group, identity, coordinates.epsilon),
+               coordinates.epsilon);
   return identity_energy;
 }
 
