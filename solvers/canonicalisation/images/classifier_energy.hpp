@@ -5,16 +5,22 @@
 //   E(h) = -logsumexp(logits(h . u)) + boundary_weight * B(h)
 //
 // with h . u = warp(u, h^-1) (warp.hpp) and B a measure of what the warp
-// loses, over one of two point sets (`region`):
-//   moved-frame    the pixel centres of the frame moved by h, pi(h x): the
-//                  part of u's frame that h moves out of view. This is what
-//                  stops the classifier's favourite cheat, magnifying the
-//                  digit until its strokes fill the frame (logits grow
-//                  without bound while content is cut off); the default.
+// loses, over one of three point sets (`region`):
+//   moved-content  the pixel centres moved by h, pi(h x), each weighted by
+//                  |u| there: the share of u's content that h moves out of
+//                  view (the default). It stops the classifier's favourite
+//                  cheat, magnifying a digit until its strokes are thicker
+//                  than any it was trained on (the logits grow while
+//                  content is cut off), and leaves an empty margin free.
+//   moved-frame    the same points unweighted: the share of u's frame moved
+//                  out of view (also penalises moving an empty margin).
 //   sampling-grid  the sampling grid pi(h^-1 x) of the canonical image: the
 //                  part of the canonical frame that reads zeros from
 //                  outside u (TIED's boundary penalty; blind to
 //                  magnification, which keeps this grid inside).
+// On the digits test even the moved-content boundary does not make
+// -logsumexp of a plainly trained classifier a usable energy; the
+// classifier's contrastive training term does (classifier.hpp).
 // and one of two penalties (`boundary`) on those points p:
 //   squared-excess  mean of relu(|p_x|-1)^2 + relu(|p_y|-1)^2 (TIED's; grows
 //                   with the distance, so it pulls a candidate back)
@@ -40,7 +46,7 @@ enum class BoundaryPenalty { SquaredExcess, Fraction };
 enum class BoundaryRegion { MovedContent, MovedFrame, SamplingGrid };
 
 struct ClassifierEnergyOptions {
-  double boundary_weight = 10.0;
+  double boundary_weight = 10.0;  // the digits test's setting
   BoundaryPenalty boundary = BoundaryPenalty::Fraction;
   BoundaryRegion region = BoundaryRegion::MovedContent;
 
