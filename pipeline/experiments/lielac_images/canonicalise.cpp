@@ -31,11 +31,12 @@ hsize_t H(std::int64_t x) { return static_cast<hsize_t>(x); }
 
 void canonicalise(StageContext& ctx) {
   const Settings s = read_settings(ctx.config);
-  nn::apply(nn::parse_torch_settings(s.training.device, "float32", s.training.threads, "training"));
+  const nn::TorchSettings ts = nn::parse_torch_settings(s.training.device, s.training.dtype, s.training.threads, "training");
+  nn::apply(ts);
   const std::int64_t S = s.data.side(), n = s.images > 0 ? s.images : s.data.test;
-  const Split moved = read_split(ctx.file, "moved", s.data.test, S);
+  const Split moved = read_split(ctx.file, "moved", s.data.test, S, ts.dtype);
   const std::vector<Element> maps = read_maps(ctx.file, s.data.test);
-  auto model = load_model(ctx.file.open_group("/models"), "plain", s);
+  auto model = load_model(ctx.file.open_group("/models"), "plain", s, ts.dtype);
   const MatrixGroup group = s.group == "homography" ? homography_group() : affine_group();
   ClassifierEnergyOptions eo;
   eo.boundary_weight = s.boundary_weight;
@@ -95,7 +96,7 @@ void canonicalise(StageContext& ctx) {
     const Range rows{mine.begin, std::max<std::int64_t>(0, std::min(mine.end(), m) - mine.begin)};
     h5::Group g = root.require_group("samples");
     h5::Dataset c = g.create_dataset<float>("canonical", h5::Dims{H(m), H(S), H(S)});
-    const torch::Tensor part = canonical.narrow(0, 0, rows.count).contiguous();
+    const torch::Tensor part = canonical.narrow(0, 0, rows.count).to(torch::kFloat32).contiguous();
     float f0 = 0;
     c.write(h5::Dims{H(rows.begin), 0, 0}, h5::Dims{H(rows.count), H(S), H(S)},
             rows.count > 0 ? part.data_ptr<float>() : &f0);

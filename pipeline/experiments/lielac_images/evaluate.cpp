@@ -39,14 +39,15 @@ std::int64_t correct(const std::vector<std::int64_t>& predicted, const torch::Te
 
 void evaluate(StageContext& ctx) {
   const Settings s = read_settings(ctx.config);
-  nn::apply(nn::parse_torch_settings(s.training.device, "float32", s.training.threads, "training"));
+  const nn::TorchSettings ts = nn::parse_torch_settings(s.training.device, s.training.dtype, s.training.threads, "training");
+  nn::apply(ts);
   const std::int64_t S = s.data.side();
-  const Split test = read_split(ctx.file, "test", s.data.test, S);
-  const Split moved = read_split(ctx.file, "moved", s.data.test, S);
+  const Split test = read_split(ctx.file, "test", s.data.test, S, ts.dtype);
+  const Split moved = read_split(ctx.file, "moved", s.data.test, S, ts.dtype);
   const Range mine = ctx.comm.block(s.data.test);
   h5::Group root = ctx.fresh_group("/evaluation");
   for (const std::string& v : s.variants) {
-    auto model = load_model(ctx.file.open_group("/models"), v, s);
+    auto model = load_model(ctx.file.open_group("/models"), v, s, ts.dtype);
     const auto on_test = predict(model, test.images.narrow(0, mine.begin, mine.count));
     const auto on_moved = predict(model, moved.images.narrow(0, mine.begin, mine.count));
     h5::Group g = root.require_group(v);

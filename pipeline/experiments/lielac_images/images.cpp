@@ -59,12 +59,13 @@ canonicalisation::Element test_map(const DataSettings& d, std::uint64_t index) {
   return canonicalisation::images::random_affine(seed, index, affine_options(d.maps));
 }
 
-Split read_split(const h5::File& file, const std::string& split, std::int64_t count, std::int64_t side) {
+Split read_split(const h5::File& file, const std::string& split, std::int64_t count, std::int64_t side,
+                 torch::Dtype dtype) {
   const auto n = static_cast<hsize_t>(count), s = static_cast<hsize_t>(side);
   std::vector<float> pixels = checked(file, "/data/" + split + "/images", {n, s, s}).read_all<float>();
   std::vector<std::int64_t> labels = checked(file, "/data/" + split + "/labels", {n}).read_all<std::int64_t>();
   Split out;
-  out.images = torch::from_blob(pixels.data(), {count, side, side}, torch::kFloat32).clone();
+  out.images = torch::from_blob(pixels.data(), {count, side, side}, torch::kFloat32).to(dtype).clone();
   out.labels = torch::from_blob(labels.data(), {count}, torch::kInt64).clone();
   return out;
 }

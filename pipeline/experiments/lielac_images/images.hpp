@@ -30,7 +30,8 @@ canonicalisation::Element test_map(const DataSettings& d, std::uint64_t index);
 
 // /data/<split>/{images, labels} checked against (count, S, S): InputError
 // naming the file and the dataset otherwise; /data/moved/maps (count, 9).
-Split read_split(const h5::File& file, const std::string& split, std::int64_t count, std::int64_t side);
+Split read_split(const h5::File& file, const std::string& split, std::int64_t count, std::int64_t side,
+                 torch::Dtype dtype = torch::kFloat32);
 std::vector<canonicalisation::Element> read_maps(const h5::File& file, std::int64_t count);
 
 // The predicted classes of images (n, S, S), and their writing as the

@@ -23,8 +23,9 @@ void save_model(h5::Group& models, const std::string& variant, const Settings& s
   g.set_attribute("parameter_count", count);
 }
 
-SmallCnn load_model(const h5::Group& models, const std::string& variant, const Settings& s) {
+SmallCnn load_model(const h5::Group& models, const std::string& variant, const Settings& s, torch::Dtype dtype) {
   SmallCnn model = make_model(s, 0);
+  model->to(dtype);
   nn::load_module(models.open_group(variant), *model);
   model->eval();
   return model;

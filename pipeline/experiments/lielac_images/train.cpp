@@ -24,9 +24,10 @@ namespace structura::pipeline::lielac_images {
 void train(StageContext& ctx, const std::string& variant) {
   const Settings s = read_settings(ctx.config);
   const TrainingSettings& ts = s.training;
-  const nn::TorchSettings torch_settings = nn::parse_torch_settings(ts.device, "float32", ts.threads, "training");
+  const nn::TorchSettings torch_settings = nn::parse_torch_settings(ts.device, ts.dtype, ts.threads, "training");
   nn::apply(torch_settings);
   auto model = make_model(s, ts.seed * 16 + kModelInit);
+  model->to(torch_settings.dtype);
   const Split data = read_split(ctx.file, "train", s.data.train, s.data.side());
   const auto optimizer = nn::make_optimizer(model->parameters(), ts.optimizer, "training");
   const std::int64_t steps = (s.data.train + ts.batch - 1) / ts.batch;
@@ -44,7 +45,8 @@ void train(StageContext& ctx, const std::string& variant) {
     augment = canonicalisation::images::AffineTransformOptions{s.data.maps.rotation, s.data.maps.shear,
                                                                s.data.maps.scale_min, s.data.maps.scale_max,
                                                                s.data.maps.translation};
-  canonicalisation::images::ClassifierLoss loss(model, data.images, data.labels, co, ctx.comm, augment);
+  canonicalisation::images::ClassifierLoss loss(model, data.images.to(torch_settings.dtype), data.labels, co, ctx.comm,
+                                                 augment);
   nn::TrainingCallbacks cb;
   cb.loss_and_gradients = std::ref(loss);
   model->train();
