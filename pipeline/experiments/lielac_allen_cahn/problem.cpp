@@ -55,6 +55,13 @@ Droplet moved(const pde::AcGroupElement& g, const Droplet& droplet) {
   return out;
 }
 
+namespace {
+// The nearest periodic image's displacement, in [-1/2, 1/2): the field is
+// periodic (its tails continuous across the edges), and a quarter turn about
+// the centre maps it to the quarter-turned droplet's field exactly.
+double wrap(double d) { return d - std::floor(d + 0.5); }
+}  // namespace
+
 std::vector<double> droplet_field(const DataSettings& d, const Droplet& drop, std::int64_t n,
                                   std::uint64_t noise_stream, std::uint64_t index) {
   const double scale = std::numbers::sqrt2 * d.pde.epsilon * d.front.width;
@@ -63,7 +70,7 @@ std::vector<double> droplet_field(const DataSettings& d, const Droplet& drop, st
   std::vector<double> u(static_cast<std::size_t>(n * n));
   for (std::int64_t j = 0; j < n; ++j)
     for (std::int64_t i = 0; i < n; ++i) {
-      const double x = double(i) / double(n) - drop.cx, y = double(j) / double(n) - drop.cy;
+      const double x = wrap(double(i) / double(n) - drop.cx), y = wrap(double(j) / double(n) - drop.cy);
       const double p = co * x + si * y, q = -si * x + co * y;
       const double rho2 = (p / drop.a) * (p / drop.a) + (q / drop.b) * (q / drop.b);
       const double grad = std::hypot(p / (drop.a * drop.a), q / (drop.b * drop.b));

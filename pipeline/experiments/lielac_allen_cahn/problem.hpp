@@ -35,7 +35,8 @@ pde::AcGroupElement random_transform(const DataSettings& d, std::uint64_t index)
 Droplet moved(const pde::AcGroupElement& g, const Droplet& droplet);
 
 // u0 = -tanh(dist / (sqrt2 eps width)) + U(-noise, noise) on the n x n
-// grid x_i = i / n (row-major u[j n + i]), dist = (rho^2 - 1) / (2 |grad
+// grid x_i = i / n (row-major u[j n + i]), displacements from the centre to
+// the nearest periodic image (the field is periodic), dist = (rho^2 - 1) / (2 |grad
 // rho^2 / 2|) (rho^2 = (p/a)^2 + (q/b)^2 in the droplet's axes: first-order
 // signed distance, positive outside, smooth but at the centre, where u0 = 1);
 // the noise keyed by (experiment.seed, noise_stream, index, grid point).
