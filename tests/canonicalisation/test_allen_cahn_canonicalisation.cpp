@@ -11,6 +11,7 @@
 
 #include <cmath>
 #include <numbers>
+#include <string>
 #include <vector>
 
 #include "canonicalisation/allen_cahn_group.hpp"
@@ -130,9 +131,12 @@ TEST_CASE("LieLAC recovers an applied rotation and translation of a droplet") {
     const Canonicalisation r = canonicalise(group, chart, d, comm);
     const pde::AcGroupElement kg = symmetries.compose(AllenCahnGroup::unpack(r.element), g);
     CAPTURE(int(evaluation));
+    MESSAGE(std::string(evaluation == FrontEvaluation::Sampled ? "sampled" : "equivariant"), " at ", n, "^2: energy ", r.energy,
+            " (identity ", r.identity_energy, "), angle residual ", wrap_half_turn(kg.theta), ", centre ",
+            std::hypot(kg.bx, kg.by));
     CHECK(r.energy < 1e-3);
     CHECK(r.identity_energy > 10);
-    CHECK(std::abs(wrap_half_turn(kg.theta)) < 2e-2);
-    CHECK(std::hypot(kg.bx, kg.by) < 3e-3);
+    CHECK(std::abs(wrap_half_turn(kg.theta)) < 5e-3);
+    CHECK(std::hypot(kg.bx, kg.by) < 2e-3);
   }
 }
