@@ -69,9 +69,13 @@ std::vector<double> act_rotating_first(const pde::AllenCahnSymmetries& s, const 
   return s.act_on_field(shift, s.act_on_field(turn, u, n), n);
 }
 
-FrontEnergy::FrontEnergy(const AllenCahnGroup& group, std::vector<double> u, std::int64_t n,
-                         FrontEnergyOptions options, FrontEvaluation evaluation)
-    : group_(group), u_(std::move(u)), n_(n), options_(options), evaluation_(evaluation),
+FrontEnergy::FrontEnergy(const AllenCahnGroup& group, std::vector<double> u, std::int64_t n, FrontEnergyOptions options,
+                         FrontEvaluation evaluation)
+    : group_(group),
+      u_(std::move(u)),
+      n_(n),
+      options_(options),
+      evaluation_(evaluation),
       moments_(front_moments(u_, n_, group.symmetries().length())) {
   if (!(options_.angle_scale > 0) || options_.angle_scale >= 1.5707963267948966)
     throw InputError(fmt::format("front energy: angle_scale {} must be in (0, pi/2)", options_.angle_scale));
@@ -94,7 +98,8 @@ double FrontEnergy::operator()(const Element& element) const {
   const pde::AcGroupElement h = AllenCahnGroup::unpack(element);
   if (h.sign != 1) return std::numeric_limits<double>::infinity();
   if (evaluation_ == FrontEvaluation::Equivariant) return of_moments(move_moments(group_.symmetries(), h, moments_));
-  return of_moments(front_moments(act_translating_first(group_.symmetries(), h, u_, n_), n_, group_.symmetries().length()));
+  return of_moments(
+      front_moments(act_translating_first(group_.symmetries(), h, u_, n_), n_, group_.symmetries().length()));
 }
 
 }  // namespace structura::canonicalisation

@@ -61,8 +61,8 @@
 namespace structura::canonicalisation {
 
 struct FrontMoments {
-  double mass = 0;          // M (area of the phase u = +1)
-  double mx = 0, my = 0;    // centroid, absolute coordinates
+  double mass = 0;        // M (area of the phase u = +1)
+  double mx = 0, my = 0;  // centroid, absolute coordinates
   double cxx = 0, cxy = 0, cyy = 0;
   double orientation() const;  // phi in (-pi/2, pi/2]
 };
@@ -79,8 +79,8 @@ std::vector<double> act_rotating_first(const pde::AllenCahnSymmetries& symmetrie
                                        const std::vector<double>& u, std::int64_t n);
 
 struct FrontEnergyOptions {
-  double angle = 0;             // phi0, radians
-  double angle_scale = 0.1745;  // half-width of the orientation band, radians (10 degrees)
+  double angle = 0;                   // phi0, radians
+  double angle_scale = 0.1745;        // half-width of the orientation band, radians (10 degrees)
   double offset_x = 0, offset_y = 0;  // p0, the band's centroid minus the domain centre
   double position_scale = 0.05;       // half-width of the position band
 };
@@ -91,7 +91,7 @@ class FrontEnergy {
 public:
   FrontEnergy(const AllenCahnGroup& group, std::vector<double> u, std::int64_t n, FrontEnergyOptions options,
               FrontEvaluation evaluation = FrontEvaluation::Equivariant);
-  double operator()(const Element& h) const;      // E(h . u)
+  double operator()(const Element& h) const;       // E(h . u)
   double of_moments(const FrontMoments& m) const;  // the energy of a field with these moments
 
 private:

@@ -131,8 +131,8 @@ TEST_CASE("LieLAC recovers an applied rotation and translation of a droplet") {
     const Canonicalisation r = canonicalise(group, chart, d, comm);
     const pde::AcGroupElement kg = symmetries.compose(AllenCahnGroup::unpack(r.element), g);
     CAPTURE(int(evaluation));
-    MESSAGE(std::string(evaluation == FrontEvaluation::Sampled ? "sampled" : "equivariant"), " at ", n, "^2: energy ", r.energy,
-            " (identity ", r.identity_energy, "), angle residual ", wrap_half_turn(kg.theta), ", centre ",
+    MESSAGE(std::string(evaluation == FrontEvaluation::Sampled ? "sampled" : "equivariant"), " at ", n, "^2: energy ",
+            r.energy, " (identity ", r.identity_energy, "), angle residual ", wrap_half_turn(kg.theta), ", centre ",
             std::hypot(kg.bx, kg.by));
     CHECK(r.energy < 1e-3);
     CHECK(r.identity_energy > 10);

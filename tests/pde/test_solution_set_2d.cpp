@@ -82,8 +82,10 @@ TEST_CASE("the 2-D set on all ranks equals the set on one rank, and each sample 
 TEST_CASE("u -> -u: the set of the negated initial conditions is the negated set") {
   petsc::PetscSession petsc;
   const SolutionSet2dOptions o = small_set(3);
-  const SolutionSet2dBlock a = solve_solution_set_2d(o, [](std::int64_t m) { return field(m); }, world);
-  const SolutionSet2dBlock b = solve_solution_set_2d(o, [](std::int64_t m) { return field(m, -1); }, world);
+  const SolutionSet2dBlock a = solve_solution_set_2d(
+      o, [](std::int64_t m) { return field(m); }, world);
+  const SolutionSet2dBlock b = solve_solution_set_2d(
+      o, [](std::int64_t m) { return field(m, -1); }, world);
   REQUIRE(a.values.size() == b.values.size());
   double worst = 0, largest = 0;
   for (std::size_t i = 0; i < a.values.size(); ++i) {
@@ -98,9 +100,7 @@ TEST_CASE("a failed 2-D sample is an error on every rank naming the key and the 
   petsc::PetscSession petsc;
   SolutionSet2dOptions o = small_set(4);  // on 2 ranks: samples 0-1 on rank 0, 2-3 on rank 1
   o.solve.dt_key = "pde.dt";
-  const auto bad = [&](std::int64_t index) {
-    return index == 3 ? std::vector<double>(3, 0.0) : field(index);
-  };
+  const auto bad = [&](std::int64_t index) { return index == 3 ? std::vector<double>(3, 0.0) : field(index); };
   CHECK_THROWS_WITH_AS(solve_solution_set_2d(o, bad, world), doctest::Contains("sample 3"), InputError);
   // The explicit reaction of a huge state diverges: a NumericalError naming pde.dt.
   o.solve.dt = 0.5;

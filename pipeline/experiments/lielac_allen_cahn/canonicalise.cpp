@@ -73,10 +73,12 @@ void canonicalise(StageContext& ctx) {
   energy_options.angle_scale = s.data.front.angle_band;
   // A band of zero width: one grid cell of the model grid.
   energy_options.position_scale = std::max(s.data.front.position_band, 0.5 / double(M));
-  const FrontEvaluation evaluation = k.evaluation == "sampled" ? FrontEvaluation::Sampled : FrontEvaluation::Equivariant;
+  const FrontEvaluation evaluation =
+      k.evaluation == "sampled" ? FrontEvaluation::Sampled : FrontEvaluation::Equivariant;
 
   DescentOptions options;
-  options.method = k.method == "coordinate-descent" ? DescentMethod::CoordinateDescent : DescentMethod::GlobalRetraction;
+  options.method =
+      k.method == "coordinate-descent" ? DescentMethod::CoordinateDescent : DescentMethod::GlobalRetraction;
   options.restarts = static_cast<int>(k.restarts);
   options.steps = static_cast<int>(k.steps);
   options.sweeps = static_cast<int>(k.sweeps);
@@ -113,7 +115,7 @@ void canonicalise(StageContext& ctx) {
         out.prediction.push_back(
             act_rotating_first(sym, sym.inverse(frames[static_cast<std::size_t>(j)]), field(f, j), M));
       const torch::Tensor e = neural_operators::relative_l2_per_sample(fields_to_tensor(out.prediction, M),
-                                                                        pairs.uT.narrow(0, mine.begin, mine.count));
+                                                                       pairs.uT.narrow(0, mine.begin, mine.count));
       out.error.assign(e.data_ptr<double>(), e.data_ptr<double>() + e.numel());
     }
     out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -151,8 +153,9 @@ void canonicalise(StageContext& ctx) {
     column("identity_energy", r.identity_energy, "the front energy of the input itself E(u0)");
     h5::Dataset t = g.create_dataset<double>("transform", h5::Dims{H(n), 3});
     t.write(h5::Dims{H(mine.begin), 0}, h5::Dims{H(mine.count), 3}, r.transform.empty() ? &none : r.transform.data());
-    t.set_attribute("meaning", "the canonicalising element h* (sample, [theta (radians) about the centre, then "
-                               "translation bx, by])");
+    t.set_attribute("meaning",
+                    "the canonicalising element h* (sample, [theta (radians) about the centre, then "
+                    "translation bx, by])");
     g.set_attribute("seconds", ctx.comm.max(r.seconds));
     g.set_attribute("seconds_per_input", ctx.comm.sum(r.seconds) / double(n));
   };

@@ -14,6 +14,7 @@
 //          canonicalise (evaluate)                          LieLAC on every test input -> /canonicalisation
 //          metrics (evaluate)                               -> /metrics
 #include "experiments/kind.hpp"
+
 #include "experiments/lielac_allen_cahn/settings.hpp"
 #include "experiments/lielac_allen_cahn/stages.hpp"
 #include "experiments/shared/training_params.hpp"
@@ -41,14 +42,14 @@ Schema make_schema() {
   s.add({"front.semi_major_max", Type::Float, 0.19, "its upper end", above(0.0), 0.5});
   s.add({"front.semi_minor_min", Type::Float, 0.07, "semi-minor axis b ~ U(min, max)", above(0.0), 0.5});
   s.add({"front.semi_minor_max", Type::Float, 0.09, "its upper end (below front.semi_major_min)", above(0.0), 0.5});
-  s.add({"front.angle", Type::Float, 0.0, "centre of the training band of the major axis' angle, degrees", -90.0,
-         90.0});
+  s.add(
+      {"front.angle", Type::Float, 0.0, "centre of the training band of the major axis' angle, degrees", -90.0, 90.0});
   s.add({"front.angle_band", Type::Float, 10.0, "training angles: front.angle + U(-band, band), degrees", above(0.0),
          89.0});
-  s.add({"front.position_band", Type::Float, 0.03, "training centres: the domain centre + U(-band, band)^2", 0.0,
-         0.25});
-  s.add({"front.width", Type::Float, 1.0, "profile width in units of sqrt2 eps (1: the equilibrium front)",
-         above(0.0), 10.0});
+  s.add(
+      {"front.position_band", Type::Float, 0.03, "training centres: the domain centre + U(-band, band)^2", 0.0, 0.25});
+  s.add({"front.width", Type::Float, 1.0, "profile width in units of sqrt2 eps (1: the equilibrium front)", above(0.0),
+         10.0});
   s.add({"front.noise", Type::Float, 0.02, "white noise U(-noise, noise) added on the solve grid", 0.0, 1.0});
   s.add({"ood.angle_min", Type::Float, 30.0, "OOD rotations about the centre: |angle| >= this, degrees", 0.0, 180.0});
   s.add({"ood.angle_max", Type::Float, 90.0, "and <= this (random sign), degrees", 0.0, 180.0});
@@ -62,7 +63,8 @@ Schema make_schema() {
   s.add({"model.width", Type::Int, std::int64_t{24}, "channels of the FNO's Fourier layers", 1.0, 4096.0});
   s.add({"model.layers", Type::Int, std::int64_t{4}, "Fourier layers", 1.0, 64.0});
   s.add({"model.projection", Type::Int, std::int64_t{64}, "hidden width of the projection", 1.0, 4096.0});
-  s.add({"model.grid", Type::Bool, true, "append the grid coordinates x, y as input channels (the FNO reference does)"});
+  s.add(
+      {"model.grid", Type::Bool, true, "append the grid coordinates x, y as input channels (the FNO reference does)"});
   TrainingTableDefaults training;
   training.epochs = 100;
   training.batch = 16;
@@ -73,13 +75,21 @@ Schema make_schema() {
   add_training_params(s, "training", training);
   s.add({"canonicalisation.generators", Type::IntList, std::vector<std::int64_t>{0, 1, 3},
          "generators LieLAC minimises over: 0 d_x, 1 d_y, 3 the rotation about the centre", 0.0, 3.0});
-  s.add({"canonicalisation.method", Type::String, std::string("global-retraction"),
-         "global-retraction (Adam on the algebra coordinates) or coordinate-descent", {}, {},
+  s.add({"canonicalisation.method",
+         Type::String,
+         std::string("global-retraction"),
+         "global-retraction (Adam on the algebra coordinates) or coordinate-descent",
+         {},
+         {},
          V{"global-retraction", "coordinate-descent"}});
-  s.add({"canonicalisation.evaluation", Type::String, std::string("equivariant"),
+  s.add({"canonicalisation.evaluation",
+         Type::String,
+         std::string("equivariant"),
          "the front energy E(h . u0): equivariant (the moments of u0 moved by h in closed form) or sampled (the "
          "moments of h . u0 by the group's action on the grid, O(N^4) per evaluation)",
-         {}, {}, V{"equivariant", "sampled"}});
+         {},
+         {},
+         V{"equivariant", "sampled"}});
   s.add({"canonicalisation.restarts", Type::Int, std::int64_t{8}, "random restarts per input (restart 0: the identity)",
          1.0, 1e6});
   s.add({"canonicalisation.steps", Type::Int, std::int64_t{100}, "Adam steps per restart (per coordinate and sweep)",
@@ -122,8 +132,9 @@ std::vector<DataSet> data_sets(const Config&) {
 ExperimentKind make_kind() {
   ExperimentKind k;
   k.name = "lielac.allen_cahn";
-  k.summary = "LieLAC in 2-D: a Fourier neural operator for Allen-Cahn droplets of one orientation and position, "
-              "canonicalised over rotations about the centre and translations";
+  k.summary =
+      "LieLAC in 2-D: a Fourier neural operator for Allen-Cahn droplets of one orientation and position, "
+      "canonicalised over rotations about the centre and translations";
   k.schema = make_schema();
   k.check = check;
   k.stages = stages;

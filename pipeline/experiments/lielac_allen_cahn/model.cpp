@@ -21,8 +21,7 @@ neural_operators::Fno2dOptions options_of(const Settings& s) {
 }
 
 torch::Tensor read_checked(const h5::File& file, const std::string& path, const std::vector<std::int64_t>& shape) {
-  if (!file.exists(path))
-    throw InputError(fmt::format("{}: {} is missing (rerun the data stage)", file.path(), path));
+  if (!file.exists(path)) throw InputError(fmt::format("{}: {} is missing (rerun the data stage)", file.path(), path));
   const h5::Dataset d = file.open_dataset(path);
   h5::Dims want;
   for (std::int64_t n : shape) want.push_back(static_cast<hsize_t>(n));

@@ -112,8 +112,8 @@ DataSettings read_data_settings(const Config& c) {
   s.test = c.get_int("data.test");
   s.ood_count = c.get_int("data.ood");
   if (s.ood_count > s.test)
-    c.fail("data.ood", fmt::format("{} exceeds data.test = {}: OOD input i is test input i moved", s.ood_count,
-                                   s.test));
+    c.fail("data.ood",
+           fmt::format("{} exceeds data.test = {}: OOD input i is test input i moved", s.ood_count, s.test));
   s.seed = static_cast<std::uint64_t>(c.get_int("experiment.seed"));
   return s;
 }
@@ -133,8 +133,8 @@ Settings read_settings(const Config& c) {
                                       s.model.modes, P, P / 2));
   s.training = read_training(c, "training");
   if (s.data.train < s.training.batch)
-    c.fail("data.train", fmt::format("{} samples are fewer than one batch (training.batch = {})", s.data.train,
-                                     s.training.batch));
+    c.fail("data.train",
+           fmt::format("{} samples are fewer than one batch (training.batch = {})", s.data.train, s.training.batch));
 
   CanonicalisationSettings& k = s.canonicalisation;
   k.generators = std::get<std::vector<std::int64_t>>(c.get("canonicalisation.generators"));

@@ -14,10 +14,10 @@
 namespace structura::pipeline::lielac_allen_cahn {
 
 struct PdeSettings {
-  double epsilon = 0.03;       // u_t = eps^2 Lap u + u - u^3 on [0, 1)^2
-  std::int64_t points = 96;    // solve grid per direction
-  std::int64_t stride = 2;     // model grid = points / stride
-  double t_end = 2.0;          // the model predicts u(., t_end) from u0
+  double epsilon = 0.03;     // u_t = eps^2 Lap u + u - u^3 on [0, 1)^2
+  std::int64_t points = 96;  // solve grid per direction
+  std::int64_t stride = 2;   // model grid = points / stride
+  double t_end = 2.0;        // the model predicts u(., t_end) from u0
   double dt = 0.02;
   petsc::PetscSettings petsc;  // pde.petsc_options
   std::int64_t model_points() const { return points / stride; }
@@ -67,7 +67,7 @@ struct DataSettings {
   FrontSettings front;
   OodSettings ood;
   std::int64_t train = 256, test = 32, ood_count = 32;  // data.*
-  std::uint64_t seed = 0;                                 // experiment.seed
+  std::uint64_t seed = 0;                               // experiment.seed
 };
 
 struct Settings {

@@ -19,9 +19,10 @@ std::string summary(const Config& c, const std::string& result_file) {
     return fmt::format("{:.4f}", all.open_dataset(path).read_all<double>().at(0));
   };
   const std::int64_t M = s.data.pde.model_points();
-  std::string out = fmt::format("Allen-Cahn (eps = {:g}) u0 -> u(T = {:g}) on {}^2: relative L2 error of the FNO "
-                                "({} OOD, {} test pairs)\n",
-                                s.data.pde.epsilon, s.data.pde.t_end, M, s.data.ood_count, s.data.test);
+  std::string out = fmt::format(
+      "Allen-Cahn (eps = {:g}) u0 -> u(T = {:g}) on {}^2: relative L2 error of the FNO "
+      "({} OOD, {} test pairs)\n",
+      s.data.pde.epsilon, s.data.pde.t_end, M, s.data.ood_count, s.data.test);
   out += fmt::format("  {:<12} {:>16} {:>18}\n", "method", "in distribution", "out of distribution");
   for (const std::string m : {"model", "lielac"})
     out += fmt::format("  {:<12} {:>16} {:>18}\n", m, value(m, "in_distribution_error"), value(m, "ood_error"));

@@ -33,8 +33,8 @@ void train(StageContext& ctx) {
   const nn::TrainingOptions options = ts.loop_options("train", steps);
   nn::TrainingLoop loop(*model, *optimizer, ctx.comm, options, ts.update_options(steps));
 
-  neural_operators::OperatorDataLoss loss([&](const torch::Tensor& u) { return model->forward(u); },
-                                          pairs.u0.to(dtype), pairs.uT.to(dtype), ts.batch, ts.seed, ctx.comm,
+  neural_operators::OperatorDataLoss loss([&](const torch::Tensor& u) { return model->forward(u); }, pairs.u0.to(dtype),
+                                          pairs.uT.to(dtype), ts.batch, ts.seed, ctx.comm,
                                           neural_operators::DataLoss::RelativeL2, "training");
   nn::TrainingCallbacks cb;
   cb.loss_and_gradients = std::ref(loss);
