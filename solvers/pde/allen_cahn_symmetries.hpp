@@ -31,10 +31,14 @@
 // A rotation by another angle does not map the periodic square to itself:
 // the sampled action then resamples the periodic extension of u. That is
 // the rotated field itself (to interpolation accuracy) exactly when u
-// vanishes outside the disc of radius L/2 about c (then the rotated field
-// does too, and the corners take 0 from either side); for other fields the
-// corners and edges get values from the neighbouring periods, and the result
-// is not a rotation of the periodic solution (there is none).
+// vanishes outside the disc of radius (1 - 1/sqrt2) L ~ 0.29 L about c: a
+// point of the square at distance r <= L/sqrt2 from c samples a point at
+// the same distance, which for r > L/2 lies in a neighbouring period, whose
+// copy of u reaches to within L - rho of c for support radius rho; so the
+// annulus L/2 <= r <= L/sqrt2 reads zeros only if rho < L (1 - 1/sqrt2).
+// For other fields the corners and edges get values from the neighbouring
+// periods, and the result is not a rotation of the periodic solution
+// (there is none).
 #pragma once
 
 #include <array>
