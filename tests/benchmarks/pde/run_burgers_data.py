@@ -62,7 +62,7 @@ def run_ours(bench, samples, points, dt, out, extra=()):
     line = [l for l in subprocess.run(cmd, check=True, capture_output=True, text=True).stdout.splitlines()
             if l.startswith("RESULT")][0]
     fields = dict(kv.split("=", 1) for kv in line.split()[1:])
-    data = to_compare(np.fromfile(out).reshape(samples, SNAPSHOTS, written), points)
+    data = to_compare(np.fromfile(out).reshape(samples, SNAPSHOTS, written), written)
     return float(fields["seconds_per_sample"]), data, float(fields["peak_rss_mib"])
 
 
