@@ -64,8 +64,8 @@ struct Periodic1dOptions {
   // The user's options: the objects are ts, snes, ksp, pc, mat, vec.
   petsc::PetscSettings petsc = default_petsc_settings();
 
-  // InputError naming the field (points, nu, order, t_end, dt, length,
-  // discretisation).
+  // InputError naming the field (points, nu, order, t_end, dt, length); a
+  // solver also names discretisation for Spectral on more than one rank.
   void validate() const;
   static petsc::PetscSettings default_petsc_settings();
 };
