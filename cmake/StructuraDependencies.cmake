@@ -42,7 +42,7 @@ set(STRUCTURA_KOKKOS_VERSION "${Kokkos_VERSION}")
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(PETSc REQUIRED IMPORTED_TARGET PETSc)
 
-# --- FFTW (pkg-config; the FBP filters) -----------------------------------------
+# --- FFTW (pkg-config; the FBP filters, the spectral 1-D PDE solver) -----------
 pkg_check_modules(FFTW REQUIRED IMPORTED_TARGET fftw3 fftw3f)
 
 # --- small libraries ------------------------------------------------------------

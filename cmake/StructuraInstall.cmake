@@ -26,7 +26,7 @@ mark_as_advanced(STRUCTURA_INSTALL_CMAKEDIR)
 # -march=native is BUILD_INTERFACE only and never reaches a consumer.
 set_target_properties(structura_flags PROPERTIES EXPORT_NAME flags)
 
-# structura::tomography links PkgConfig::PETSc publicly and PkgConfig::FFTW
+# structura::tomography links PkgConfig::PETSc publicly and PkgConfig::FFTW (as does structura::pde)
 # privately; both are imported targets, so the export names them and the
 # package config makes them again with pkg-config (FFTW for the link only:
 # the library is static, its FFTW calls resolve in the consumer's link).

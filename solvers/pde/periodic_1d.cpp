@@ -12,6 +12,7 @@
 #include <utility>
 
 #include "core/error.hpp"
+#include "pde/spectral_1d.hpp"
 #include "pde/ts_support.hpp"
 #include "petsc/options.hpp"
 
@@ -113,6 +114,41 @@ PetscErrorCode jacobian(TS ts, PetscReal, Vec u, Mat, Mat P, void* raw) {
   return 0;
 }
 
+// The spectral right-hand side on the vector's plain array (one rank: no
+// ghost exchange, no DMDA).
+PetscErrorCode spectral_rhs(TS, PetscReal, Vec u, Vec f, void* raw) {
+  auto* r = static_cast<detail::FourierRhs1d*>(raw);
+  const PetscScalar* a;
+  PetscScalar* b;
+  PetscCall(VecGetArrayRead(u, &a));
+  PetscCall(VecGetArrayWrite(f, &b));
+  r->rhs(a, b);
+  PetscCall(VecRestoreArrayWrite(f, &b));
+  PetscCall(VecRestoreArrayRead(u, &a));
+  return 0;
+}
+
+// Its exact Jacobian, dense (every point couples to every other).
+PetscErrorCode spectral_jacobian(TS, PetscReal, Vec u, Mat, Mat P, void* raw) {
+  auto* r = static_cast<detail::FourierRhs1d*>(raw);
+  const PetscScalar* a;
+  PetscScalar* m;
+  PetscCall(VecGetArrayRead(u, &a));
+  PetscCall(MatDenseGetArrayWrite(P, &m));
+  try {
+    r->jacobian(a, m);
+  } catch (...) {  // the first call allocates the N x N spectral matrices
+    PetscCall(MatDenseRestoreArrayWrite(P, &m));
+    PetscCall(VecRestoreArrayRead(u, &a));
+    return PETSC_ERR_MEM;
+  }
+  PetscCall(MatDenseRestoreArrayWrite(P, &m));
+  PetscCall(VecRestoreArrayRead(u, &a));
+  PetscCall(MatAssemblyBegin(P, MAT_FINAL_ASSEMBLY));
+  PetscCall(MatAssemblyEnd(P, MAT_FINAL_ASSEMBLY));
+  return 0;
+}
+
 }  // namespace
 
 petsc::PetscSettings Periodic1dOptions::default_petsc_settings() { return detail::ts_petsc_settings("pde_"); }
@@ -145,43 +181,73 @@ std::vector<double> periodic_grid(std::int64_t points, double length) {
 }
 
 // Everything a solve needs that does not depend on the initial condition,
-// made once: the DMDA, the state vector, the Jacobian, the TS with the
-// user's options read, and the callbacks' context and guard (their
-// addresses are registered with PETSc, so they live here, on the heap).
+// made once: the DMDA (differences) or the FFTW plans (spectral), the state
+// vector, the Jacobian, the TS with the user's options read, and the
+// callbacks' contexts and guard (their addresses are registered with PETSc,
+// so they live here, on the heap).
 struct Periodic1dSolver::State {
   Periodic1dOptions options;
   petsc::PetscOptionsDatabase db;
   Context ctx;
+  std::unique_ptr<detail::FourierRhs1d> fourier;
   detail::Guard guard;
   detail::TsObjects p;
   std::vector<double> times;
+  detail::DenseOutput dense;
 
   State(const Periodic1dOptions& o, const mpi::Comm& comm) : options(o), db(o.petsc) {
     petsc::QuietPetscErrors quiet;
-    ctx.s = stencil(o.order);
-    ctx.nu = o.nu;
-    ctx.h = o.length / double(o.points);
-    ctx.burgers = o.equation == Equation1d::Burgers;
     times = detail::output_times(o.output_times, o.t_end);
     const auto n = static_cast<PetscInt>(o.points);
-    petsc_check(DMDACreate1d(comm.get(), DM_BOUNDARY_PERIODIC, n, 1, ctx.s.width, nullptr, &p.da), "DMDACreate1d");
-    petsc::attach_options(reinterpret_cast<PetscObject>(p.da), db);
-    petsc_check(DMSetUp(p.da), "DMSetUp (too many ranks for the grid: each needs at least the stencil width)");
-    petsc_check(DMCreateGlobalVector(p.da, &p.u), "DMCreateGlobalVector");
-    petsc_check(DMCreateMatrix(p.da, &p.j), "DMCreateMatrix");
+    const bool spectral = o.discretisation == Discretisation1d::Spectral;
+    if (spectral) {
+      if (comm.size() != 1)
+        throw InputError(fmt::format("discretisation: spectral solves hold the whole grid on one rank; this "
+                                     "communicator has {} (use MPI_COMM_SELF, one solve per rank, as a solution set does)",
+                                     comm.size()));
+      fourier = std::make_unique<detail::FourierRhs1d>(o.points, o.length, o.nu, o.equation == Equation1d::Burgers);
+      petsc_check(VecCreateSeq(PETSC_COMM_SELF, n, &p.u), "VecCreateSeq");
+      petsc_check(MatCreateSeqDense(PETSC_COMM_SELF, n, n, nullptr, &p.j), "MatCreateSeqDense");
+    } else {
+      ctx.s = stencil(o.order);
+      ctx.nu = o.nu;
+      ctx.h = o.length / double(o.points);
+      ctx.burgers = o.equation == Equation1d::Burgers;
+      petsc_check(DMDACreate1d(comm.get(), DM_BOUNDARY_PERIODIC, n, 1, ctx.s.width, nullptr, &p.da), "DMDACreate1d");
+      petsc::attach_options(reinterpret_cast<PetscObject>(p.da), db);
+      petsc_check(DMSetUp(p.da), "DMSetUp (too many ranks for the grid: each needs at least the stencil width)");
+      petsc_check(DMCreateGlobalVector(p.da, &p.u), "DMCreateGlobalVector");
+      petsc_check(DMCreateMatrix(p.da, &p.j), "DMCreateMatrix");
+    }
     petsc::attach_options(reinterpret_cast<PetscObject>(p.j), db);
 
     petsc_check(TSCreate(comm.get(), &p.ts), "TSCreate");
-    petsc_check(TSSetDM(p.ts, p.da), "TSSetDM");
+    if (p.da) petsc_check(TSSetDM(p.ts, p.da), "TSSetDM");
     petsc_check(TSSetProblemType(p.ts, TS_NONLINEAR), "TSSetProblemType");
-    petsc_check(TSSetRHSFunction(p.ts, nullptr, rhs, &ctx), "TSSetRHSFunction");
-    petsc_check(TSSetRHSJacobian(p.ts, p.j, p.j, jacobian, &ctx), "TSSetRHSJacobian");
+    if (spectral) {
+      petsc_check(TSSetRHSFunction(p.ts, nullptr, spectral_rhs, fourier.get()), "TSSetRHSFunction");
+      petsc_check(TSSetRHSJacobian(p.ts, p.j, p.j, spectral_jacobian, fourier.get()), "TSSetRHSJacobian");
+    } else {
+      petsc_check(TSSetRHSFunction(p.ts, nullptr, rhs, &ctx), "TSSetRHSFunction");
+      petsc_check(TSSetRHSJacobian(p.ts, p.j, p.j, jacobian, &ctx), "TSSetRHSJacobian");
+    }
     petsc_check(TSSetType(p.ts, TSRK), "TSSetType");
     petsc_check(TSRKSetType(p.ts, TSRK4), "TSRKSetType");
     detail::set_fixed_steps(p.ts, o.dt, o.t_end);
     detail::attach_solvers(p.ts, db);
+    if (spectral) {  // a dense Jacobian: a direct solve by default (the user's options may change it)
+      SNES snes;
+      KSP ksp;
+      PC pc;
+      petsc_check(TSGetSNES(p.ts, &snes), "TSGetSNES");
+      petsc_check(SNESGetKSP(snes, &ksp), "SNESGetKSP");
+      petsc_check(KSPSetType(ksp, KSPPREONLY), "KSPSetType");
+      petsc_check(KSPGetPC(ksp, &pc), "KSPGetPC");
+      petsc_check(PCSetType(pc, PCLU), "PCSetType");
+    }
     petsc::petsc_check_options(TSSetFromOptions(p.ts), "TSSetFromOptions", db);
     detail::install_guard(p.ts, guard);
+    if (o.interpolate) detail::install_dense_output(p, dense, times);
   }
 };
 
@@ -205,19 +271,26 @@ Periodic1dResult Periodic1dSolver::solve(const std::vector<double>& u0) {
   // step) and stops the integration at once.
   st.guard = {};
   for (double v : u0) st.guard.bound = std::max(st.guard.bound, 2 * std::abs(v));
-  {
+  if (st.p.da) {
     PetscScalar* a;
     PetscInt xs, xm;
     petsc_check(DMDAGetCorners(st.p.da, &xs, nullptr, nullptr, &xm, nullptr, nullptr), "DMDAGetCorners");
     petsc_check(DMDAVecGetArray(st.p.da, st.p.u, &a), "DMDAVecGetArray");
     for (PetscInt i = xs; i < xs + xm; ++i) a[i] = u0[static_cast<std::size_t>(i)];
     petsc_check(DMDAVecRestoreArray(st.p.da, st.p.u, &a), "DMDAVecRestoreArray");
+  } else {  // the whole grid on this rank
+    PetscScalar* a;
+    petsc_check(VecGetArrayWrite(st.p.u, &a), "VecGetArrayWrite");
+    std::copy(u0.begin(), u0.end(), a);
+    petsc_check(VecRestoreArrayWrite(st.p.u, &a), "VecRestoreArrayWrite");
   }
   // Back to t = 0 at step 0 (TSSetStepNumber also makes multistep methods
   // restart): a reused solver gives the same result as a new one (tested).
   petsc_check(TSSetTime(st.p.ts, 0.0), "TSSetTime");
   petsc_check(TSSetStepNumber(st.p.ts, 0), "TSSetStepNumber");
-  detail::TsTrajectory trajectory = detail::solve_to_times(st.p, st.guard, st.db, o.dt_key, o.dt, st.times, o.points);
+  detail::TsTrajectory trajectory =
+      o.interpolate ? detail::solve_dense(st.p, st.guard, st.dense, st.db, o.dt_key, o.dt, o.points, o.interpolate_key)
+                    : detail::solve_to_times(st.p, st.guard, st.db, o.dt_key, o.dt, st.times, o.points);
   const detail::TsOutcome& outcome = trajectory.outcome;
   Periodic1dResult out;
   out.u = trajectory.snapshots.back();

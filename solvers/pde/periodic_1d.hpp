@@ -5,10 +5,15 @@
 //   heat      u_t = nu u_xx
 //   burgers   u_t + (u^2/2)_x = nu u_xx          (the conservative form)
 //
-// on [0, length), points x_i = i h, h = length / points. Space: central
+// on [0, length), points x_i = i h, h = length / points. Space (the
+// `discretisation`): either central
 // differences of order 2 (3-point stencils) or 4 (5-point), the advective
 // flux differenced in conservative form (f = u^2/2; for smooth solutions
-// the same order as the diffusion). Time: any TS type through PETSc's
+// the same order as the diffusion), or Fourier pseudo-spectral
+// (Spectral: derivatives exact on the trigonometric interpolant by FFTW,
+// the flux de-aliased by the 2/3 rule, spectral_1d.hpp; the whole grid on
+// one rank, so a communicator of one rank - MPI_COMM_SELF, as a solution
+// set's solves - and a dense Jacobian for implicit types). Time: any TS type through PETSc's
 // options; by default the classical fourth-order Runge-Kutta (TSRK 4) at the
 // fixed step `dt`, ending exactly at t_end (the last step shortened).
 // Implicit types (-ts_type cn, beuler, bdf, arkimex ...) get the exact
@@ -32,25 +37,35 @@
 namespace structura::pde {
 
 enum class Equation1d { Heat, Burgers };
+enum class Discretisation1d { Differences, Spectral };
 
 struct Periodic1dOptions {
   Equation1d equation = Equation1d::Heat;
   std::int64_t points = 128;  // grid points N (>= 5)
   double length = 1.0;        // period
   double nu = 0.01;           // viscosity / diffusivity (>= 0)
-  int order = 2;              // order of the spatial differences: 2 or 4
+  int order = 2;              // order of the spatial differences: 2 or 4 (Differences only)
+  Discretisation1d discretisation = Discretisation1d::Differences;
   double t_end = 1.0;         // > 0
-  double dt = 1e-3;
   // Times of the snapshots returned (strictly increasing, >= 0, the last one
   // t_end; 0 is the initial state); empty: t_end alone. The TS steps to each
   // exactly (one TSSolve per time, the step reset to dt: an adaptive TS
   // restarts each segment from dt), no interpolation.
-  std::vector<double> output_times;           // time step (the initial one for an adaptive TS)
+  std::vector<double> output_times;
+  // Snapshots by the TS's dense output instead (TSInterpolate, as solve_ivp's
+  // t_eval): one TSSolve to t_end, the steps not cut at the output times
+  // (fewer, where they are wider than the spacing); needs a TS type with an
+  // interpolation formula (rk, bdf, arkimex, theta; not ssp): InputError
+  // naming interpolate_key otherwise.
+  bool interpolate = false;
+  std::string interpolate_key = "interpolate";
+  double dt = 1e-3;           // time step (the initial one for an adaptive TS)
   std::string dt_key = "dt";  // what a step-size error names
   // The user's options: the objects are ts, snes, ksp, pc, mat, vec.
   petsc::PetscSettings petsc = default_petsc_settings();
 
-  // InputError naming the field (points, nu, order, t_end, dt, length).
+  // InputError naming the field (points, nu, order, t_end, dt, length); a
+  // solver also names discretisation for Spectral on more than one rank.
   void validate() const;
   static petsc::PetscSettings default_petsc_settings();
 };

@@ -2,7 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
+#include <utility>
 
 #include "core/error.hpp"
 
@@ -117,24 +119,48 @@ TsOutcome solve_checked(TsObjects& p, const Guard& guard, const petsc::PetscOpti
   return {steps, time, type};
 }
 
-std::vector<double> gather_natural(TsObjects& p, std::int64_t count) {
-  if (!p.natural) {  // made once, reused by every snapshot
-    petsc_check(DMDACreateNaturalVector(p.da, &p.natural), "DMDACreateNaturalVector");
-    petsc_check(VecScatterCreateToAll(p.natural, &p.scatter, &p.all), "VecScatterCreateToAll");
-  }
-  petsc_check(DMDAGlobalToNaturalBegin(p.da, p.u, INSERT_VALUES, p.natural), "DMDAGlobalToNaturalBegin");
-  petsc_check(DMDAGlobalToNaturalEnd(p.da, p.u, INSERT_VALUES, p.natural), "DMDAGlobalToNaturalEnd");
-  petsc_check(VecScatterBegin(p.scatter, p.natural, p.all, INSERT_VALUES, SCATTER_FORWARD), "VecScatterBegin");
-  petsc_check(VecScatterEnd(p.scatter, p.natural, p.all, INSERT_VALUES, SCATTER_FORWARD), "VecScatterEnd");
-  const PetscScalar* a;
-  petsc_check(VecGetArrayRead(p.all, &a), "VecGetArrayRead");
-  std::vector<double> out(a, a + count);
-  petsc_check(VecRestoreArrayRead(p.all, &a), "VecRestoreArrayRead");
-  for (double v : out)
-    if (!std::isfinite(v)) throw NumericalError("the state has NaN or Inf values");
-  return out;
+namespace {
+
+void make_natural(TsObjects& p) {
+  if (p.natural || !p.da) return;  // made once, reused by every snapshot
+  petsc_check(DMDACreateNaturalVector(p.da, &p.natural), "DMDACreateNaturalVector");
+  petsc_check(VecScatterCreateToAll(p.natural, &p.scatter, &p.all), "VecScatterCreateToAll");
 }
 
+// The values of v (a global vector of p's layout) in natural order into out
+// (all of them, on every rank); PETSc calls only, for use in a monitor.
+PetscErrorCode store_natural(TsObjects& p, Vec v, double* out) {
+  const PetscScalar* a;
+  PetscInt n;
+  Vec from = v;
+  if (p.da) {
+    PetscCall(DMDAGlobalToNaturalBegin(p.da, v, INSERT_VALUES, p.natural));
+    PetscCall(DMDAGlobalToNaturalEnd(p.da, v, INSERT_VALUES, p.natural));
+    PetscCall(VecScatterBegin(p.scatter, p.natural, p.all, INSERT_VALUES, SCATTER_FORWARD));
+    PetscCall(VecScatterEnd(p.scatter, p.natural, p.all, INSERT_VALUES, SCATTER_FORWARD));
+    from = p.all;
+  }
+  PetscCall(VecGetLocalSize(from, &n));
+  PetscCall(VecGetArrayRead(from, &a));
+  std::copy(a, a + n, out);
+  PetscCall(VecRestoreArrayRead(from, &a));
+  return 0;
+}
+
+void check_finite(const std::vector<double>& values) {
+  for (double v : values)
+    if (!std::isfinite(v)) throw NumericalError("the state has NaN or Inf values");
+}
+
+}  // namespace
+
+std::vector<double> gather_natural(TsObjects& p, std::int64_t count) {
+  make_natural(p);
+  std::vector<double> out(static_cast<std::size_t>(count));
+  petsc_check(store_natural(p, p.u, out.data()), "gathering the state");
+  check_finite(out);
+  return out;
+}
 
 TsTrajectory solve_to_times(TsObjects& p, const Guard& guard, const petsc::PetscOptionsDatabase& db,
                             const std::string& dt_key, double dt, const std::vector<double>& times,
@@ -151,6 +177,76 @@ TsTrajectory solve_to_times(TsObjects& p, const Guard& guard, const petsc::Petsc
     }
     out.snapshots.push_back(gather_natural(p, count));
   }
+  return out;
+}
+
+DenseOutput::~DenseOutput() {
+  if (work) VecDestroy(&work);
+}
+
+namespace {
+
+PetscErrorCode dense_monitor(TS ts, PetscInt, PetscReal t, Vec u, void* raw) {
+  auto* d = static_cast<DenseOutput*>(raw);
+  if (!d->active) return 0;
+  const std::vector<double>& times = *d->times;
+  for (; d->next < times.size() && times[d->next] <= t; ++d->next) {
+    Vec v = u;
+    if (times[d->next] < t) {
+      const PetscErrorCode code = TSInterpolate(ts, times[d->next], d->work);
+      if (code) {
+        d->no_interpolation = true;  // the TS type has no interpolation formula
+        return code;
+      }
+      v = d->work;
+    }
+    PetscCall(store_natural(*d->p, v, d->snapshots[d->next].data()));
+  }
+  return 0;
+}
+
+}  // namespace
+
+void install_dense_output(TsObjects& p, DenseOutput& dense, const std::vector<double>& times) {
+  make_natural(p);
+  dense.p = &p;
+  dense.times = &times;
+  petsc_check(VecDuplicate(p.u, &dense.work), "VecDuplicate");
+  petsc_check(TSMonitorSet(p.ts, dense_monitor, &dense, nullptr), "TSMonitorSet");
+}
+
+TsTrajectory solve_dense(TsObjects& p, const Guard& guard, DenseOutput& dense, const petsc::PetscOptionsDatabase& db,
+                         const std::string& dt_key, double dt, std::int64_t count, const std::string& interpolate_key) {
+  const std::vector<double>& times = *dense.times;
+  dense.snapshots.assign(times.size(), std::vector<double>(static_cast<std::size_t>(count)));
+  dense.next = 0;
+  dense.no_interpolation = false;
+  dense.active = true;
+  TsTrajectory out;
+  try {
+    petsc_check(TSSetMaxTime(p.ts, times.back()), "TSSetMaxTime");
+    petsc_check(TSSetTimeStep(p.ts, dt), "TSSetTimeStep");
+    out.outcome = solve_checked(p, guard, db, dt_key, dt);
+  } catch (...) {
+    dense.active = false;
+    if (!dense.no_interpolation) throw;
+    TSType type;
+    petsc_check(TSGetType(p.ts, &type), "TSGetType");
+    throw InputError(fmt::format("{}: the time stepper ({}) has no interpolation formula for dense output; choose one "
+                                 "that has (rk, bdf, arkimex, theta) or turn {} off",
+                                 interpolate_key, type, interpolate_key));
+  }
+  dense.active = false;
+  // The last output time is the end of the last step; where that step's end
+  // rounds below it, the final state is the snapshot.
+  for (; dense.next < times.size(); ++dense.next) {
+    if (!(std::abs(out.outcome.time - times[dense.next]) <= 1e-12 * std::max(1.0, std::abs(times.back()))))
+      throw NumericalError(fmt::format("the time integration stopped at t = {} before the output time {}",
+                                       out.outcome.time, times[dense.next]));
+    petsc_check(store_natural(p, p.u, dense.snapshots[dense.next].data()), "gathering the state");
+  }
+  for (const std::vector<double>& s : dense.snapshots) check_finite(s);
+  out.snapshots = std::move(dense.snapshots);
   return out;
 }
 

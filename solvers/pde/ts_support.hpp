@@ -69,6 +69,8 @@ TsOutcome solve_checked(TsObjects& p, const Guard& guard, const petsc::PetscOpti
                         const std::string& dt_key, double dt);
 
 // The global vector p.u on every rank in natural order (count values).
+// Without a DMDA (p.da null: a solver whose state lives on one rank, the
+// spectral one) the vector's own array.
 std::vector<double> gather_natural(TsObjects& p, std::int64_t count);
 
 // The state at each of `times` (from output_times): one TSSolve per output
@@ -84,5 +86,29 @@ struct TsTrajectory {
 TsTrajectory solve_to_times(TsObjects& p, const Guard& guard, const petsc::PetscOptionsDatabase& db,
                             const std::string& dt_key, double dt, const std::vector<double>& times,
                             std::int64_t count);
+
+// Snapshots by the time stepper's dense output: one TSSolve to the last
+// output time, the steps chosen by the TS alone (not cut at the output
+// times), and after each step every output time it passed is filled by
+// TSInterpolate (the state itself at a step's end). What scipy's solve_ivp
+// does with t_eval. The monitor, installed once per solver by
+// install_dense_output, stays idle outside solve_dense. A TS type without an
+// interpolation formula (ssp) is an InputError naming
+// `interpolate_key`.
+struct DenseOutput {
+  TsObjects* p = nullptr;
+  const std::vector<double>* times = nullptr;
+  std::vector<std::vector<double>> snapshots;  // preallocated: the monitor only writes
+  std::size_t next = 0;
+  bool active = false, no_interpolation = false;
+  Vec work = nullptr;  // owned: a duplicate of p->u
+  DenseOutput() = default;
+  DenseOutput(const DenseOutput&) = delete;
+  DenseOutput& operator=(const DenseOutput&) = delete;
+  ~DenseOutput();
+};
+void install_dense_output(TsObjects& p, DenseOutput& dense, const std::vector<double>& times);
+TsTrajectory solve_dense(TsObjects& p, const Guard& guard, DenseOutput& dense, const petsc::PetscOptionsDatabase& db,
+                         const std::string& dt_key, double dt, std::int64_t count, const std::string& interpolate_key);
 
 }  // namespace structura::pde::detail

@@ -126,6 +126,7 @@ def case_config_errors():
         for override, key in [("pde.equation=kdv", "pde.equation"),
                               ("pde.stride=3", "pde.stride"),
                               ("pde.order=3", "pde.order"),
+                              ("pde.discretisation=chebyshev", "pde.discretisation"),
                               ("pde.dt=1", "pde.dt"),
                               ("pde.petsc_options=[\"-ts_type bdf\"]", "pde.petsc_options"),
                               ("model.modes=40", "model.modes"),

@@ -36,6 +36,9 @@ Schema make_schema() {
   s.add({"pde.stride", Type::Int, std::int64_t{2}, "keep every stride-th point: the model's grid is points / stride",
          1.0, 64.0});
   s.add({"pde.order", Type::Int, std::int64_t{4}, "order of the central differences (2 or 4)", 2.0, 4.0});
+  s.add({"pde.discretisation", Type::String, std::string("differences"),
+         "space: differences (central, of pde.order) or spectral (Fourier pseudo-spectral, 2/3 de-aliased; each "
+         "solve on one rank)", {}, {}, V{"differences", "spectral"}});
   s.add({"pde.t_end", Type::Float, 0.5, "the time T of the predicted solution u(., T)", above(0.0), 100.0});
   s.add({"pde.dt", Type::Float, 5e-4, "time step of the solves (RK4 unless pde.petsc_options say otherwise)",
          above(0.0), 1.0});

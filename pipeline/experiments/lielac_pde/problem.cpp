@@ -13,6 +13,7 @@ pde::Periodic1dOptions solve_options(const PdeSettings& p) {
   o.length = 1.0;
   o.nu = p.nu;
   o.order = p.order;
+  o.discretisation = p.spectral ? pde::Discretisation1d::Spectral : pde::Discretisation1d::Differences;
   o.t_end = p.t_end;
   o.dt = p.dt;
   o.output_times = {0.0, p.t_end};

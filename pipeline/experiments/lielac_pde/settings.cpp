@@ -61,6 +61,7 @@ DataSettings read_data_settings(const Config& c) {
     c.fail("pde.stride", fmt::format("must divide pde.points = {} (got {})", p.points, p.stride));
   p.order = static_cast<int>(c.get_int("pde.order"));
   if (p.order != 2 && p.order != 4) c.fail("pde.order", fmt::format("must be 2 or 4 (got {})", p.order));
+  p.spectral = c.get_string("pde.discretisation") == "spectral";
   p.t_end = c.get_float("pde.t_end");
   p.dt = c.get_float("pde.dt");
   if (p.dt > p.t_end) c.fail("pde.dt", fmt::format("{} is longer than pde.t_end = {}", p.dt, p.t_end));

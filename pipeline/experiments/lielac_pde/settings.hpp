@@ -24,6 +24,7 @@ struct PdeSettings {
   std::int64_t points = 128;  // solve grid
   std::int64_t stride = 2;    // model grid = points / stride
   int order = 4;
+  bool spectral = false;  // pde.discretisation: spectral, else differences
   double t_end = 0.5;  // the model predicts u(., t_end) from u0
   double dt = 5e-4;
   petsc::PetscSettings petsc;  // pde.petsc_options
