@@ -15,12 +15,13 @@
 //   --out FILE                       the snapshots restricted to every (points / --compare-points)-th
 //                                    grid point: samples x snapshots x compare_points
 // It prints one RESULT line: CPU seconds (all samples: the solver's set-up and the
-// solves; CPU time, so that other work on a shared machine does not count), per sample.
+// solves; CPU time, so that other work on a shared machine does not count), per sample,
+// after a warm-up solve that is not counted (see --cold), and the set-up alone.
 //
 //   structura_bench_burgers_data [--samples 8] [--points 256] [--order 4] [--dt 1e-4]
 //       [--snapshots 101] [--t-end 1] [--modes 32] [--seed 1] [--compare-points 64]
 //       [--write-ics FILE --ic-points M] [--out FILE] [--petsc "ts_type=rosw ts_adapt_type=basic ..."]
-//       [--discretisation differences|spectral] [--interpolate]
+//       [--discretisation differences|spectral] [--interpolate] [--cold]
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 #include <mpi.h>
