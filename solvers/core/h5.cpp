@@ -2,8 +2,11 @@
 
 #include <fmt/format.h>
 
+#include <sys/statvfs.h>
+
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <mutex>
 #include <sstream>
 
@@ -59,10 +62,35 @@ std::string system_reason(int err, bool io_error) {
   }
 }
 
+// The directory of the file opened last: where a failed write most likely
+// went (a run writes one result file at a time).
+std::string& last_directory() {
+  static std::string directory;
+  return directory;
+}
+
+// When errno did not survive (HDF5's collective MPI-IO fill of a new
+// dataset's chunks, for one, reaches the user with errno overwritten by
+// later calls), the file system itself says whether it is full or
+// read-only: asked only after an I/O error, so a healthy file system is
+// never blamed.
+std::string file_system_reason(bool io_error) {
+  if (!io_error || last_directory().empty()) return "";
+  struct statvfs fs {};
+  if (statvfs(last_directory().c_str(), &fs) != 0) return "";
+  if (fs.f_flag & ST_RDONLY) return fmt::format("{} ({}); ", std::strerror(EROFS), last_directory());
+  const double free_bytes = double(fs.f_bavail) * double(fs.f_frsize);
+  if (free_bytes < 1024.0 * 1024.0)  // less than a chunk of a dataset: the write had no room
+    return fmt::format("{} ({}: {:.0f} bytes free); ", std::strerror(ENOSPC), last_directory(), free_bytes);
+  return "";
+}
+
 [[noreturn]] void fail(const std::string& what) {
   const int err = errno;
   const ErrorStack stack = error_stack();
-  throw Error(fmt::format("HDF5: {} failed: {}{}", what, system_reason(err, stack.io_error), stack.text));
+  std::string reason = system_reason(err, stack.io_error);
+  if (reason.empty()) reason = file_system_reason(stack.io_error);
+  throw Error(fmt::format("HDF5: {} failed: {}{}", what, reason, stack.text));
 }
 
 herr_t check(herr_t rc, const std::string& what) {
@@ -457,6 +485,7 @@ File File::open(const std::string& path, Mode mode) {
   // so a File going out of scope always releases the file.
   check(H5Pset_fclose_degree(fapl.id(), H5F_CLOSE_STRONG), "H5Pset_fclose_degree");
   // The file id doubles as the root group: HDF5 accepts it as a location.
+  last_directory() = std::filesystem::absolute(path).parent_path().string();
   return File(open_file(path, mode, fapl.id()), false, 0, path);
 }
 
@@ -470,6 +499,7 @@ File File::open_parallel(const std::string& path, Mode mode, MPI_Comm comm) {
   int rank = 0;
   MPI_Comm_rank(comm, &rank);
   check(H5Pset_fclose_degree(fapl.id(), H5F_CLOSE_STRONG), "H5Pset_fclose_degree");
+  last_directory() = std::filesystem::absolute(path).parent_path().string();
   return File(open_file(path, mode, fapl.id()), true, rank, path);
 }
 
