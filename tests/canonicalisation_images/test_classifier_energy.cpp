@@ -76,6 +76,7 @@ TEST_CASE("autograd gradient in the algebra = central finite differences") {
           REQUIRE(b.energy.size() == std::size_t(rows));
           REQUIRE(b.gradient.size() == std::size_t(rows * k));
           double worst = 0, largest = 0, boundary_seen = 0;
+          int kinks = 0;
           for (int r = 0; r < rows; ++r) {
             REQUIRE(std::isfinite(b.energy[r]));
             std::vector<double> row(eps.begin() + r * k, eps.begin() + (r + 1) * k);
@@ -83,23 +84,34 @@ TEST_CASE("autograd gradient in the algebra = central finite differences") {
             const double direct = energy.energies({group.compose(group.exp(row), base)})[0];
             CHECK(std::abs(direct - b.energy[r]) < 1e-12 * (1 + std::abs(direct)));
             for (int j = 0; j < k; ++j) {
-              const double step = 1e-6;
-              std::vector<double> plus = row, minus = row;
-              plus[j] += step;
-              minus[j] -= step;
-              const double ep = energy.evaluate(base, plus, 1).energy[0];
-              const double em = energy.evaluate(base, minus, 1).energy[0];
-              const double fd = (ep - em) / (2 * step);
+              auto central = [&](double step) {
+                std::vector<double> plus = row, minus = row;
+                plus[j] += step;
+                minus[j] -= step;
+                return (energy.evaluate(base, plus, 1).energy[0] - energy.evaluate(base, minus, 1).energy[0]) /
+                       (2 * step);
+              };
+              const double fd = central(1e-6);
+              // A ReLU of the classifier or a bilinear cell boundary within a
+              // step of the point is a kink, where no difference quotient
+              // approximates the derivative: there the quotients at two steps
+              // disagree (elsewhere only by rounding, ~1e-9). Such coordinates
+              // are counted, not compared; at most two per case are allowed.
+              if (std::abs(fd - central(2.5e-7)) > 1e-5 * (1e-2 + std::abs(fd))) {
+                ++kinks;
+                continue;
+              }
               worst = std::max(worst, std::abs(fd - b.gradient[r * k + j]));
               largest = std::max(largest, std::abs(fd));
             }
             boundary_seen = std::max(boundary_seen, direct);
           }
-          MESSAGE(fmt::format("{} / {} / region {}: largest |dE/deps| {:.3e}, autograd - FD {:.1e}", group.name(),
+          MESSAGE(fmt::format("{} / {} / region {}: largest |dE/deps| {:.3e}, autograd - FD {:.1e}, kinks {}", group.name(),
                               penalty == BoundaryPenalty::SquaredExcess ? "squared-excess" : "fraction", int(region),
-                              largest, worst));
+                              largest, worst, kinks));
           CHECK(largest > 1e-3);  // a gradient worth comparing
           CHECK(worst < 1e-6 * largest);
+          CHECK(kinks <= 2);
         }
       }
   }
