@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "config/config.hpp"
+#include "experiments/shared/petsc_settings.hpp"  // check_petsc_settings
 #include "petsc/option_syntax.hpp"
 
 namespace structura::pipeline::ct_classical {
@@ -17,11 +18,5 @@ std::string petsc_options_key(const std::string& method);
 
 // The user's `options` of `method` with its key and prefix.
 petsc::PetscSettings petsc_settings(const std::string& method, std::vector<std::string> options);
-
-// Validation: the entries well formed (petsc::parse_petsc_options), else
-// ConfigError (c.fail) naming the key. Whether PETSc knows a name or accepts a
-// value is only known to the objects that read them: the stage reports it,
-// as an InputError naming the key, before it writes anything.
-void check_petsc_settings(const Config& c, const petsc::PetscSettings& s);
 
 }  // namespace structura::pipeline::ct_classical

@@ -7,24 +7,13 @@
 #include <algorithm>
 #include <numbers>
 
-#include "core/error.hpp"
+#include "experiments/shared/petsc_settings.hpp"
 
 namespace structura::pipeline::lielac_allen_cahn {
 
 namespace {
 
 constexpr double kDegree = std::numbers::pi / 180;
-
-void check_petsc(const Config& c, const petsc::PetscSettings& s) {
-  try {
-    petsc::parse_petsc_options(s);
-  } catch (const InputError& e) {
-    std::string message = e.what();
-    const std::string lead = s.key + ": ";
-    if (message.rfind(lead, 0) == 0) message = message.substr(lead.size());
-    c.fail(s.key, message);
-  }
-}
 
 void check_order(const Config& c, const std::string& low, double lo, const std::string& high, double hi) {
   if (hi < lo) c.fail(high, fmt::format("{} is below {} = {}", hi, low, lo));
@@ -83,7 +72,7 @@ DataSettings read_data_settings(const Config& c) {
   p.petsc.key = "pde.petsc_options";
   p.petsc.prefix = "lielac_ac_";
   p.petsc.objects = {"ts", "snes", "ksp", "pc", "mat", "vec"};
-  check_petsc(c, p.petsc);
+  check_petsc_settings(c, p.petsc);
 
   FrontSettings& f = s.front;
   f.semi_major_min = c.get_float("front.semi_major_min");

@@ -8,7 +8,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "core/error.hpp"
+#include "experiments/shared/petsc_settings.hpp"
 
 namespace structura::pipeline::lielac_pde {
 
@@ -18,17 +18,6 @@ const std::vector<std::string>& variant_names() {
 }
 
 namespace {
-
-void check_petsc(const Config& c, const petsc::PetscSettings& s) {
-  try {
-    petsc::parse_petsc_options(s);
-  } catch (const InputError& e) {
-    std::string message = e.what();
-    const std::string lead = s.key + ": ";
-    if (message.rfind(lead, 0) == 0) message = message.substr(lead.size());
-    c.fail(s.key, message);
-  }
-}
 
 // The generators that keep the periodic domain and the time scale
 // (canonicalisation/pde_frame.hpp): d_x, d_t and u d_u (heat) or the
@@ -69,7 +58,7 @@ DataSettings read_data_settings(const Config& c) {
   p.petsc.key = "pde.petsc_options";
   p.petsc.prefix = "lielac_";
   p.petsc.objects = {"ts", "snes", "ksp", "pc", "mat", "vec"};
-  check_petsc(c, p.petsc);
+  check_petsc_settings(c, p.petsc);
   p.grf_sigma = c.get_float("grf.sigma");
   p.grf_tau = c.get_float("grf.tau");
   p.grf_gamma = c.get_float("grf.gamma");
