@@ -53,9 +53,14 @@ LearningRateSchedule LearningRateSchedule::parse(const std::string& name, const 
     check(p.final_div_factor >= 1, where, "final_div_factor", "at least 1", p.final_div_factor);
     return {Kind::OneCycle, p, epochs};
   }
+  if (name == "warmup-cosine") {
+    check(p.warmup >= 1 && p.warmup < epochs, where, "warmup", fmt::format("in [1, epochs = {})", epochs),
+          static_cast<double>(p.warmup));
+    return {Kind::WarmupCosine, p, epochs};
+  }
   throw InputError(
       fmt::format("{}: unknown learning-rate schedule '{}'; expected constant, step, exponential, "
-                  "cosine or one-cycle",
+                  "cosine, one-cycle or warmup-cosine",
                   where, name));
 }
 
@@ -82,6 +87,14 @@ double LearningRateSchedule::at(std::int64_t epoch) const {
       const double last_step = static_cast<double>(epochs_ - 1);
       if (e <= peak_step) return cosine_anneal(initial, lr, e / peak_step);
       return cosine_anneal(lr, final_lr, (e - peak_step) / (last_step - peak_step));
+    }
+    case Kind::WarmupCosine: {
+      // Linear warm-up lr (e + 1) / W over epochs 0 .. W - 1, then cosine
+      // decay from lr at epoch W towards 0 at epoch `epochs` (the last epoch
+      // keeps a small positive rate, so no step is wasted).
+      const double w = static_cast<double>(p_.warmup);
+      if (e < w) return lr * (e + 1) / w;
+      return cosine_anneal(lr, 0.0, (e - w) / (static_cast<double>(epochs_) - w));
     }
   }
   return lr;

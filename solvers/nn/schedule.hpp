@@ -2,7 +2,8 @@
 // epoch, so a resumed training needs no scheduler state. The formulas follow
 // torch.optim.lr_scheduler (StepLR, ExponentialLR, CosineAnnealingLR with
 // T_max = epochs, OneCycleLR with cosine annealing and two phases), so
-// settings carry over from Python. No libtorch here: pipeline code validates
+// settings carry over from Python; warmup-cosine is the linear warm-up then
+// cosine decay to zero that many flow and diffusion codes write by hand. No libtorch here: pipeline code validates
 // schedules without it (nn::set_learning_rate is in nn/optimizer.hpp).
 // An "epoch" of a schedule is one step of the loop that uses it.
 #pragma once
@@ -21,13 +22,15 @@ struct ScheduleParameters {
   double pct_start = 0.3;          // one-cycle: fraction of epochs spent rising
   double div_factor = 25.0;        // one-cycle: initial rate = max_lr / div_factor
   double final_div_factor = 1e4;   // one-cycle: final rate = initial rate / final_div_factor
+  std::int64_t warmup = 1;         // warmup-cosine: epochs of linear warm-up
 };
 
 class LearningRateSchedule {
 public:
-  enum class Kind { Constant, Step, Exponential, Cosine, OneCycle };
+  enum class Kind { Constant, Step, Exponential, Cosine, OneCycle, WarmupCosine };
 
-  // Names: "constant", "step", "exponential", "cosine", "one-cycle".
+  // Names: "constant", "step", "exponential", "cosine", "one-cycle",
+  // "warmup-cosine".
   // `epochs` is the length of the training (cosine and one-cycle need it).
   // Throws InputError naming `where` (e.g. "sympflow.schedule") or
   // `where`.<parameter> for an unknown name or an out-of-range parameter.

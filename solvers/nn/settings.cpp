@@ -84,6 +84,8 @@ void validate(const UpdateOptions& u, const TrainingOptions& loop, const std::st
   auto fail = [&](const std::string& what) { throw InputError(fmt::format("{}: {}: {}", loop.name, module, what)); };
   if (!(u.clip_gradient_norm >= 0 && std::isfinite(u.clip_gradient_norm)))
     fail(fmt::format("clip_gradient_norm must be >= 0 (0: off), got {}", u.clip_gradient_norm));
+  if (!(u.ema_decay >= 0 && u.ema_decay < 1))
+    fail(fmt::format("ema_decay must be in [0, 1) (0: off), got {}", u.ema_decay));
   if (u.updates_per_step < 1) fail(fmt::format("updates_per_step must be at least 1, got {}", u.updates_per_step));
   // A schedule made for another length would stretch or freeze the rates.
   if (u.schedule && u.schedule->kind() != LearningRateSchedule::Kind::Constant && u.schedule->epochs() != loop.steps)

@@ -55,6 +55,11 @@ struct UpdateOptions {
   std::optional<LearningRateSchedule> schedule = std::nullopt;
   double clip_gradient_norm = 0;       // largest global L2 norm of the gradients; 0: no clipping
   std::int64_t updates_per_step = 1;   // k: e.g. k critic updates per generator update
+  // An exponential moving average of the parameters, updated after every
+  // optimizer step (ema <- decay ema + (1 - decay) parameters, starting from
+  // the initial parameters); 0: none. With one, validation and best-model
+  // selection see the averaged parameters and the module ends holding them.
+  double ema_decay = 0;
 };
 
 struct TrainingOptions {

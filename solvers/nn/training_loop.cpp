@@ -43,6 +43,21 @@ std::vector<double> read_vector(const h5::Group& group, const std::string& name,
   return v;
 }
 
+// Fills `tensors` (shapes, dtypes and devices as they are) from the
+// flattened vector `name` of `group`.
+void read_into(const h5::Group& group, const std::string& name, std::vector<torch::Tensor>& tensors) {
+  std::int64_t total = 0;
+  for (const auto& t : tensors) total += t.numel();
+  std::vector<double> flat = read_vector(group, name, static_cast<std::size_t>(total));
+  std::int64_t offset = 0;
+  torch::NoGradGuard no_grad;
+  for (auto& t : tensors) {
+    torch::Tensor src = torch::from_blob(flat.data() + offset, {t.numel()}, torch::kFloat64);
+    t.copy_(src.view(t.sizes()));
+    offset += t.numel();
+  }
+}
+
 }  // namespace
 
 TrainingLoop::TrainingLoop(torch::nn::Module& model, torch::optim::Optimizer& optimizer, mpi::Comm comm,
@@ -67,6 +82,7 @@ TrainingLoop::TrainingLoop(std::vector<TrainedModule> modules, mpi::Comm comm, T
       std::max<std::int64_t>(1, std::llround(options_.selection_fraction * static_cast<double>(options_.steps)));
   selection_start_ = options_.steps - window;
   history_.modules.resize(modules_.size());
+  ema_.resize(modules_.size());
   divergence_.assign(modules_.size(), DivergenceCheck(options_.divergence_factor));
 }
 
@@ -96,6 +112,36 @@ void TrainingLoop::restore_best_parameters() {
   for (std::size_t i = 0; i < parameters.size(); ++i) parameters[i].copy_(best_parameters_[i]);
 }
 
+bool TrainingLoop::has_ema() const {
+  return std::any_of(modules_.begin(), modules_.end(), [](const TrainedModule& m) { return m.update.ema_decay > 0; });
+}
+
+void TrainingLoop::start_ema() {
+  for (std::size_t i = 0; i < modules_.size(); ++i)
+    if (modules_[i].update.ema_decay > 0) ema_[i] = deep_copy(modules_[i].module->parameters());
+}
+
+void TrainingLoop::update_ema(std::size_t i) {
+  const double decay = modules_[i].update.ema_decay;
+  if (decay <= 0) return;
+  torch::NoGradGuard no_grad;
+  const auto parameters = modules_[i].module->parameters();
+  for (std::size_t k = 0; k < parameters.size(); ++k) ema_[i][k].mul_(decay).add_(parameters[k].detach(), 1 - decay);
+}
+
+void TrainingLoop::swap_ema() {
+  torch::NoGradGuard no_grad;
+  for (std::size_t i = 0; i < modules_.size(); ++i) {
+    if (modules_[i].update.ema_decay <= 0) continue;
+    const auto parameters = modules_[i].module->parameters();
+    for (std::size_t k = 0; k < parameters.size(); ++k) {
+      torch::Tensor current = parameters[k].detach().clone();
+      parameters[k].copy_(ema_[i][k]);
+      ema_[i][k].copy_(current);
+    }
+  }
+}
+
 TrainingStatus TrainingLoop::run(const TrainingCallbacks& callbacks) {
   const bool single = static_cast<bool>(callbacks.loss_and_gradients);
   if (single ? modules_.size() != 1 || !callbacks.losses.empty() : callbacks.losses.size() != modules_.size())
@@ -103,8 +149,14 @@ TrainingStatus TrainingLoop::run(const TrainingCallbacks& callbacks) {
                             options_.name, modules_.size(), modules_.size()));
   std::vector<std::vector<torch::Tensor>> parameters;
   for (const auto& m : modules_) parameters.push_back(m.module->parameters());
-  if (next_step_ == 0)
+  if (next_step_ == 0) {
     for (const auto& p : parameters) broadcast_parameters(p, comm_);
+    start_ema();
+  }
+  for (std::size_t i = 0; i < modules_.size(); ++i)
+    if (modules_[i].update.ema_decay > 0 && ema_[i].empty())
+      throw Error(fmt::format("{}: module '{}' resumes at step {} without its average (load_state first)",
+                              options_.name, modules_[i].name, next_step_));
 
   while (next_step_ < options_.steps) {
     const std::int64_t step = next_step_;
@@ -121,6 +173,7 @@ TrainingStatus TrainingLoop::run(const TrainingCallbacks& callbacks) {
         last = synchronised_update(*m.optimizer, parameters[i], comm_, local, m.update.clip_gradient_norm,
                                    learning_rate, {name, step, &divergence_[i]});
         if (m.after_update) m.after_update();
+        update_ema(i);
         ModuleHistory& h = history_.modules[i];
         h.loss.push_back(last.loss);
         h.learning_rate.push_back(last.learning_rate);
@@ -131,12 +184,15 @@ TrainingStatus TrainingLoop::run(const TrainingCallbacks& callbacks) {
 
     const bool final_step = step + 1 == options_.steps;
     if (callbacks.validate && ((step + 1) % options_.validate_every == 0 || final_step)) {
+      const bool averaged = has_ema();
+      if (averaged) swap_ema();  // validate and select the averaged parameters
       double metric = callbacks.validate(step);
       comm_.broadcast(metric);  // one verdict on every rank, hence identical selections
       if (std::isnan(metric))
         throw NumericalError(fmt::format("{}: the validation metric is NaN at step {}", options_.name, step));
       record.validation = metric;
       maybe_select(step, metric);
+      if (averaged) swap_ema();
     }
     history_.validation.push_back(record.validation.value_or(std::numeric_limits<double>::quiet_NaN()));
     next_step_ = step + 1;
@@ -151,6 +207,7 @@ TrainingStatus TrainingLoop::run(const TrainingCallbacks& callbacks) {
     callbacks.save_checkpoint();
     if (action == CheckpointAction::SaveAndStop) return TrainingStatus::Stopped;
   }
+  if (has_ema()) swap_ema();  // the training's result is the average
   if (options_.restore_best) restore_best_parameters();
   return TrainingStatus::Finished;
 }
@@ -173,6 +230,7 @@ void TrainingLoop::save_state(h5::Group& group) const {
     g.set_attribute("updates_per_step", m.update.updates_per_step);
     save_module(g, *m.module);
     save_optimizer_state(g, *m.module, *m.optimizer);
+    if (!ema_[i].empty()) write_vector(g, "ema", flatten(ema_[i]));
   }
   if (best_step_ >= 0) write_vector(group, "best_parameters", flatten(best_parameters_));
 }
@@ -201,6 +259,13 @@ void TrainingLoop::load_state(const h5::Group& group) {
                                    m.update.updates_per_step));
     load_module(g, *m.module);
     load_optimizer_state(g, *m.module, *m.optimizer);
+    ema_[i].clear();
+    if (m.update.ema_decay > 0) {
+      if (!g.exists("ema"))
+        throw InputError(fmt::format("{}: the checkpoint keeps no average of '{}'; start afresh", options_.name, m.name));
+      ema_[i] = deep_copy(m.module->parameters());
+      read_into(g, "ema", ema_[i]);
+    }
     const h5::Group h = history.open_group(m.name);
     const std::size_t updates = n * static_cast<std::size_t>(m.update.updates_per_step);
     ModuleHistory& mh = history_.modules[i];
@@ -218,16 +283,7 @@ void TrainingLoop::load_state(const h5::Group& group) {
   if (best_step_ < 0) return;
   // The modules' parameters serve as templates for shape, dtype and device.
   best_parameters_ = deep_copy(all_parameters());
-  std::int64_t total = 0;
-  for (const auto& p : best_parameters_) total += p.numel();
-  std::vector<double> flat = read_vector(group, "best_parameters", static_cast<std::size_t>(total));
-  std::int64_t offset = 0;
-  torch::NoGradGuard no_grad;
-  for (auto& p : best_parameters_) {
-    torch::Tensor src = torch::from_blob(flat.data() + offset, {p.numel()}, torch::kFloat64);
-    p.copy_(src.view(p.sizes()));
-    offset += p.numel();
-  }
+  read_into(group, "best_parameters", best_parameters_);
 }
 
 }  // namespace structura::nn

@@ -13,7 +13,10 @@
 // schedule's rate of this step, optimizer step) -> its after_update (if any). Then validate() every
 // validate_every steps (and at the last) -> keep the best parameters inside
 // the selection window -> progress -> poll() (not after the last step) ->
-// save_checkpoint() / stop.
+// save_checkpoint() / stop. A module with UpdateOptions::ema_decay also keeps
+// a moving average of its parameters; validation, selection and the end of
+// the training then use the average (as the reference codes of many flow
+// and diffusion papers evaluate their EMA weights).
 // Everything is counted in steps: the loop runs options.steps steps, module
 // i takes steps * updates_per_step optimizer steps. The loop draws no
 // random numbers: the callbacks get (step, update) to key a counter-based
@@ -117,6 +120,7 @@ public:
   //   history/validation, history/<module>/{loss, learning_rate, gradient_norm}
   //   best_parameters (all modules' parameters, flattened in order; if selected)
   //   modules/<module>/{parameters, buffers, optimizer} (attribute updates_per_step)
+  //   modules/<module>/ema (its averaged parameters, flattened; if it has ema_decay)
   void save_state(h5::Group& group) const;
   // Restores a save_state into this loop, its modules and optimizers.
   // Throws InputError if the group was written for another number of steps,
@@ -131,11 +135,20 @@ public:
   // selection window.
   std::optional<std::int64_t> best_step() const;
   double best_metric() const { return best_metric_; }
+  // The moving average of module i's parameters (empty without ema_decay,
+  // or before run()).
+  const std::vector<torch::Tensor>& ema_parameters(std::size_t module) const { return ema_.at(module); }
 
 private:
   std::vector<torch::Tensor> all_parameters() const;
   void maybe_select(std::int64_t step, double metric);
   void restore_best_parameters();
+  bool has_ema() const;
+  void start_ema();
+  void update_ema(std::size_t module);
+  // Exchanges the parameters of every module that has an average with the
+  // average (twice restores them).
+  void swap_ema();
 
   std::vector<TrainedModule> modules_;
   mpi::Comm comm_;
@@ -148,6 +161,7 @@ private:
   std::int64_t best_step_ = -1;
   double best_metric_ = std::numeric_limits<double>::infinity();
   std::vector<torch::Tensor> best_parameters_;  // deep copies, in all_parameters() order
+  std::vector<std::vector<torch::Tensor>> ema_;  // per module; empty where it has no ema_decay
 };
 
 }  // namespace structura::nn

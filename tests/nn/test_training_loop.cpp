@@ -338,6 +338,22 @@ TEST_CASE("one-cycle and the other schedules match PyTorch's closed forms") {
   CHECK(cosine.at(50) == doctest::Approx(0.055));
   CHECK(nn::LearningRateSchedule::parse("constant", p, 100, "s").at(77) == 0.1);
 
+  // Warm-up over W = 10 epochs to the peak, then a cosine to 0 at epoch 110:
+  // the rate after e + 1 calls of the hand-written scheduler of flow codes.
+  p.warmup = 10;
+  const auto warm = nn::LearningRateSchedule::parse("warmup-cosine", p, 110, "s");
+  CHECK(warm.at(0) == doctest::Approx(0.01).epsilon(1e-15));
+  CHECK(warm.at(4) == doctest::Approx(0.05).epsilon(1e-15));
+  CHECK(warm.at(9) == doctest::Approx(0.1).epsilon(1e-15));
+  CHECK(warm.at(10) == doctest::Approx(0.1).epsilon(1e-15));
+  CHECK(warm.at(60) == doctest::Approx(0.05).epsilon(1e-14));
+  CHECK(warm.at(35) == doctest::Approx(0.05 * (1 + std::cos(std::numbers::pi / 4))).epsilon(1e-14));
+  CHECK(warm.at(109) > 0);
+  p.warmup = 110;
+  CHECK_THROWS_WITH_AS(nn::LearningRateSchedule::parse("warmup-cosine", p, 110, "pullback.schedule"),
+                       doctest::Contains("pullback.schedule.warmup"), InputError);
+  p.warmup = 10;
+
   CHECK_THROWS_WITH_AS(nn::LearningRateSchedule::parse("linear", p, 100, "sympflow.schedule"),
                        doctest::Contains("sympflow.schedule: unknown learning-rate schedule 'linear'"), InputError);
   p.pct_start = 1.5;
@@ -350,6 +366,144 @@ TEST_CASE("one-cycle and the other schedules match PyTorch's closed forms") {
                           torch::optim::AdamOptions(1.0));
   nn::set_learning_rate(adam, 0.125);
   for (auto& g : adam.param_groups()) CHECK(g.options().get_lr() == 0.125);
+}
+
+TEST_CASE("the moving average of the parameters equals its closed-form sum, and validation sees it") {
+  // One weight w, SGD on the loss c w (split over the ranks): w_k = w_0 - k lr c.
+  // The average after n steps is d^n w_0 + (1 - d) sum_{k=1..n} d^(n-k) w_k,
+  // summed here directly rather than by the loop's recurrence.
+  mpi::Comm world;
+  torch::nn::Linear model(torch::nn::LinearOptions(1, 1).bias(false));
+  model->to(torch::kFloat64);
+  {
+    torch::NoGradGuard no_grad;
+    model->weight.fill_(2.0);
+  }
+  const double w0 = 2.0, lr = 0.1, c = 0.5, d = 0.9;
+  torch::optim::SGD sgd(model->parameters(), torch::optim::SGDOptions(lr));
+  nn::TrainingOptions o;
+  o.steps = 25;
+  o.validate_every = 5;
+  o.restore_best = false;
+  nn::UpdateOptions u;
+  u.ema_decay = d;
+  auto average = [&](std::int64_t n) {
+    double e = std::pow(d, static_cast<double>(n)) * w0;
+    for (std::int64_t k = 1; k <= n; ++k) e += (1 - d) * std::pow(d, static_cast<double>(n - k)) * (w0 - k * lr * c);
+    return e;
+  };
+  std::map<std::int64_t, double> validated;
+  nn::TrainingLoop loop(*model, sgd, world, o, u);
+  loop.run({.loss_and_gradients =
+                [&](std::int64_t) {
+                  torch::Tensor loss = model->weight.sum() * (c / world.size());
+                  loss.backward();
+                  return loss.item<double>();
+                },
+            .validate =
+                [&](std::int64_t step) {
+                  validated[step] = model->weight.item<double>();
+                  return 1.0;
+                },
+            .progress =
+                [&](const nn::StepRecord& r) {
+                  // Outside validation the module trains on its own parameters.
+                  CHECK(model->weight.item<double>() == doctest::Approx(w0 - (r.step + 1) * lr * c).epsilon(1e-13));
+                }});
+  REQUIRE(validated.size() == 5);
+  for (const auto& [step, w] : validated) CHECK(w == doctest::Approx(average(step + 1)).epsilon(1e-13));
+  // The training ends holding the average; the trained weights went on.
+  CHECK(model->weight.item<double>() == doctest::Approx(average(25)).epsilon(1e-13));
+  CHECK(loop.ema_parameters(0)[0].item<double>() == doctest::Approx(w0 - 25 * lr * c).epsilon(1e-13));
+  CHECK(std::abs(average(25) - (w0 - 25 * lr * c)) > 0.1);  // the two differ: the check can fail
+
+  nn::UpdateOptions bad;
+  bad.ema_decay = 1.0;
+  CHECK_THROWS_WITH_AS(nn::TrainingLoop(*model, sgd, world, o, bad), doctest::Contains("ema_decay"), InputError);
+}
+
+TEST_CASE("with a moving average, an interrupted and resumed run equals an uninterrupted one bit for bit") {
+  mpi::Comm world;
+  nn::TrainingOptions o;
+  o.steps = 20;
+  o.validate_every = 4;
+  o.selection_fraction = 1.0;
+  nn::UpdateOptions u;
+  u.ema_decay = 0.8;
+  nn::ScheduleParameters p;
+  p.learning_rate = 0.05;
+  p.warmup = 5;
+  u.schedule = nn::LearningRateSchedule::parse("warmup-cosine", p, o.steps, "test.schedule");
+  const Range r = world.block(32);
+  const auto held_out = samples(1000 + r.begin, 1000 + r.end());
+  auto validation = [&](torch::nn::Sequential m) {
+    return [&world, m, held_out](std::int64_t) mutable {
+      torch::NoGradGuard no_grad;
+      return world.sum((m->forward(held_out.first) - held_out.second).pow(2).sum().item<double>() / 32.0);
+    };
+  };
+  auto reference = make_mlp();
+  torch::optim::Adam adam_ref(reference->parameters(), torch::optim::AdamOptions(1.0));
+  nn::TrainingLoop uninterrupted(*reference, adam_ref, world, o, u);
+  uninterrupted.run({.loss_and_gradients = shard_loss(reference, world, 20), .validate = validation(reference)});
+
+  const std::string path = temp_file(world, "resume-ema");
+  {
+    auto model = make_mlp();
+    torch::optim::Adam adam(model->parameters(), torch::optim::AdamOptions(1.0));
+    nn::TrainingLoop loop(*model, adam, world, o, u);
+    loop.run({.loss_and_gradients = shard_loss(model, world, 20),
+              .validate = validation(model),
+              .poll = [&] { return loop.next_step() == 9 ? nn::CheckpointAction::SaveAndStop
+                                                         : nn::CheckpointAction::Continue; },
+              .save_checkpoint =
+                  [&] {
+                    h5::File f = h5::File::open_parallel(path, h5::Mode::Create, world.get());
+                    h5::Group g = f.require_group("/checkpoint/training");
+                    loop.save_state(g);
+                  }});
+  }
+  auto resumed = make_mlp();
+  torch::optim::Adam adam(resumed->parameters(), torch::optim::AdamOptions(1.0));
+  nn::TrainingLoop loop(*resumed, adam, world, o, u);
+  {
+    h5::File f = h5::File::open_parallel(path, h5::Mode::ReadOnly, world.get());
+    loop.load_state(f.open_group("/checkpoint/training"));
+  }
+  loop.run({.loss_and_gradients = shard_loss(resumed, world, 20), .validate = validation(resumed)});
+  CHECK(max_difference(reference->parameters(), resumed->parameters()) == 0.0);
+  CHECK(max_difference(uninterrupted.ema_parameters(0), loop.ema_parameters(0)) == 0.0);
+  const auto& va = uninterrupted.history().validation;
+  const auto& vb = loop.history().validation;
+  REQUIRE(va.size() == vb.size());
+  for (std::size_t i = 0; i < va.size(); ++i) CHECK((va[i] == vb[i] || (std::isnan(va[i]) && std::isnan(vb[i]))));
+  CHECK(uninterrupted.best_step() == loop.best_step());
+
+  // Without an average in the checkpoint, a training that keeps one refuses it.
+  nn::UpdateOptions plain = u;
+  plain.ema_decay = 0;
+  {
+    auto model = make_mlp();
+    torch::optim::Adam adam2(model->parameters(), torch::optim::AdamOptions(1.0));
+    nn::TrainingLoop loop2(*model, adam2, world, o, plain);
+    loop2.run({.loss_and_gradients = shard_loss(model, world, 20),
+               .poll = [&] { return loop2.next_step() == 3 ? nn::CheckpointAction::SaveAndStop
+                                                           : nn::CheckpointAction::Continue; },
+               .save_checkpoint =
+                   [&] {
+                     h5::File f = h5::File::open_parallel(path, h5::Mode::Create, world.get());
+                     h5::Group g = f.require_group("/checkpoint/training");
+                     loop2.save_state(g);
+                   }});
+  }
+  nn::TrainingLoop refusing(*resumed, adam, world, o, u);
+  {
+    h5::File f = h5::File::open_parallel(path, h5::Mode::ReadOnly, world.get());
+    CHECK_THROWS_WITH_AS(refusing.load_state(f.open_group("/checkpoint/training")),
+                         doctest::Contains("keeps no average"), InputError);
+  }
+  world.barrier();
+  if (world.is_root()) std::filesystem::remove(path);
 }
 
 TEST_CASE("gradient clipping scales the global norm to the clip value") {

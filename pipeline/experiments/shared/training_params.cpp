@@ -90,12 +90,18 @@ void add_training_params(Schema& s, const std::string& t, const TrainingTableDef
   s.add({key(t, "batch"), Type::Int, d.batch, d.batch_meaning, 1.0});
   if (d.optimizer) add_optimizer_params(s, t, d.learning_rate);
   s.add({key(t, "schedule"), Type::String, std::string("constant"), "learning-rate schedule", {}, {},
-         V{"constant", "step", "exponential", "cosine", "one-cycle"}});
+         V{"constant", "step", "exponential", "cosine", "one-cycle", "warmup-cosine"}});
   s.add({key(t, "gamma"), Type::Float, 0.1,
          fmt::format("step: factor every {}.step_every epochs; exponential: per optimizer step", t), above(0.0), 1.0});
   s.add({key(t, "step_every"), Type::Int, d.step_every, "step schedule: epochs between decays", 1.0});
   s.add({key(t, "min_learning_rate"), Type::Float, 0.0, "cosine schedule: the floor", 0.0});
   s.add({key(t, "pct_start"), Type::Float, 0.3, "one-cycle: fraction of the training spent rising", 0.0, 1.0});
+  s.add({key(t, "warmup"), Type::Int, std::int64_t{1}, "warmup-cosine: epochs of linear warm-up before the cosine decay",
+         1.0});
+  s.add({key(t, "ema_decay"), Type::Float, 0.0,
+         "moving average of the weights, updated every optimizer step, used for validation and as the result "
+         "(0: none; e.g. 0.999)",
+         0.0, below(1.0)});
   s.add({key(t, "clip"), Type::Float, d.clip, "largest global gradient norm (0: no clipping)", 0.0});
   s.add({key(t, "divergence_factor"), Type::Float, d.divergence_factor,
          "stop when the loss exceeds this multiple of the smallest loss so far (0: never)", 0.0});
@@ -126,6 +132,8 @@ TrainingSettings read_training(const Config& c, const std::string& t, bool with_
   p.step_every = c.get_int(key(t, "step_every"));
   p.min_learning_rate = c.get_float(key(t, "min_learning_rate"));
   p.pct_start = c.get_float(key(t, "pct_start"));
+  p.warmup = c.get_int(key(t, "warmup"));
+  s.ema_decay = c.get_float(key(t, "ema_decay"));
   s.clip = c.get_float(key(t, "clip"));
   s.divergence_factor = c.get_float(key(t, "divergence_factor"));
   if (s.divergence_factor != 0 && s.divergence_factor <= 1)
@@ -157,10 +165,12 @@ nn::TrainingOptions TrainingSettings::loop_options(const std::string& name, std:
 nn::UpdateOptions TrainingSettings::update_options(std::int64_t steps_per_epoch) const {
   nn::ScheduleParameters p = schedule_parameters;
   p.step_every = in_steps(p.step_every, steps_per_epoch, table, "step_every");
+  p.warmup = in_steps(p.warmup, steps_per_epoch, table, "warmup");
   nn::UpdateOptions u;
   u.schedule =
       nn::LearningRateSchedule::parse(schedule, p, in_steps(epochs, steps_per_epoch, table, "epochs"), table);
   u.clip_gradient_norm = clip;
+  u.ema_decay = ema_decay;
   return u;
 }
 

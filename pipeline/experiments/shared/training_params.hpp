@@ -46,7 +46,7 @@ void add_optimizer_params(Schema& schema, const std::string& table, const nn::Op
 nn::OptimizerOptions read_optimizer(const Config& config, const std::string& table);
 
 // The optimizer keys above plus <table>.epochs, batch, schedule, gamma,
-// step_every, min_learning_rate, pct_start, clip, divergence_factor,
+// step_every, min_learning_rate, pct_start, warmup, ema_decay, clip, divergence_factor,
 // validate_every, selection_fraction, seed, checkpoint_every, device, dtype,
 // threads.
 void add_training_params(Schema& schema, const std::string& table, const TrainingTableDefaults& defaults);
@@ -58,6 +58,7 @@ struct TrainingSettings {
   std::string schedule = "constant";
   nn::ScheduleParameters schedule_parameters;  // step_every in epochs
   double clip = 0, divergence_factor = 0;
+  double ema_decay = 0;  // moving average of the weights (0: none)
   std::int64_t validate_every = 1;  // epochs
   double selection_fraction = 0.15;
   std::uint64_t seed = 0;             // <table>.seed, or experiment.seed when that is -1
