@@ -88,17 +88,23 @@ void add_training_params(Schema& s, const std::string& t, const TrainingTableDef
   using V = std::vector<std::string>;
   s.add({key(t, "epochs"), Type::Int, d.epochs, d.epochs_meaning, 1.0});
   s.add({key(t, "batch"), Type::Int, d.batch, d.batch_meaning, 1.0});
-  if (d.optimizer) add_optimizer_params(s, t, d.learning_rate);
-  s.add({key(t, "schedule"), Type::String, std::string("constant"), "learning-rate schedule", {}, {},
+  if (d.optimizer) {
+    nn::OptimizerOptions o;
+    o.learning_rate = d.learning_rate;
+    o.beta2 = d.beta2;
+    o.weight_decay = d.weight_decay;
+    add_optimizer_params(s, t, o);
+  }
+  s.add({key(t, "schedule"), Type::String, d.schedule, "learning-rate schedule", {}, {},
          V{"constant", "step", "exponential", "cosine", "one-cycle", "warmup-cosine"}});
   s.add({key(t, "gamma"), Type::Float, 0.1,
          fmt::format("step: factor every {}.step_every epochs; exponential: per optimizer step", t), above(0.0), 1.0});
   s.add({key(t, "step_every"), Type::Int, d.step_every, "step schedule: epochs between decays", 1.0});
   s.add({key(t, "min_learning_rate"), Type::Float, 0.0, "cosine schedule: the floor", 0.0});
   s.add({key(t, "pct_start"), Type::Float, 0.3, "one-cycle: fraction of the training spent rising", 0.0, 1.0});
-  s.add({key(t, "warmup"), Type::Int, std::int64_t{1}, "warmup-cosine: epochs of linear warm-up before the cosine decay",
+  s.add({key(t, "warmup"), Type::Int, d.warmup, "warmup-cosine: epochs of linear warm-up before the cosine decay",
          1.0});
-  s.add({key(t, "ema_decay"), Type::Float, 0.0,
+  s.add({key(t, "ema_decay"), Type::Float, d.ema_decay,
          "moving average of the weights, updated every optimizer step, used for validation and as the result "
          "(0: none; e.g. 0.999)",
          0.0, below(1.0)});

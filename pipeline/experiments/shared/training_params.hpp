@@ -24,7 +24,11 @@ struct TrainingTableDefaults {
   std::int64_t batch = 256;
   std::string batch_meaning = "samples per optimizer step (all ranks together)";
   double learning_rate = 1e-3;
+  double beta2 = 0.999, weight_decay = 0;  // the optimizer's other defaults a kind may change
+  std::string schedule = "constant";
   std::int64_t step_every = 100;  // step schedule: epochs between decays
+  std::int64_t warmup = 1;        // warmup-cosine: epochs of warm-up
+  double ema_decay = 0;
   double clip = 0;
   double divergence_factor = 0;
   std::int64_t validate_every = 1;

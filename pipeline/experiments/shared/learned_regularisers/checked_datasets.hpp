@@ -8,12 +8,9 @@
 #include <string>
 
 #include "core/h5.hpp"
+#include "experiments/shared/checked_dataset.hpp"  // open_checked
 
 namespace structura::pipeline {
-
-// `path` checked against `dims`: InputError naming the file, the dataset,
-// the expected and the found shape (or that it is missing).
-h5::Dataset open_checked(const h5::File& file, const std::string& path, const h5::Dims& dims);
 
 // A checked float64 dataset (N, a, b) as a tensor (N, 1, a, b), float64, CPU.
 torch::Tensor read_checked_tensor(const h5::File& file, const std::string& path, const h5::Dims& dims);
