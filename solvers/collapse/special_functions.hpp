@@ -1,6 +1,6 @@
 // Digamma ψ(x) = d/dx log Γ(x) and trigamma ψ'(x) for x > 0, to about 1e-14
 // relative: the recurrences ψ(x) = ψ(x + 1) − 1/x, ψ'(x) = ψ'(x + 1) + 1/x²
-// lift x to ≥ 8, where the asymptotic (Bernoulli) series converge fast.
+// lift x to ≥ 12, where the asymptotic (Bernoulli) series converge fast.
 // They give the exact moments of log χ²_k: E = ψ(k/2) + log 2, Var = ψ'(k/2).
 #pragma once
 
@@ -10,7 +10,7 @@ namespace structura::collapse {
 
 inline double digamma(double x) {
   double shift = 0;
-  while (x < 8) {
+  while (x < 12) {
     shift -= 1 / x;
     x += 1;
   }
@@ -23,7 +23,7 @@ inline double digamma(double x) {
 
 inline double trigamma(double x) {
   double shift = 0;
-  while (x < 8) {
+  while (x < 12) {
     shift += 1 / (x * x);
     x += 1;
   }

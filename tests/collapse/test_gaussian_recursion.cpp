@@ -141,9 +141,10 @@ TEST_CASE("log sigma^2 drifts as psi((M-1)/2) + log(2/c) and sigma^2 collapses a
                         "collapsed (< 1e-2): {:.5f} at 10, {:.5f} at 300",
                         name(e), drift, r.log_sigma2[300].mean, r.log_sigma2[300].standard_error, t.log_sigma2[300],
                         r.collapsed_fraction[10], r.collapsed_fraction[300]));
-    // Theory: log σ²_300 ≈ N(300 drift, 300 ψ'(4.5)) gives P(σ² ≥ 1e-2) < 1e-3.
+    // Theory: log σ²_g ≈ N(g drift, g ψ'(4.5)); P(σ² < 1e-2) is about 1.4 %
+    // (unbiased) and 6.4 % (biased) at g = 10, above 99.9 % at g = 300.
     CHECK(r.collapsed_fraction[300] > 0.99);
-    CHECK(r.collapsed_fraction[10] < 0.05);
+    CHECK(r.collapsed_fraction[10] < 0.15);
     CHECK(r.collapsed_fraction.front() == 0.0);
   }
 }
