@@ -35,7 +35,7 @@ set(STRUCTURA_INSTALLED_LIBRARIES structura_core structura_nn_base structura_ham
 if(STRUCTURA_WITH_TORCH)  # the learning libraries: the package then finds Torch too
   list(APPEND STRUCTURA_INSTALLED_LIBRARIES structura_nn structura_sympflow structura_regularisers structura_tomography_torch)
   list(APPEND STRUCTURA_INSTALLED_LIBRARIES structura_variational structura_imaging structura_neural_operators
-       structura_canonicalisation_images)
+       structura_canonicalisation_images structura_geometry)
 endif()
 install(TARGETS ${STRUCTURA_INSTALLED_LIBRARIES}
   EXPORT structuraTargets
