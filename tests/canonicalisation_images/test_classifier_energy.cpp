@@ -20,6 +20,7 @@
 #include "canonicalisation/images/matrix_groups.hpp"
 #include "canonicalisation/images/warp.hpp"
 #include "core/error.hpp"
+#include "input_error.hpp"
 #include "torch_doctest.hpp"
 
 using namespace structura;
@@ -27,6 +28,8 @@ using namespace structura::canonicalisation;
 using namespace structura::canonicalisation::images;
 
 namespace {
+
+using structura::testing::input_error;
 
 // A random float64 network and a smooth-ish random image.
 struct Fixture {
@@ -44,17 +47,6 @@ struct Fixture {
     return [m = model](const torch::Tensor& x) mutable { return m->forward(x); };
   }
 };
-
-template <class F>
-std::string input_error(F f) {
-  try {
-    f();
-  } catch (const InputError& e) {
-    return e.what();
-  }
-  FAIL("no InputError");
-  return {};
-}
 
 }  // namespace
 

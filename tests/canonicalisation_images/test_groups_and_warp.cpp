@@ -19,6 +19,7 @@
 #include "canonicalisation/images/warp.hpp"
 #include "core/error.hpp"
 #include "core/rng.hpp"
+#include "input_error.hpp"
 #include "torch_doctest.hpp"
 
 using namespace structura;
@@ -26,6 +27,8 @@ using namespace structura::canonicalisation;
 using namespace structura::canonicalisation::images;
 
 namespace {
+
+using structura::testing::input_error;
 
 std::vector<double> normal(std::uint64_t seed, std::uint64_t item, int n, double scale) {
   const CounterRng rng(seed, 7);
@@ -58,17 +61,6 @@ torch::Tensor smooth_image(std::int64_t n) {
   const auto c = (2 * torch::arange(n, torch::kFloat64) + 1) / double(n) - 1;
   const auto g = torch::meshgrid({c, c}, "ij");
   return smooth(torch::stack({g[1], g[0]}, -1)).unsqueeze(0);  // (1, n, n)
-}
-
-template <class F>
-std::string input_error(F f) {
-  try {
-    f();
-  } catch (const InputError& e) {
-    return e.what();
-  }
-  FAIL("no InputError");
-  return {};
 }
 
 }  // namespace

@@ -26,11 +26,14 @@
 #include "collapse/special_functions.hpp"
 #include "core/error.hpp"
 #include "core/mpi.hpp"
+#include "input_error.hpp"
 
 using namespace structura;
 using namespace structura::collapse;
 
 namespace {
+
+using structura::testing::input_error;
 
 constexpr double kEulerGamma = 0.57721566490153286061;
 
@@ -42,17 +45,6 @@ double worst_z(const std::vector<ChainMoments>& measured, const std::vector<doub
     worst = std::max(worst, std::abs(measured[g].mean - expected[g]) / se);
   }
   return worst;
-}
-
-template <class F>
-std::string input_error(F f) {
-  try {
-    f();
-  } catch (const InputError& e) {
-    return e.what();
-  }
-  FAIL("no InputError");
-  return {};
 }
 
 const char* name(VarianceEstimator e) { return e == VarianceEstimator::Biased ? "biased" : "unbiased"; }

@@ -18,6 +18,7 @@
 #include "datasets/digits.hpp"
 #include "datasets/fashion_mnist.hpp"
 #include "datasets/gzip_file.hpp"
+#include "input_error.hpp"
 #include "python_reference.hpp"
 
 using namespace structura;
@@ -25,6 +26,8 @@ using namespace structura::datasets;
 namespace fs = std::filesystem;
 
 namespace {
+
+using structura::testing::input_error;
 
 fs::path scratch(const std::string& name) {
   const fs::path dir = fs::temp_directory_path() / ("structura-datasets-" + std::to_string(::getpid()));
@@ -40,18 +43,6 @@ std::string bytes_of(const fs::path& file) {
 void write(const fs::path& file, const std::string& bytes) {
   std::ofstream out(file, std::ios::binary);
   out.write(bytes.data(), std::streamsize(bytes.size()));
-}
-
-// The InputError message of f(), which must throw one.
-template <class F>
-std::string input_error(F f) {
-  try {
-    f();
-  } catch (const InputError& e) {
-    return e.what();
-  }
-  FAIL("no InputError");
-  return {};
 }
 
 }  // namespace
