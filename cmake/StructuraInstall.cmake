@@ -30,7 +30,7 @@ set_target_properties(structura_flags PROPERTIES EXPORT_NAME flags)
 # privately; both are imported targets, so the export names them and the
 # package config makes them again with pkg-config (FFTW for the link only:
 # the library is static, its FFTW calls resolve in the consumer's link).
-set(STRUCTURA_INSTALLED_LIBRARIES structura_core structura_nn_base structura_hamiltonian structura_petsc_syntax structura_petsc structura_pde structura_datasets structura_canonicalisation structura_canonicalisation_pde structura_tomography_geometry structura_collapse
+set(STRUCTURA_INSTALLED_LIBRARIES structura_core structura_nn_base structura_hamiltonian structura_petsc_syntax structura_petsc structura_pde structura_datasets structura_canonicalisation structura_canonicalisation_pde structura_tomography_geometry structura_collapse structura_ordering
     structura_tomography)
 if(STRUCTURA_WITH_TORCH)  # the learning libraries: the package then finds Torch too
   list(APPEND STRUCTURA_INSTALLED_LIBRARIES structura_nn structura_sympflow structura_regularisers structura_tomography_torch)
