@@ -1,11 +1,8 @@
 #include "datasets/hemisphere.hpp"
 
-#include <fmt/format.h>
-
 #include <algorithm>
 #include <cmath>
 
-#include "core/error.hpp"
 #include "datasets/keyed_draws.hpp"
 #include "datasets/orthonormal.hpp"
 
@@ -31,13 +28,7 @@ void draw_angles(KeyedDraws& draws, int k, double* theta) {
 }  // namespace
 
 void validate(const HemisphereSettings& s) {
-  require(s.intrinsic_dimension >= 1,
-          fmt::format("data.intrinsic_dimension: expected K >= 1, got {}", s.intrinsic_dimension));
-  require(s.ambient_dimension <= max_ambient_dimension,
-          fmt::format("data.ambient_dimension: expected N <= {}, got {}", max_ambient_dimension, s.ambient_dimension));
-  require(s.intrinsic_dimension < s.ambient_dimension,
-          fmt::format("data.intrinsic_dimension: expected K < N = {} (data.ambient_dimension), got K = {}",
-                      s.ambient_dimension, s.intrinsic_dimension));
+  validate_dimensions(s.intrinsic_dimension, s.ambient_dimension);
 }
 
 std::vector<double> hemisphere_embedding(const HemisphereSettings& s, std::uint64_t seed) {

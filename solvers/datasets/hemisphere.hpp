@@ -19,7 +19,6 @@
 #include <vector>
 
 #include "datasets/manifold_set.hpp"
-#include "datasets/sinusoid.hpp"  // max_ambient_dimension
 
 namespace structura::datasets {
 
@@ -28,8 +27,7 @@ struct HemisphereSettings {
   int ambient_dimension = 3;    // N (data.ambient_dimension)
 };
 
-// InputError naming data.intrinsic_dimension (K < 1 or K >= N) or
-// data.ambient_dimension (N > max_ambient_dimension).
+// validate_dimensions(K, N) (manifold_set.hpp).
 void validate(const HemisphereSettings& settings);
 
 // E [N, K + 1] row-major with orthonormal columns, keyed by the seed.

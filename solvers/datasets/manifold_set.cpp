@@ -18,6 +18,15 @@ void check_fraction(double value, const char* key, bool positive) {
 
 }  // namespace
 
+void validate_dimensions(int intrinsic, int ambient) {
+  require(intrinsic >= 1, fmt::format("data.intrinsic_dimension: expected K >= 1, got {}", intrinsic));
+  require(ambient <= max_ambient_dimension,
+          fmt::format("data.ambient_dimension: expected N <= {}, got {}", max_ambient_dimension, ambient));
+  require(intrinsic < ambient,
+          fmt::format("data.intrinsic_dimension: expected K < N = {} (data.ambient_dimension), got K = {}", ambient,
+                      intrinsic));
+}
+
 void validate(const SplitFractions& f) {
   check_fraction(f.train, "data.train_fraction", true);
   check_fraction(f.validation, "data.validation_fraction", false);

@@ -31,6 +31,16 @@ inline constexpr std::uint64_t hemisphere_embedding = 0x6d616e6966000005ULL;
 inline constexpr std::uint64_t hemisphere_rows = 0x6d616e6966000006ULL;
 }  // namespace manifold_streams
 
+// The largest ambient dimension N accepted for sinusoid and hemisphere (the
+// paper goes to 100; the per-row cost is O(N K) and the hemisphere's
+// embedding O(N K^2)).
+inline constexpr int max_ambient_dimension = 1024;
+
+// The intrinsic dimension K and ambient dimension N of an embedded set
+// (sinusoid, hemisphere): InputError naming data.intrinsic_dimension for
+// K < 1 or K >= N, data.ambient_dimension for N > max_ambient_dimension.
+void validate_dimensions(int intrinsic, int ambient);
+
 // Fractions of the index range [0, n): train first, then validation, then
 // test, as the reference's save_data (train = int(0.8 n), validation =
 // int(0.1 n), test = the rest).

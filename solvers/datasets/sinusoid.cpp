@@ -11,13 +11,7 @@
 namespace structura::datasets {
 
 void validate(const SinusoidSettings& s) {
-  require(s.intrinsic_dimension >= 1,
-          fmt::format("data.intrinsic_dimension: expected K >= 1, got {}", s.intrinsic_dimension));
-  require(s.ambient_dimension <= max_ambient_dimension,
-          fmt::format("data.ambient_dimension: expected N <= {}, got {}", max_ambient_dimension, s.ambient_dimension));
-  require(s.intrinsic_dimension < s.ambient_dimension,
-          fmt::format("data.intrinsic_dimension: expected K < N = {} (data.ambient_dimension), got K = {}",
-                      s.ambient_dimension, s.intrinsic_dimension));
+  validate_dimensions(s.intrinsic_dimension, s.ambient_dimension);
   require(std::isfinite(s.latent_variance) && s.latent_variance > 0,
           fmt::format("sinusoid latent_variance: expected a variance > 0, got {}", s.latent_variance));
   require(std::isfinite(s.noise_variance) && s.noise_variance >= 0,

@@ -14,11 +14,6 @@
 
 namespace structura::datasets {
 
-// The largest ambient dimension N accepted for sinusoid and hemisphere (the
-// paper goes to 100; the per-row cost is O(N K) and the hemisphere's
-// embedding O(N K^2)).
-inline constexpr int max_ambient_dimension = 1024;
-
 struct SinusoidSettings {
   int intrinsic_dimension = 1;     // K (data.intrinsic_dimension)
   int ambient_dimension = 3;       // N (data.ambient_dimension)
@@ -26,8 +21,7 @@ struct SinusoidSettings {
   double noise_variance = 1e-3;    // variance of the noise on each x_j
 };
 
-// InputError naming data.intrinsic_dimension (K < 1 or K >= N) or
-// data.ambient_dimension (N > max_ambient_dimension); the variances must be
+// validate_dimensions(K, N) (manifold_set.hpp); the variances must be
 // finite, latent > 0 and noise >= 0.
 void validate(const SinusoidSettings& settings);
 
