@@ -37,11 +37,16 @@ CT_SMALL = HERE.parent / "ct" / "small.toml"
 SYMPFLOW_SMALL = HERE.parent / "sympflow" / "small.toml"
 
 # A hamiltonian.ensemble run of several seconds whose integrate/verlet stage
-# polls every ~0.1 s (80 frames of 1e5 steps of 4000 trajectories, ~4e9
-# trajectory-steps/s on 2 ranks; 12 MB).
+# polls once a frame (80 frames of 1e5 steps of 4000 trajectories: 0.1 s at
+# 4e9 trajectory-steps/s on 2 ranks, 0.04 s at 1e10; 12 MB).
 LONG = ["ensemble.trajectories=4000", "integration.t_end=400000.0", "integration.output_every=100000",
         'integration.methods=["verlet"]', "reference.method=none"]
 STAGE = "integrate/verlet"
+# The same run four times as long (80 frames of 4e5 steps), for bare mpirun's
+# SIGINT: mpirun waits odls_base_sigkill_timeout (2 s) before it passes SIGTERM
+# on, so the stage must still be running more than 3 s after the signal. LONG
+# ends within 3 s of its resumption on a machine doing 1e10 trajectory-steps/s.
+LONG_DIRECT = [*LONG[:1], "integration.t_end=1600000.0", "integration.output_every=400000", *LONG[3:]]
 
 
 def mpirun_prefix():
@@ -175,7 +180,7 @@ def case_launcher(tmp):
 
 def case_mpirun_direct(tmp):
     runs = tmp / "cut"
-    cmd = [*mpirun_prefix(), STRUCTURA, "run", SMALL, *LONG, "--runs-dir", runs, "--no-plots"]
+    cmd = [*mpirun_prefix(), STRUCTURA, "run", SMALL, *LONG_DIRECT, "--runs-dir", runs, "--no-plots"]
     # mpirun forwards SIGUSR1 to the ranks: they checkpoint and mpirun exits 3.
     rc, out, d, secs = interrupt(cmd, runs, signal.SIGUSR1, tmp)
     assert rc == 3, f"SIGUSR1 to mpirun: exit status {rc}, expected 3:\n{out}"
@@ -186,14 +191,16 @@ def case_mpirun_direct(tmp):
     # odls_base_sigkill_timeout s and SIGKILL as long again later, and exits
     # 1 whatever they do. Given 2 s, the ranks' SIGTERM handler checkpoints.
     slow_kill = [*mpirun_prefix()[:1], "--mca", "odls_base_sigkill_timeout", "2", *mpirun_prefix()[1:]]
-    cmd = [*slow_kill, STRUCTURA, "run", SMALL, *LONG, "--runs-dir", runs, "--no-plots"]
+    cmd = [*slow_kill, STRUCTURA, "run", SMALL, *LONG_DIRECT, "--runs-dir", runs, "--no-plots"]
     rc, out, d, secs = interrupt(cmd, runs, signal.SIGINT, tmp, after="resuming from its checkpoint")
     assert rc != 0, out
+    assert not stage_done(d, STAGE), \
+        f"the stage ended before mpirun passed SIGTERM on ({secs:.1f} s); LONG_DIRECT is too short here:\n{out}"
     second = checkpoint_frame(d)
     assert first < second < 80, (first, second)
     print(f"SIGINT to mpirun: exit {rc} (mpirun's) after {secs:.2f} s, checkpoint at frame {second}")
 
-    p = subprocess.run([*mpirun_prefix(), STRUCTURA, "run", SMALL, *LONG, "--runs-dir", runs, "--no-plots"],
+    p = subprocess.run([*mpirun_prefix(), STRUCTURA, "run", SMALL, *LONG_DIRECT, "--runs-dir", runs, "--no-plots"],
                        capture_output=True, text=True)
     assert p.returncode == 0, p.stdout + p.stderr
     assert f"stage {STAGE}: resuming from its checkpoint" in p.stdout, p.stdout
