@@ -41,11 +41,18 @@ EpochPlan replace_points(const EpochPlan& honest, std::span<const double> alignm
     std::stable_sort(position.begin(), position.end(), [&](std::int64_t a, std::int64_t b) {
       return alignment[static_cast<std::size_t>(batch[a])] < alignment[static_cast<std::size_t>(batch[b])];
     });
-    for (std::int64_t s = 0; s < swaps; ++s) {
+    // A candidate the batch already holds is passed over: feeding a point
+    // twice in one step would weight it double, which is not a reordering
+    // of the data any more. At most n − size distinct points can come in.
+    const std::vector<std::int64_t> held(batch.begin(), batch.end());
+    auto is_held = [&](std::int64_t i) { return std::find(held.begin(), held.end(), i) != held.end(); };
+    const auto possible = std::min(swaps, n - size);
+    for (std::int64_t s = 0; s < possible; ++s) {
+      while (is_held(best[static_cast<std::size_t>(next)])) next = (next + 1) % n;
       batch[static_cast<std::size_t>(position[static_cast<std::size_t>(s)])] = best[static_cast<std::size_t>(next)];
       next = (next + 1) % n;
     }
-    replaced += swaps;
+    replaced += possible;
   }
   if (counts) counts->replaced = replaced;
   return out;

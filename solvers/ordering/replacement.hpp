@@ -11,7 +11,9 @@
 // in every batch the round(fraction * size) points of lowest alignment
 // leave, and the data set's most aligned points come in, walking down the
 // alignment ranking from batch to batch (wrapping around) so that the
-// epoch spreads the replacements over many aligned points.
+// epoch spreads the replacements over many aligned points. A point the batch
+// already holds is passed over (no batch holds a point twice), so a batch
+// takes at most n − size new points.
 #pragma once
 
 #include <cstdint>

@@ -20,6 +20,10 @@
 
 namespace structura::geometry::testing {
 
+inline const auto f64 = torch::TensorOptions().dtype(torch::kFloat64);
+
+inline double max_abs(const torch::Tensor& t) { return t.abs().max().item<double>(); }
+
 enum class ShearProfile { square, sine };
 
 class ShearRotation : public Diffeomorphism {

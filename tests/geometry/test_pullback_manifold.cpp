@@ -28,10 +28,6 @@ using namespace structura::geometry::testing;
 
 namespace {
 
-const auto f64 = torch::TensorOptions().dtype(torch::kFloat64);
-
-double max_abs(const torch::Tensor& t) { return t.abs().max().item<double>(); }
-
 ShearRotation planar_map(datasets::PlanarKind kind) {
   const bool river = kind == datasets::PlanarKind::river;
   return ShearRotation(river ? ShearProfile::sine : ShearProfile::square, torch::tensor({river ? 1.0 : 1.0 / 9}, f64),

@@ -28,10 +28,6 @@ using namespace structura::geometry::testing;
 
 namespace {
 
-const auto f64 = torch::TensorOptions().dtype(torch::kFloat64);
-
-double max_abs(const torch::Tensor& t) { return t.abs().max().item<double>(); }
-
 // Sum 12; sorted 8, 2, 1, 0.5, 0.25, 0.25 (coordinates 1, 4, 2, 0, 3, 5);
 // discarded tails after d = 1..5: 4, 2, 1, 0.5, 0.25.
 torch::Tensor hand_variances() { return torch::tensor({0.5, 8.0, 1.0, 0.25, 2.0, 0.25}, f64); }

@@ -78,7 +78,7 @@ std::vector<double> local_spectrum(const ManifoldRows& rows, double radius, cons
     for (int j = 0; j < n; ++j)
       cov[std::size_t(i) * n + j] =
           sums[1 + n + std::size_t(i) * n + j] / sums[0] - (sums[1 + i] / sums[0]) * (sums[1 + j] / sums[0]);
-  return manifold_test::symmetric_eigenvalues(cov, n);
+  return structura::testing::symmetric_eigenvalues(cov, n);
 }
 
 }  // namespace
@@ -159,7 +159,7 @@ TEST_CASE("sinusoid: local PCA near the origin finds K dominant directions") {
     for (int i = 0; i < 3; ++i)
       for (int j = 0; j < 3; ++j)
         for (int l = 0; l < 3; ++l) a[i * 3 + j] += r[i * 3 + l] * d[l] * r[j * 3 + l];
-    const auto e = manifold_test::symmetric_eigenvalues(a, 3);
+    const auto e = structura::testing::symmetric_eigenvalues(a, 3);
     CHECK(e[0] == doctest::Approx(3).epsilon(1e-14));
     CHECK(e[1] == doctest::Approx(1).epsilon(1e-14));
     CHECK(e[2] == doctest::Approx(0.5).epsilon(1e-14));

@@ -233,7 +233,7 @@ TEST_CASE("batch replacement swaps the least aligned points of each batch for th
   std::sort(best.begin(), best.end(), [&](std::int64_t a, std::int64_t b) {
     return alignment[a] != alignment[b] ? alignment[a] > alignment[b] : a < b;
   });
-  std::int64_t next = 0;
+  std::int64_t next = 0, passed_over = 0;
   REQUIRE(plan.steps() == honest.steps());
   for (std::int64_t s = 0; s < plan.steps(); ++s) {
     const auto& before = honest.batches[s];
@@ -255,10 +255,28 @@ TEST_CASE("batch replacement swaps the least aligned points of each batch for th
     std::sort(swapped.begin(), swapped.end(),
               [&](std::size_t a, std::size_t b) { return alignment[before[a]] < alignment[before[b]]; });
     REQUIRE(swapped.size() == 2);
-    for (const auto k : swapped) CHECK(after[k] == best[next++]);
+    // The next points of the ranking that the batch does not hold already.
+    auto held = [&](std::int64_t i) { return std::find(before.begin(), before.end(), i) != before.end(); };
+    for (const auto k : swapped) {
+      while (held(best[next])) {
+        ++next;
+        ++passed_over;
+      }
+      CHECK(after[k] == best[next++]);
+    }
     for (const auto i : after) CHECK((i >= 0 && i < items));  // only existing points
+    std::vector<std::int64_t> distinct(after);
+    std::sort(distinct.begin(), distinct.end());
+    CHECK(std::adjacent_find(distinct.begin(), distinct.end()) == distinct.end());  // no point twice in a batch
   }
+  MESSAGE("candidates passed over because their batch held them: " << passed_over);
+  CHECK(passed_over > 0);  // the case is exercised
   CHECK(replace_points(honest, alignment, 0.0).batches == honest.batches);
+  // A batch of the whole data set holds every candidate: nothing can come in.
+  const auto whole = honest_plan(2, 3, 0, items, items);
+  ReplacementCounts none;
+  CHECK(replace_points(whole, alignment, 1.0, &none).batches == whole.batches);
+  CHECK(none.replaced == 0);
   CHECK(input_error([&] { replace_points(honest, alignment, 1.5); }).find("attack.replace_fraction") !=
         std::string::npos);
 }

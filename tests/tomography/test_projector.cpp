@@ -14,6 +14,7 @@
 #include "core/error.hpp"
 #include "core/mpi.hpp"
 #include "core/rng.hpp"
+#include "symmetric_eigenvalues.hpp"
 #include "tomography/geometry.hpp"
 #include "tomography/projector.hpp"
 
@@ -438,44 +439,6 @@ TEST_CASE("bad geometry and mismatched views throw InputError naming the key") {
   expect_input_error([&] { operator_norm(D, {0, 1e-6}); }, "max_iterations");
 }
 
-namespace {
-
-// Eigenvalues of the symmetric n x n matrix a (row-major) by cyclic Jacobi
-// rotations: an independent, gap-insensitive reference.
-std::vector<double> jacobi_eigenvalues(std::vector<double> a, int n) {
-  auto at = [&](int i, int j) -> double& { return a[static_cast<std::size_t>(i) * n + j]; };
-  for (int sweep = 0; sweep < 100; ++sweep) {
-    double off = 0, total = 0;
-    for (int i = 0; i < n; ++i)
-      for (int j = 0; j < n; ++j) (i == j ? total : off) += at(i, j) * at(i, j);
-    if (off <= 1e-30 * (total + off)) break;
-    for (int p = 0; p < n; ++p)
-      for (int q = p + 1; q < n; ++q) {
-        const double apq = at(p, q);
-        if (apq == 0) continue;
-        const double theta = (at(q, q) - at(p, p)) / (2 * apq);
-        const double t = (theta >= 0 ? 1.0 : -1.0) / (std::fabs(theta) + std::sqrt(theta * theta + 1));
-        const double c = 1 / std::sqrt(t * t + 1), s = t * c;
-        for (int k = 0; k < n; ++k) {
-          const double kp = at(k, p), kq = at(k, q);
-          at(k, p) = c * kp - s * kq;
-          at(k, q) = s * kp + c * kq;
-        }
-        for (int k = 0; k < n; ++k) {
-          const double pk = at(p, k), qk = at(q, k);
-          at(p, k) = c * pk - s * qk;
-          at(q, k) = s * pk + c * qk;
-        }
-      }
-  }
-  std::vector<double> eig(n);
-  for (int i = 0; i < n; ++i) eig[i] = at(i, i);
-  std::sort(eig.rbegin(), eig.rend());
-  return eig;
-}
-
-}  // namespace
-
 TEST_CASE("operator norm by power iteration matches the dense spectrum") {
   const ImageGeometry im = image_geometry(12, 10, 1.2, 1.0);
   for (const BeamGeometry& beam : {parallel_beam(15, 17, 0.1), fan_beam(14, 19, 0.13, 1.5, 0.5, 0.1)}) {
@@ -502,7 +465,7 @@ TEST_CASE("operator norm by power iteration matches the dense spectrum") {
         for (std::size_t k = 0; k < m; ++k) s += cols[i * m + k] * cols[j * m + k];
         gram[static_cast<std::size_t>(i) * n + j] = s;
       }
-    const auto eig = jacobi_eigenvalues(gram, n);
+    const auto eig = structura::testing::symmetric_eigenvalues(gram, n);
     const double sigma_max = std::sqrt(eig[0]);
     MESSAGE("dense: sigma_1 " << sigma_max << ", sigma_2 / sigma_1 " << std::sqrt(eig[1] / eig[0]));
 

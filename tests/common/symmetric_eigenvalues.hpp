@@ -1,6 +1,7 @@
-// Eigenvalues of a small dense symmetric matrix by cyclic Jacobi rotations,
-// for the local-PCA check of the manifold tests (no LAPACK is linked there;
-// sizes are a few tens at most). Converges quadratically; the result is
+// Eigenvalues of a small dense symmetric matrix by cyclic Jacobi rotations:
+// an independent, gap-insensitive reference for tests that link no LAPACK
+// (the local-PCA check of the manifold data sets, the projector's dense
+// spectrum; sizes of a few hundred at most). Converges quadratically; the result is
 // accurate to a few ulps of the matrix's norm.
 #pragma once
 
@@ -9,7 +10,7 @@
 #include <functional>
 #include <vector>
 
-namespace manifold_test {
+namespace structura::testing {
 
 // a: row-major [n, n], symmetric. Returns the eigenvalues, largest first.
 inline std::vector<double> symmetric_eigenvalues(std::vector<double> a, int n) {
@@ -44,4 +45,4 @@ inline std::vector<double> symmetric_eigenvalues(std::vector<double> a, int n) {
   return values;
 }
 
-}  // namespace manifold_test
+}  // namespace structura::testing
