@@ -123,17 +123,16 @@ private:
 // A fixed orthogonal D × D matrix (Q of the QR of a seeded Gaussian matrix).
 inline torch::Tensor orthogonal(std::int64_t d, std::uint64_t seed) {
   torch::manual_seed(seed);
-  const auto g = torch::randn({d, d}, torch::kFloat64);
+  const auto g = torch::randn({d, d}, f64);
   return std::get<0>(torch::linalg::qr(g));
 }
 
 // The 3-D maps the manifold tests use: both nonlinear couplings, an
 // anisotropic scale, a rotation and a shift.
 inline ShearRotation curved_map_3d(ShearProfile profile = ShearProfile::square) {
-  auto o = torch::TensorOptions().dtype(torch::kFloat64);
-  const auto c = profile == ShearProfile::square ? torch::tensor({0.3, -0.2}, o) : torch::tensor({0.6, -0.5}, o);
-  return ShearRotation(profile, c, torch::tensor({1.5, 0.7, 1.1}, o), orthogonal(3, 7),
-                       torch::tensor({0.2, -0.1, 0.4}, o));
+  const auto c = profile == ShearProfile::square ? torch::tensor({0.3, -0.2}, f64) : torch::tensor({0.6, -0.5}, f64);
+  return ShearRotation(profile, c, torch::tensor({1.5, 0.7, 1.1}, f64), orthogonal(3, 7),
+                       torch::tensor({0.2, -0.1, 0.4}, f64));
 }
 
 }  // namespace structura::geometry::testing
