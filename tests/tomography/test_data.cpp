@@ -92,7 +92,7 @@ const FilterKind kAllFilters[] = {FilterKind::Ramp, FilterKind::SheppLogan, Filt
 }  // namespace
 
 TEST_CASE("PSNR and SSIM agree with scikit-image to 1e-6") {
-  testing::SkimagePython py("tomography_data");
+  tomography::testing::SkimagePython py("tomography_data");
   // Non-square images so that a rows/cols mix-up shows.
   struct Pair {
     int rows, cols;
@@ -145,7 +145,7 @@ TEST_CASE("PSNR and SSIM agree with scikit-image to 1e-6") {
 }
 
 TEST_CASE("FBP filtering agrees with scikit-image's iradon filtering") {
-  testing::SkimagePython py("tomography_data");
+  tomography::testing::SkimagePython py("tomography_data");
   const int n = 50, rows = 3;  // padded to 128
   std::vector<double> sino(n * rows);
   for (int i = 0; i < n * rows; ++i) sino[i] = 1.0 + standard_normal(3, 0, i);

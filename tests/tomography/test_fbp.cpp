@@ -40,7 +40,7 @@ namespace {
 constexpr double kPi = std::numbers::pi;
 
 // scikit-image's iradon(sinogram / spacing) (pixel units), circle=False, linear.
-bool iradon(const testing::SkimagePython& py, const std::vector<double>& sino, const BeamGeometry& beam,
+bool iradon(const tomography::testing::SkimagePython& py, const std::vector<double>& sino, const BeamGeometry& beam,
             FilterKind filter, int output_size, std::vector<double>& image) {
   std::vector<double> pixels(sino);
   for (auto& v : pixels) v /= beam.detector_spacing;
@@ -227,7 +227,7 @@ TEST_CASE("FBP equals scikit-image's iradon where the grids coincide") {
   // every pixel strictly inside the detector, away from interp's jumps to 0
   // at the end centres.
   if (mpi::Comm().rank() != 0) return;  // a single-process comparison
-  testing::SkimagePython py("tomography_fbp");
+  tomography::testing::SkimagePython py("tomography_fbp");
   const int n_image = 65;
   const ImageGeometry im{n_image, n_image, 2.0, 2.0};
   const double dx = im.dx();
@@ -289,7 +289,7 @@ TEST_CASE("Shepp-Logan, 180 angles: FBP is at least as good as iradon on the sam
   // -0.25 dB on the exact and +2.6 dB on the Joseph sinogram, which is the
   // projection of our grid's image): a 0.5 dB allowance there.
   if (mpi::Comm().rank() != 0) return;
-  testing::SkimagePython py("tomography_fbp");
+  tomography::testing::SkimagePython py("tomography_fbp");
   const auto ellipses = modified_shepp_logan_ellipses();
   for (int n : {257, 256}) {
     const ImageGeometry im{n, n, 2.0, 2.0};

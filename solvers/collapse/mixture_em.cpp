@@ -1,0 +1,318 @@
+#include "collapse/mixture_em.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "core/error.hpp"
+#include "core/rng.hpp"
+
+namespace structura::collapse {
+
+namespace {
+
+constexpr double kLogTwoPi = 1.8378770664093454836;
+// sklearn's guard added to every component's responsibility sum.
+constexpr double kEmptyGuard = 10 * std::numeric_limits<double>::epsilon();
+// The stream of the k-means++ draws ("KMPP").
+constexpr std::uint64_t kSeedingStream = 0x4B4D5050;
+
+std::int64_t local_rows(std::span<const double> points, int d) {
+  require(d >= 1, fmt::format("em: the dimension must be at least 1, got {}", d));
+  require(points.size() % static_cast<std::size_t>(d) == 0,
+          fmt::format("em: {} values are not rows of {} coordinates", points.size(), d));
+  return static_cast<std::int64_t>(points.size() / static_cast<std::size_t>(d));
+}
+
+// What the E-step needs of each component: μ_k, L_k⁻¹ (lower) and log w_k − ½ log det(2π Σ_k).
+struct Components {
+  int k = 0, d = 0;
+  std::vector<double> mean, inverse_factor, log_norm;
+};
+
+Components prepare(const GaussianMixture& m) {
+  const MixtureFactors f = factorise(m, "em");
+  Components c;
+  c.k = m.components();
+  c.d = m.dimension;
+  c.mean = m.means;
+  c.log_norm = f.log_norm;
+  const int d = c.d;
+  c.inverse_factor.assign(static_cast<std::size_t>(c.k) * d * d, 0.0);
+  for (int k = 0; k < c.k; ++k) {
+    const double* l = f.factor(k);
+    double* inv = c.inverse_factor.data() + static_cast<std::size_t>(k) * d * d;
+    // Column j of L⁻¹ by forward substitution on e_j.
+    for (int j = 0; j < d; ++j)
+      for (int i = j; i < d; ++i) {
+        double s = i == j ? 1.0 : 0.0;
+        for (int t = j; t < i; ++t) s -= l[i * d + t] * inv[t * d + j];
+        inv[i * d + j] = s / l[i * d + i];
+      }
+  }
+  return c;
+}
+
+// The sufficient statistics of one pass, about the current means, packed
+// for one allreduce: [n_k (K) | Σ r δ (K d) | Σ r δ δᵀ (K d d) | Σ log p].
+struct Statistics {
+  int k, d;
+  std::vector<double> v;
+  Statistics(int k_, int d_) : k(k_), d(d_), v(static_cast<std::size_t>(k_) * (1 + d_ + d_ * d_) + 1, 0.0) {}
+  double* count() { return v.data(); }
+  double* first(int c) { return v.data() + k + static_cast<std::size_t>(c) * d; }
+  double* second(int c) { return v.data() + k + static_cast<std::size_t>(k) * d + static_cast<std::size_t>(c) * d * d; }
+  double& log_likelihood() { return v.back(); }
+};
+
+// One pass: responsibilities by log-sum-exp and their statistics about the
+// current means.
+Statistics e_step(std::span<const double> points, const Components& c) {
+  const int k = c.k, d = c.d;
+  const std::int64_t n = static_cast<std::int64_t>(points.size()) / d;
+  Statistics st(k, d);
+  std::vector<double> delta(static_cast<std::size_t>(k) * d), a(static_cast<std::size_t>(k));
+  for (std::int64_t p = 0; p < n; ++p) {
+    const double* x = points.data() + p * d;
+    double top = -std::numeric_limits<double>::infinity();
+    for (int j = 0; j < k; ++j) {
+      double* dj = delta.data() + static_cast<std::size_t>(j) * d;
+      const double* mu = c.mean.data() + static_cast<std::size_t>(j) * d;
+      const double* inv = c.inverse_factor.data() + static_cast<std::size_t>(j) * d * d;
+      for (int i = 0; i < d; ++i) dj[i] = x[i] - mu[i];
+      double quad = 0;
+      for (int i = 0; i < d; ++i) {
+        double y = 0;
+        for (int t = 0; t <= i; ++t) y += inv[i * d + t] * dj[t];
+        quad += y * y;
+      }
+      a[j] = c.log_norm[j] - 0.5 * quad;
+      top = std::max(top, a[j]);
+    }
+    double sum = 0;
+    for (int j = 0; j < k; ++j) sum += (a[j] = std::exp(a[j] - top));
+    st.log_likelihood() += top + std::log(sum);
+    const double scale = 1 / sum;
+    for (int j = 0; j < k; ++j) {
+      const double r = a[j] * scale;
+      const double* dj = delta.data() + static_cast<std::size_t>(j) * d;
+      st.count()[j] += r;
+      double* s1 = st.first(j);
+      double* s2 = st.second(j);
+      for (int i = 0; i < d; ++i) {
+        const double rd = r * dj[i];
+        s1[i] += rd;
+        for (int t = 0; t <= i; ++t) s2[i * d + t] += rd * dj[t];  // the lower triangle; mirrored in the M-step
+      }
+    }
+  }
+  return st;
+}
+
+// The M-step from summed statistics about the old means.
+GaussianMixture m_step(Statistics& st, const GaussianMixture& old, double floor) {
+  const int k = st.k, d = st.d;
+  GaussianMixture m;
+  m.dimension = d;
+  m.weights.resize(static_cast<std::size_t>(k));
+  m.means.resize(static_cast<std::size_t>(k) * d);
+  m.covariances.resize(static_cast<std::size_t>(k) * d * d);
+  double total = 0;
+  for (int j = 0; j < k; ++j) {
+    const double raw = st.count()[j], nk = raw + kEmptyGuard;
+    total += nk;
+    m.weights[j] = nk;
+    std::vector<double> shift(static_cast<std::size_t>(d));
+    for (int i = 0; i < d; ++i) {
+      shift[i] = st.first(j)[i] / nk;
+      m.means[j * d + i] = old.mean(j)[i] + shift[i];
+    }
+    // Σ r (x − μ_new)(x − μ_new)ᵀ = S − (2 n_k − Σ r) δ δᵀ with δ = μ_new − μ_old.
+    const double correction = 2 * nk - raw;
+    double* cov = m.covariances.data() + static_cast<std::size_t>(j) * d * d;
+    for (int i = 0; i < d; ++i)
+      for (int t = 0; t <= i; ++t) {
+        const double value = (st.second(j)[i * d + t] - correction * shift[i] * shift[t]) / nk;
+        cov[i * d + t] = cov[t * d + i] = value;
+      }
+    for (int i = 0; i < d; ++i) cov[i * d + i] += floor;
+  }
+  for (double& w : m.weights) w /= total;
+  return m;
+}
+
+// Squared distance of row x to centre c.
+double squared_distance(const double* x, const double* c, int d) {
+  double s = 0;
+  for (int i = 0; i < d; ++i) s += (x[i] - c[i]) * (x[i] - c[i]);
+  return s;
+}
+
+// The row of global index `row` (held by exactly one rank), on every rank.
+std::vector<double> fetch_row(std::span<const double> points, int d, std::int64_t first, std::int64_t row,
+                              const mpi::Comm& comm) {
+  std::vector<double> out(static_cast<std::size_t>(d), 0.0);
+  const std::int64_t n = static_cast<std::int64_t>(points.size()) / d;
+  if (row >= first && row < first + n) std::copy_n(points.data() + (row - first) * d, d, out.begin());
+  comm.sum_in_place(out);
+  return out;
+}
+
+}  // namespace
+
+void EmOptions::validate(const std::string& where) const {
+  require(components >= 1, fmt::format("{}.components: a mixture needs at least 1 component, got {}", where,
+                                       components));
+  require(std::isfinite(tolerance) && tolerance >= 0,
+          fmt::format("{}.tolerance: expected a finite value >= 0, got {}", where, tolerance));
+  require(max_iterations >= 1, fmt::format("{}.max_iterations: expected at least 1, got {}", where, max_iterations));
+  require(std::isfinite(covariance_floor) && covariance_floor >= 0,
+          fmt::format("{}.covariance_floor: expected a finite value >= 0, got {}", where, covariance_floor));
+  require(kmeans_iterations >= 0,
+          fmt::format("{}.kmeans_iterations: expected 0 or more, got {}", where, kmeans_iterations));
+}
+
+GaussianMixture initialise_mixture(std::span<const double> points, int d, const EmOptions& options,
+                                   const mpi::Comm& comm) {
+  options.validate();
+  const std::int64_t n = local_rows(points, d);
+  // Row offsets of the ranks, in rank order.
+  std::vector<double> counts(static_cast<std::size_t>(comm.size()), 0.0);
+  counts[comm.rank()] = static_cast<double>(n);
+  comm.sum_in_place(counts);
+  std::int64_t first = 0, total = 0;
+  for (int r = 0; r < comm.size(); ++r) {
+    if (r < comm.rank()) first += static_cast<std::int64_t>(counts[r]);
+    total += static_cast<std::int64_t>(counts[r]);
+  }
+  const int k = options.components;
+  require(total >= k, fmt::format("em.components: {} components need at least as many rows, got {}", k, total));
+
+  // k-means++ seeding: centre 0 uniform, then ∝ D² to the nearest centre.
+  const CounterRng rng(options.seed, kSeedingStream);
+  std::vector<double> centres;
+  std::vector<double> nearest(static_cast<std::size_t>(n), std::numeric_limits<double>::infinity());
+  for (int c = 0; c < k; ++c) {
+    const double u = rng.uniform4(static_cast<std::uint64_t>(c), 0).u[0];
+    std::int64_t row = std::min(total - 1, static_cast<std::int64_t>(u * static_cast<double>(total)));
+    if (c > 0) {
+      // Each rank's share of Σ D², then the rank and row where u Σ D² falls.
+      std::vector<double> mass(static_cast<std::size_t>(comm.size()), 0.0);
+      double local = 0;
+      for (double v : nearest) local += v;
+      mass[comm.rank()] = local;
+      comm.sum_in_place(mass);
+      double all = 0;
+      for (double v : mass) all += v;
+      double target = u * all, before = 0;
+      int owner = comm.size() - 1;
+      for (int r = 0; r < comm.size(); ++r) {
+        if (target < before + mass[r]) {
+          owner = r;
+          break;
+        }
+        before += mass[r];
+      }
+      std::vector<double> found(1, 0.0);
+      if (comm.rank() == owner) {
+        double cumulative = before;
+        std::int64_t pick = n - 1;
+        for (std::int64_t i = 0; i < n; ++i) {
+          cumulative += nearest[i];
+          if (target < cumulative) {
+            pick = i;
+            break;
+          }
+        }
+        found[0] = static_cast<double>(first + pick);
+      }
+      comm.sum_in_place(found);
+      row = static_cast<std::int64_t>(found[0]);
+    }
+    const std::vector<double> centre = fetch_row(points, d, first, row, comm);
+    centres.insert(centres.end(), centre.begin(), centre.end());
+    for (std::int64_t i = 0; i < n; ++i)
+      nearest[i] = std::min(nearest[i], squared_distance(points.data() + i * d, centre.data(), d));
+  }
+
+  // Lloyd iterations; an empty cluster keeps its centre.
+  std::vector<int> label(static_cast<std::size_t>(n), -1);
+  for (int it = 0; it <= options.kmeans_iterations; ++it) {
+    std::vector<double> sums(static_cast<std::size_t>(k) * (d + 1) + 1, 0.0);
+    for (std::int64_t i = 0; i < n; ++i) {
+      const double* x = points.data() + i * d;
+      int best = 0;
+      double best_d = squared_distance(x, centres.data(), d);
+      for (int c = 1; c < k; ++c) {
+        const double dc = squared_distance(x, centres.data() + static_cast<std::size_t>(c) * d, d);
+        if (dc < best_d) best_d = dc, best = c;
+      }
+      if (best != label[i]) sums.back() += 1, label[i] = best;
+      sums[best] += 1;
+      for (int t = 0; t < d; ++t) sums[k + static_cast<std::size_t>(best) * d + t] += x[t];
+    }
+    comm.sum_in_place(sums);
+    if (sums.back() == 0 || it == options.kmeans_iterations) break;
+    for (int c = 0; c < k; ++c)
+      if (sums[c] > 0)
+        for (int t = 0; t < d; ++t) centres[c * d + t] = sums[k + static_cast<std::size_t>(c) * d + t] / sums[c];
+  }
+
+  // The M-step of the hard assignment, about the centres.
+  GaussianMixture around;
+  around.dimension = d;
+  around.weights.assign(static_cast<std::size_t>(k), 1.0 / k);
+  around.means = centres;
+  Statistics st(k, d);
+  for (std::int64_t i = 0; i < n; ++i) {
+    const int j = label[i];
+    const double* x = points.data() + i * d;
+    const double* mu = centres.data() + static_cast<std::size_t>(j) * d;
+    st.count()[j] += 1;
+    for (int t = 0; t < d; ++t) {
+      st.first(j)[t] += x[t] - mu[t];
+      for (int s = 0; s <= t; ++s) st.second(j)[t * d + s] += (x[t] - mu[t]) * (x[s] - mu[s]);
+    }
+  }
+  comm.sum_in_place(st.v);
+  return m_step(st, around, options.covariance_floor);
+}
+
+EmResult fit_mixture(std::span<const double> points, int d, const GaussianMixture& initial, const EmOptions& options,
+                     const mpi::Comm& comm) {
+  options.validate();
+  local_rows(points, d);
+  require(initial.dimension == d && initial.components() == options.components,
+          fmt::format("em: the initial mixture has {} components in {} dimensions, expected {} in {}",
+                      initial.components(), initial.dimension, options.components, d));
+  initial.validate("em.initial");
+  const double rows = comm.sum(static_cast<double>(points.size() / static_cast<std::size_t>(d)));
+  EmResult result;
+  result.mixture = initial;
+  double previous = -std::numeric_limits<double>::infinity();
+  for (int it = 1; it <= options.max_iterations; ++it) {
+    Statistics st = e_step(points, prepare(result.mixture));
+    comm.sum_in_place(st.v);
+    const double mean_log_likelihood = st.log_likelihood() / rows;
+    if (!std::isfinite(mean_log_likelihood))
+      throw NumericalError(fmt::format("em: the log-likelihood is {} at iteration {}", mean_log_likelihood, it));
+    result.mixture = m_step(st, result.mixture, options.covariance_floor);
+    result.log_likelihood = mean_log_likelihood;
+    result.log_likelihood_history.push_back(mean_log_likelihood);
+    result.iterations = it;
+    if (std::abs(mean_log_likelihood - previous) < options.tolerance) {
+      result.converged = true;
+      break;
+    }
+    previous = mean_log_likelihood;
+  }
+  return result;
+}
+
+EmResult fit_mixture(std::span<const double> points, int d, const EmOptions& options, const mpi::Comm& comm) {
+  return fit_mixture(points, d, initialise_mixture(points, d, options, comm), options, comm);
+}
+
+}  // namespace structura::collapse
