@@ -6,6 +6,7 @@
 #include <cmath>
 #include <limits>
 
+#include "collapse/fast_exp.hpp"
 #include "core/error.hpp"
 #include "core/rng.hpp"
 
@@ -68,45 +69,98 @@ struct Statistics {
 };
 
 // One pass: responsibilities by log-sum-exp and their statistics about the
-// current means.
-Statistics e_step(std::span<const double> points, const Components& c) {
-  const int k = c.k, d = c.d;
+// current means. Points go in tiles of kTile, transposed to coordinate
+// rows, so that every loop below runs over the tile's points and
+// vectorises (D is a compile-time dimension for d ≤ 4, 0 for any other d).
+constexpr int kTile = 128;
+
+template <int D>
+void e_step_tile(const double* x, int count, const Components& c, Statistics& st, std::vector<double>& scratch) {
+  const int k = c.k, d = D > 0 ? D : c.d;
+  double* xt = scratch.data();                      // [d][kTile]
+  double* a = xt + static_cast<std::size_t>(d) * kTile;  // [k][kTile]: log w N, then exp(· − top)
+  double* top = a + static_cast<std::size_t>(k) * kTile;
+  double* inv = top + kTile;
+  double* y = inv + kTile;                          // [d][kTile]
+  for (int p = 0; p < count; ++p)
+    for (int i = 0; i < d; ++i) xt[i * kTile + p] = x[p * d + i];
+  for (int p = 0; p < count; ++p) top[p] = -std::numeric_limits<double>::infinity();
+  for (int j = 0; j < k; ++j) {
+    const double* mu = c.mean.data() + static_cast<std::size_t>(j) * d;
+    const double* l = c.inverse_factor.data() + static_cast<std::size_t>(j) * d * d;
+    double* aj = a + static_cast<std::size_t>(j) * kTile;
+    for (int p = 0; p < count; ++p) aj[p] = 0;
+    for (int i = 0; i < d; ++i) {
+      double* yi = y + static_cast<std::size_t>(i) * kTile;
+      for (int p = 0; p < count; ++p) yi[p] = 0;
+      for (int t = 0; t <= i; ++t) {
+        const double lit = l[i * d + t], mt = mu[t];
+        const double* xtt = xt + static_cast<std::size_t>(t) * kTile;
+        for (int p = 0; p < count; ++p) yi[p] += lit * (xtt[p] - mt);
+      }
+      for (int p = 0; p < count; ++p) aj[p] += yi[p] * yi[p];
+    }
+    const double log_norm = c.log_norm[j];
+    for (int p = 0; p < count; ++p) {
+      aj[p] = log_norm - 0.5 * aj[p];
+      top[p] = std::max(top[p], aj[p]);
+    }
+  }
+  for (int p = 0; p < count; ++p) inv[p] = 0;
+  for (int j = 0; j < k; ++j) {
+    double* aj = a + static_cast<std::size_t>(j) * kTile;
+    for (int p = 0; p < count; ++p) {
+      aj[p] = exp_nonpositive(aj[p] - top[p]);
+      inv[p] += aj[p];
+    }
+  }
+  double log_likelihood = 0;
+  for (int p = 0; p < count; ++p) {
+    log_likelihood += top[p] + std::log(inv[p]);
+    inv[p] = 1 / inv[p];
+  }
+  st.log_likelihood() += log_likelihood;
+  for (int j = 0; j < k; ++j) {
+    const double* mu = c.mean.data() + static_cast<std::size_t>(j) * d;
+    double* aj = a + static_cast<std::size_t>(j) * kTile;
+    double n = 0;
+    for (int p = 0; p < count; ++p) n += (aj[p] *= inv[p]);  // aj now holds r_pj
+    st.count()[j] += n;
+    for (int i = 0; i < d; ++i) {
+      const double* xi = xt + static_cast<std::size_t>(i) * kTile;
+      double* ri = y + static_cast<std::size_t>(i) * kTile;  // r δ_i, reused for the second moments
+      double first = 0;
+      for (int p = 0; p < count; ++p) first += (ri[p] = aj[p] * (xi[p] - mu[i]));
+      st.first(j)[i] += first;
+      for (int t = 0; t <= i; ++t) {
+        const double* xtt = xt + static_cast<std::size_t>(t) * kTile;
+        double second = 0;
+        for (int p = 0; p < count; ++p) second += ri[p] * (xtt[p] - mu[t]);
+        st.second(j)[i * d + t] += second;  // the lower triangle; mirrored in the M-step
+      }
+    }
+  }
+}
+
+template <int D>
+void e_step_points(std::span<const double> points, const Components& c, Statistics& st) {
+  const int d = c.d;
   const std::int64_t n = static_cast<std::int64_t>(points.size()) / d;
-  Statistics st(k, d);
-  std::vector<double> delta(static_cast<std::size_t>(k) * d), a(static_cast<std::size_t>(k));
-  for (std::int64_t p = 0; p < n; ++p) {
-    const double* x = points.data() + p * d;
-    double top = -std::numeric_limits<double>::infinity();
-    for (int j = 0; j < k; ++j) {
-      double* dj = delta.data() + static_cast<std::size_t>(j) * d;
-      const double* mu = c.mean.data() + static_cast<std::size_t>(j) * d;
-      const double* inv = c.inverse_factor.data() + static_cast<std::size_t>(j) * d * d;
-      for (int i = 0; i < d; ++i) dj[i] = x[i] - mu[i];
-      double quad = 0;
-      for (int i = 0; i < d; ++i) {
-        double y = 0;
-        for (int t = 0; t <= i; ++t) y += inv[i * d + t] * dj[t];
-        quad += y * y;
-      }
-      a[j] = c.log_norm[j] - 0.5 * quad;
-      top = std::max(top, a[j]);
-    }
-    double sum = 0;
-    for (int j = 0; j < k; ++j) sum += (a[j] = std::exp(a[j] - top));
-    st.log_likelihood() += top + std::log(sum);
-    const double scale = 1 / sum;
-    for (int j = 0; j < k; ++j) {
-      const double r = a[j] * scale;
-      const double* dj = delta.data() + static_cast<std::size_t>(j) * d;
-      st.count()[j] += r;
-      double* s1 = st.first(j);
-      double* s2 = st.second(j);
-      for (int i = 0; i < d; ++i) {
-        const double rd = r * dj[i];
-        s1[i] += rd;
-        for (int t = 0; t <= i; ++t) s2[i * d + t] += rd * dj[t];  // the lower triangle; mirrored in the M-step
-      }
-    }
+  std::vector<double> scratch(static_cast<std::size_t>(2 * d + c.k + 2) * kTile);
+  for (std::int64_t first = 0; first < n; first += kTile) {
+    const int count = static_cast<int>(std::min<std::int64_t>(kTile, n - first));
+    e_step_tile<D>(points.data() + first * d, count, c, st, scratch);
+  }
+}
+
+Statistics e_step(std::span<const double> points, const Components& c) {
+  Statistics st(c.k, c.d);
+  switch (c.d) {
+    case 1: e_step_points<1>(points, c, st); break;
+    case 2: e_step_points<2>(points, c, st); break;
+    case 3: e_step_points<3>(points, c, st); break;
+    case 4: e_step_points<4>(points, c, st); break;
+    default: e_step_points<0>(points, c, st); break;
   }
   return st;
 }
