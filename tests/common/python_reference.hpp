@@ -1,9 +1,11 @@
-// A Python library as an independent reference (scikit-image, scikit-learn):
-// arrays go to raw float64 files in a temporary directory, a script beside
-// the test computes the reference and writes or prints its result. When the
-// interpreter or the library is missing (the script exits 3, or 127), run()
-// returns false with a MESSAGE and the comparison is skipped rather than
-// failed; any other failure of the script fails the test.
+// Python as an independent reference for C++ tests (another library's
+// answer: PyTorch, scikit-image, scikit-learn, SciPy), with
+// $STRUCTURA_PYTHON (ctest sets it) or /usr/bin/python3:
+// - run_python: run a script, collect its exit status and output;
+// - PythonReference: a temporary directory for raw float64 arrays both sides
+//   read and write, and a script run whose "library missing" exit (3, or
+//   127 for no interpreter) skips the comparison with a MESSAGE instead of
+//   failing; any other failure of the script fails the test.
 #pragma once
 
 #include <doctest/doctest.h>
@@ -18,6 +20,26 @@
 #include <vector>
 
 namespace structura::testing {
+
+struct PythonRun {
+  int code = -1;    // the exit status (127: no interpreter), -1 when killed
+  std::string out;  // stdout and stderr together
+};
+
+// `script` with `arguments` (already quoted as the shell needs).
+inline PythonRun run_python(const std::filesystem::path& script, const std::string& arguments) {
+  const char* env = std::getenv("STRUCTURA_PYTHON");
+  const std::string python = env && *env ? env : "/usr/bin/python3";
+  const std::string cmd = python + " " + script.string() + " " + arguments + " 2>&1";
+  PythonRun run;
+  FILE* pipe = ::popen(cmd.c_str(), "r");
+  if (!pipe) return run;
+  char buf[4096];
+  while (std::fgets(buf, sizeof buf, pipe)) run.out += buf;
+  const int status = ::pclose(pipe);
+  run.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return run;
+}
 
 class PythonReference {
 public:
@@ -51,30 +73,21 @@ public:
     in.read(reinterpret_cast<char*>(v.data()), static_cast<std::streamsize>(v.size() * sizeof(double)));
     return v;
   }
-  // Runs the script with ARGS; its standard output lands in `out`.
+  // Runs the script with ARGS; its output lands in `out`. False (skipped)
+  // when the library or the interpreter is missing.
   bool run(const std::string& args, std::string& out) const {
     REQUIRE_MESSAGE(std::filesystem::exists(script_), "missing " << script_);
-    const std::string cmd = interpreter() + " " + script_.string() + " " + args + " 2>&1";
-    FILE* pipe = ::popen(cmd.c_str(), "r");
-    REQUIRE(pipe);
-    char buf[4096];
-    out.clear();
-    while (std::fgets(buf, sizeof buf, pipe)) out += buf;
-    const int status = ::pclose(pipe);
-    const int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    if (code == 3 || code == 127) {
+    const PythonRun r = run_python(script_, args);
+    out = r.out;
+    if (r.code == 3 || r.code == 127) {
       MESSAGE(library_ << " comparison skipped: " << out);
       return false;
     }
-    REQUIRE_MESSAGE(code == 0, cmd << " failed: " << out);
+    REQUIRE_MESSAGE(r.code == 0, script_ << " " << args << " failed: " << out);
     return true;
   }
 
 private:
-  static std::string interpreter() {
-    const char* env = std::getenv("STRUCTURA_PYTHON");
-    return env && *env ? env : "/usr/bin/python3";
-  }
   std::filesystem::path dir_, script_;
   std::string library_;
 };
