@@ -172,8 +172,9 @@ void evaluate(StageContext& ctx) {
   std::vector<Scores> scores;
   const h5::Group models = ctx.file.open_group("/models");
   for (const std::string& method : s.methods) {
-    const auto model = load_model(models, s, method, torch::kFloat32);
-    model->to(torch::kFloat64);
+    // Loaded straight into float64: a float32 model converts exactly, a
+    // float64 one keeps every bit (loading as float32 first rounded it).
+    const auto model = load_model(models, s, method, torch::kFloat64);
     torch::NoGradGuard no_grad;
     const auto& flow = *model->flow;
     const torch::Tensor a = model->psi->variances().detach();
