@@ -145,13 +145,23 @@ def experiment_table(e, out_dir):
     return "\n".join(out)
 
 
-def run_section(r, plots, out_dir):
+def run_table(title, header, rows):
+    """One of a run's own tables (its kind's TABLES)."""
+    head = "".join(f"<th>{esc(h)}</th>" for h in header)
+    body = "".join("<tr>" + "".join(f"<td>{esc(cell_text(v))}</td>" for v in row) + "</tr>" for row in rows)
+    return (f"<h4>{esc(title)}</h4>"
+            f'<div class="scroll"><table class="run-table"><thead><tr>{head}</tr></thead>'
+            f"<tbody>{body}</tbody></table></div>")
+
+
+def run_section(r, plots, out_dir, tables=()):
     link = href(r.dir, out_dir)
     parts = [f'<details open class="run" id="run-{esc(r.run_id)}" data-run-id="{esc(r.run_id)}">',
              f'<summary>run {esc(r.run_id)}</summary>',
              f'<p class="muted"><a class="run-dir" href="{link}/">run directory</a> · '
              f'<a href="{link}/result.h5">result.h5</a> · <a href="{link}/config.toml">config.toml</a>'
              + (f" · {plotting.plural(r.mpi_size, 'rank')}" if isinstance(r.mpi_size, int) else "") + "</p>"]
+    parts += [run_table(*t) for t in tables]
     if plots:
         parts += [figure(p, f"run {r.run_id}") for p in plots]
     else:
@@ -160,9 +170,11 @@ def run_section(r, plots, out_dir):
     return "\n".join(parts)
 
 
-def page(experiments, dirs, out_dir, plots):
+def page(experiments, dirs, out_dir, plots, tables=None):
     """The whole page as text. experiments: Experiment sections in order;
-    plots: {run id: PNG paths} of each run."""
+    plots: {run id: PNG paths} of each run; tables: {run id: the kind's
+    TABLES of the run}."""
+    tables = tables or {}
     runs = sum(len(e.records) for e in experiments)
     written = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     where = ", ".join(os.path.abspath(d) for d in dirs)
@@ -195,7 +207,7 @@ def page(experiments, dirs, out_dir, plots):
         body.append("<h3>Runs</h3>")
         order = list(dict.fromkeys(row[e.columns.index(("run", "run id"))] for row in e.rows))
         for r in sorted(e.records, key=lambda r: order.index(r.run_id)):  # the table's order
-            body.append(run_section(r, plots.get(r.run_id, []), out_dir))
+            body.append(run_section(r, plots.get(r.run_id, []), out_dir, tables.get(r.run_id, [])))
         body.append("</section>")
     return ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"

@@ -14,8 +14,9 @@ Plots are organised per experiment kind: the kind's folder (its name with
 dots as underscores) holds a module plots.py that provides plot_run(run,
 out_dir) and, optionally, SWEEP_KEYS, SWEEP_METRICS, SWEEP_LINEAR_METRICS
 (drawn on a linear axis without a log-log slope; figures in dB always are)
-order_methods(run, names) and COMPARISON (the columns of its per-setting
-comparison tables, see comparison.py). It is found in kinds/<folder>/ beside this script (an installed
+order_methods(run, names), COMPARISON (the columns of its per-setting
+comparison tables, see comparison.py) and TABLES(run), a run's own tables
+as [(title, header, rows)] (the collapse kinds' statistics per generation). It is found in kinds/<folder>/ beside this script (an installed
 tree) or in ../experiments/<folder>/ (the source tree).
 """
 
@@ -87,6 +88,14 @@ def plot_run(run_dir, out_dir):
             warn(f"{run.dir}: no plots for experiment kind '{run.kind}'")
             return []
         return module.plot_run(run, out_dir)
+
+
+def run_tables(run_dir):
+    """The kind's TABLES(run) of one run: [(title, header, rows)], or []."""
+    with plotting.Run(run_dir) as run:
+        module = kind_module(run.kind)
+        hook = getattr(module, "TABLES", None) if module is not None else None
+        return hook(run) if hook else []
 
 
 # ---- gathering runs ------------------------------------------------------------------------
@@ -342,12 +351,13 @@ def report(out_dir, dirs):
     csv.writer(buf, lineterminator="\n").writerows([header] + [[raw_value(v) for v in row] for row in rows])
     write_text(os.path.join(out_dir, "report.csv"), buf.getvalue())
 
-    plots, failed = {}, 0
+    plots, tables, failed = {}, {}, 0
     for r in sorted(records, key=lambda r: (r.name, r.run_id)):
         try:
             for p in plot_run(r.dir, os.path.join(out_dir, r.run_id)):
                 wrote(p)
                 plots.setdefault(r.run_id, []).append(p)
+            tables[r.run_id] = run_tables(r.dir)
         except Exception:
             failed += 1
             warn(f"{r.dir}: plots failed:\n{traceback.format_exc()}")
@@ -382,6 +392,12 @@ def report(out_dir, dirs):
         md += [f"- {n}" for n in notes]
         md.append("")
         md += [f"![{os.path.basename(p)}]({rel(p)})" for p in sweeps]
+    if any(tables.values()):
+        md.append("\n## Tables per run\n")
+        for r in sorted(records, key=lambda r: (r.name, r.run_id)):
+            for title, head, body in tables.get(r.run_id, []):
+                md.append(f"### {r.name}, run {r.run_id}: {title}\n")
+                md.append(markdown_table(head, body))
     if plots:
         md.append("\n## Plots per run\n")
         for run_id, paths in plots.items():
@@ -390,7 +406,7 @@ def report(out_dir, dirs):
     sections = [html_page.Experiment(name, kind, group, build_table(group), sweeps_by_experiment.get((name, kind), []),
                                      notes_by_experiment.get((name, kind), []), comparisons[(name, kind)])
                 for (name, kind), group in sorted(experiments.items())]
-    page = html_page.page(sections, dirs, out_dir, plots)
+    page = html_page.page(sections, dirs, out_dir, plots, tables)
     write_text(os.path.join(out_dir, "report.html"), page)
     for n in notes:
         print(n)

@@ -7,6 +7,7 @@
 #include <limits>
 
 #include "collapse/fast_exp.hpp"
+#include "core/collective_require.hpp"
 #include "core/error.hpp"
 #include "core/rng.hpp"
 
@@ -204,15 +205,83 @@ double squared_distance(const double* x, const double* c, int d) {
   return s;
 }
 
-// The row of global index `row` (held by exactly one rank), on every rank.
-std::vector<double> fetch_row(std::span<const double> points, int d, std::int64_t first, std::int64_t row,
-                              const mpi::Comm& comm) {
-  std::vector<double> out(static_cast<std::size_t>(d), 0.0);
-  const std::int64_t n = static_cast<std::int64_t>(points.size()) / d;
-  if (row >= first && row < first + n) std::copy_n(points.data() + (row - first) * d, d, out.begin());
-  comm.sum_in_place(out);
-  return out;
-}
+// The pieces in which rows are summed: one per rank (row_block = 0) or the
+// fixed blocks of row_block global rows. Every sum adds each piece's rows in
+// order, then the pieces in global order (the allreduce only places each
+// piece's sums: every entry is non-zero on one rank, x + 0 = x), so with
+// fixed blocks no addition depends on the number of ranks.
+class RowPieces {
+public:
+  RowPieces(std::int64_t local_rows, std::int64_t row_block, const mpi::Comm& comm) : comm_(comm), local_(local_rows) {
+    std::vector<double> counts(static_cast<std::size_t>(comm.size()), 0.0);
+    counts[comm.rank()] = static_cast<double>(local_rows);
+    comm.sum_in_place(counts);
+    for (int r = 0; r < comm.size(); ++r) {
+      if (r < comm.rank()) first_ += static_cast<std::int64_t>(counts[r]);
+      total_ += static_cast<std::int64_t>(counts[r]);
+    }
+    if (row_block <= 0) {
+      std::int64_t offset = 0;
+      for (int r = 0; r < comm.size(); ++r) {
+        begin_.push_back(offset);
+        offset += static_cast<std::int64_t>(counts[r]);
+      }
+      begin_.push_back(offset);
+      mine_ = {comm.rank(), 1};
+      return;
+    }
+    require_on_every_rank(comm, [&] {
+      require(local_rows == 0 || (first_ % row_block == 0 && (local_rows % row_block == 0 || first_ + local_rows == total_)),
+              fmt::format("em.row_block: this rank holds rows {} .. {}, not whole blocks of {} rows (spread them "
+                          "with distribute_rows)",
+                          first_, first_ + local_rows - 1, row_block));
+    });
+    for (std::int64_t b = 0; b * row_block < total_; ++b) begin_.push_back(b * row_block);
+    begin_.push_back(total_);
+    mine_ = {first_ / row_block, (local_rows + row_block - 1) / row_block};
+  }
+
+  std::int64_t first() const { return first_; }  // this rank's first global row
+  std::int64_t total() const { return total_; }
+  std::int64_t pieces() const { return static_cast<std::int64_t>(begin_.size()) - 1; }
+  std::int64_t begin(std::int64_t p) const { return begin_[p]; }
+  std::int64_t end(std::int64_t p) const { return begin_[p + 1]; }
+  bool owns(std::int64_t p) const { return p >= mine_.begin && p < mine_.end(); }
+
+  // The `width` sums of every piece ([pieces, width], on every rank):
+  // add(local_begin, local_end, out) adds this rank's rows of one piece into out.
+  template <class Add>
+  std::vector<double> per_piece(std::size_t width, Add&& add) const {
+    std::vector<double> partial(static_cast<std::size_t>(pieces()) * width, 0.0);
+    for (std::int64_t p = mine_.begin; p < mine_.end(); ++p)
+      if (begin_[p] < begin_[p + 1]) add(begin_[p] - first_, begin_[p + 1] - first_, partial.data() + p * width);
+    comm_.sum_in_place(partial);
+    return partial;
+  }
+  // The `width` totals over all rows, the pieces added in order.
+  template <class Add>
+  std::vector<double> sum(std::size_t width, Add&& add) const {
+    const std::vector<double> partial = per_piece(width, add);
+    std::vector<double> total(width, 0.0);
+    for (std::int64_t p = 0; p < pieces(); ++p)
+      for (std::size_t k = 0; k < width; ++k) total[k] += partial[p * width + k];
+    return total;
+  }
+
+  // The row of global index `row`, on every rank.
+  std::vector<double> fetch_row(std::span<const double> points, int d, std::int64_t row) const {
+    std::vector<double> out(static_cast<std::size_t>(d), 0.0);
+    if (row >= first_ && row < first_ + local_) std::copy_n(points.data() + (row - first_) * d, d, out.begin());
+    comm_.sum_in_place(out);
+    return out;
+  }
+
+private:
+  mpi::Comm comm_;
+  std::int64_t local_ = 0, first_ = 0, total_ = 0;
+  std::vector<std::int64_t> begin_;  // [pieces + 1] global row offsets
+  Range mine_;                       // this rank's pieces
+};
 
 }  // namespace
 
@@ -226,21 +295,22 @@ void EmOptions::validate(const std::string& where) const {
           fmt::format("{}.covariance_floor: expected a finite value >= 0, got {}", where, covariance_floor));
   require(kmeans_iterations >= 0,
           fmt::format("{}.kmeans_iterations: expected 0 or more, got {}", where, kmeans_iterations));
+  require(row_block >= 0, fmt::format("{}.row_block: expected 0 or more rows, got {}", where, row_block));
+}
+
+Range distribute_rows(std::int64_t rows, std::int64_t row_block, const mpi::Comm& comm) {
+  if (row_block <= 0) return comm.block(rows);
+  const Range blocks = comm.block((rows + row_block - 1) / row_block);
+  const std::int64_t begin = std::min(rows, blocks.begin * row_block);
+  return {begin, std::min(rows, blocks.end() * row_block) - begin};
 }
 
 GaussianMixture initialise_mixture(std::span<const double> points, int d, const EmOptions& options,
                                    const mpi::Comm& comm) {
   options.validate();
   const std::int64_t n = local_rows(points, d);
-  // Row offsets of the ranks, in rank order.
-  std::vector<double> counts(static_cast<std::size_t>(comm.size()), 0.0);
-  counts[comm.rank()] = static_cast<double>(n);
-  comm.sum_in_place(counts);
-  std::int64_t first = 0, total = 0;
-  for (int r = 0; r < comm.size(); ++r) {
-    if (r < comm.rank()) first += static_cast<std::int64_t>(counts[r]);
-    total += static_cast<std::int64_t>(counts[r]);
-  }
+  const RowPieces pieces(n, options.row_block, comm);
+  const std::int64_t total = pieces.total();
   const int k = options.components;
   require(total >= k, fmt::format("em.components: {} components need at least as many rows, got {}", k, total));
 
@@ -252,40 +322,40 @@ GaussianMixture initialise_mixture(std::span<const double> points, int d, const 
     const double u = rng.uniform4(static_cast<std::uint64_t>(c), 0).u[0];
     std::int64_t row = std::min(total - 1, static_cast<std::int64_t>(u * static_cast<double>(total)));
     if (c > 0) {
-      // Each rank's share of Σ D², then the rank and row where u Σ D² falls.
-      std::vector<double> mass(static_cast<std::size_t>(comm.size()), 0.0);
-      double local = 0;
-      for (double v : nearest) local += v;
-      mass[comm.rank()] = local;
-      comm.sum_in_place(mass);
+      // Each piece's share of Σ D², then the piece and row where u Σ D² falls.
+      const std::vector<double> mass = pieces.per_piece(1, [&](std::int64_t b, std::int64_t e, double* out) {
+        for (std::int64_t i = b; i < e; ++i) out[0] += nearest[i];
+      });
       double all = 0;
       for (double v : mass) all += v;
-      double target = u * all, before = 0;
-      int owner = comm.size() - 1;
-      for (int r = 0; r < comm.size(); ++r) {
-        if (target < before + mass[r]) {
-          owner = r;
+      const double target = u * all;
+      double before = 0;
+      std::int64_t owner = pieces.pieces() - 1;
+      for (std::int64_t p = 0; p < pieces.pieces(); ++p) {
+        if (target < before + mass[p]) {
+          owner = p;
           break;
         }
-        before += mass[r];
+        before += mass[p];
       }
       std::vector<double> found(1, 0.0);
-      if (comm.rank() == owner) {
+      if (pieces.owns(owner)) {
+        const std::int64_t b = pieces.begin(owner) - pieces.first(), e = pieces.end(owner) - pieces.first();
         double cumulative = before;
-        std::int64_t pick = n - 1;
-        for (std::int64_t i = 0; i < n; ++i) {
+        std::int64_t pick = e - 1;
+        for (std::int64_t i = b; i < e; ++i) {
           cumulative += nearest[i];
           if (target < cumulative) {
             pick = i;
             break;
           }
         }
-        found[0] = static_cast<double>(first + pick);
+        found[0] = static_cast<double>(pieces.first() + pick);
       }
       comm.sum_in_place(found);
       row = static_cast<std::int64_t>(found[0]);
     }
-    const std::vector<double> centre = fetch_row(points, d, first, row, comm);
+    const std::vector<double> centre = pieces.fetch_row(points, d, row);
     centres.insert(centres.end(), centre.begin(), centre.end());
     for (std::int64_t i = 0; i < n; ++i)
       nearest[i] = std::min(nearest[i], squared_distance(points.data() + i * d, centre.data(), d));
@@ -294,20 +364,21 @@ GaussianMixture initialise_mixture(std::span<const double> points, int d, const 
   // Lloyd iterations; an empty cluster keeps its centre.
   std::vector<int> label(static_cast<std::size_t>(n), -1);
   for (int it = 0; it <= options.kmeans_iterations; ++it) {
-    std::vector<double> sums(static_cast<std::size_t>(k) * (d + 1) + 1, 0.0);
-    for (std::int64_t i = 0; i < n; ++i) {
-      const double* x = points.data() + i * d;
-      int best = 0;
-      double best_d = squared_distance(x, centres.data(), d);
-      for (int c = 1; c < k; ++c) {
-        const double dc = squared_distance(x, centres.data() + static_cast<std::size_t>(c) * d, d);
-        if (dc < best_d) best_d = dc, best = c;
-      }
-      if (best != label[i]) sums.back() += 1, label[i] = best;
-      sums[best] += 1;
-      for (int t = 0; t < d; ++t) sums[k + static_cast<std::size_t>(best) * d + t] += x[t];
-    }
-    comm.sum_in_place(sums);
+    const std::vector<double> sums =
+        pieces.sum(static_cast<std::size_t>(k) * (d + 1) + 1, [&](std::int64_t b, std::int64_t e, double* out) {
+          for (std::int64_t i = b; i < e; ++i) {
+            const double* x = points.data() + i * d;
+            int best = 0;
+            double best_d = squared_distance(x, centres.data(), d);
+            for (int c = 1; c < k; ++c) {
+              const double dc = squared_distance(x, centres.data() + static_cast<std::size_t>(c) * d, d);
+              if (dc < best_d) best_d = dc, best = c;
+            }
+            if (best != label[i]) out[static_cast<std::size_t>(k) * (d + 1)] += 1, label[i] = best;
+            out[best] += 1;
+            for (int t = 0; t < d; ++t) out[k + static_cast<std::size_t>(best) * d + t] += x[t];
+          }
+        });
     if (sums.back() == 0 || it == options.kmeans_iterations) break;
     for (int c = 0; c < k; ++c)
       if (sums[c] > 0)
@@ -320,35 +391,42 @@ GaussianMixture initialise_mixture(std::span<const double> points, int d, const 
   around.weights.assign(static_cast<std::size_t>(k), 1.0 / k);
   around.means = centres;
   Statistics st(k, d);
-  for (std::int64_t i = 0; i < n; ++i) {
-    const int j = label[i];
-    const double* x = points.data() + i * d;
-    const double* mu = centres.data() + static_cast<std::size_t>(j) * d;
-    st.count()[j] += 1;
-    for (int t = 0; t < d; ++t) {
-      st.first(j)[t] += x[t] - mu[t];
-      for (int s = 0; s <= t; ++s) st.second(j)[t * d + s] += (x[t] - mu[t]) * (x[s] - mu[s]);
+  st.v = pieces.sum(st.v.size(), [&](std::int64_t b, std::int64_t e, double* out) {
+    Statistics local(k, d);
+    for (std::int64_t i = b; i < e; ++i) {
+      const int j = label[i];
+      const double* x = points.data() + i * d;
+      const double* mu = centres.data() + static_cast<std::size_t>(j) * d;
+      local.count()[j] += 1;
+      for (int t = 0; t < d; ++t) {
+        local.first(j)[t] += x[t] - mu[t];
+        for (int s = 0; s <= t; ++s) local.second(j)[t * d + s] += (x[t] - mu[t]) * (x[s] - mu[s]);
+      }
     }
-  }
-  comm.sum_in_place(st.v);
+    std::copy(local.v.begin(), local.v.end(), out);
+  });
   return m_step(st, around, options.covariance_floor);
 }
 
 EmResult fit_mixture(std::span<const double> points, int d, const GaussianMixture& initial, const EmOptions& options,
                      const mpi::Comm& comm) {
   options.validate();
-  local_rows(points, d);
   require(initial.dimension == d && initial.components() == options.components,
           fmt::format("em: the initial mixture has {} components in {} dimensions, expected {} in {}",
                       initial.components(), initial.dimension, options.components, d));
   initial.validate("em.initial");
-  const double rows = comm.sum(static_cast<double>(points.size() / static_cast<std::size_t>(d)));
+  const RowPieces pieces(local_rows(points, d), options.row_block, comm);
+  const double rows = static_cast<double>(pieces.total());
   EmResult result;
   result.mixture = initial;
   double previous = -std::numeric_limits<double>::infinity();
   for (int it = 1; it <= options.max_iterations; ++it) {
-    Statistics st = e_step(points, prepare(result.mixture));
-    comm.sum_in_place(st.v);
+    const Components components = prepare(result.mixture);
+    Statistics st(options.components, d);
+    st.v = pieces.sum(st.v.size(), [&](std::int64_t b, std::int64_t e, double* out) {
+      const Statistics local = e_step(points.subspan(b * d, (e - b) * d), components);
+      std::copy(local.v.begin(), local.v.end(), out);
+    });
     const double mean_log_likelihood = st.log_likelihood() / rows;
     if (!std::isfinite(mean_log_likelihood))
       throw NumericalError(fmt::format("em: the log-likelihood is {} at iteration {}", mean_log_likelihood, it));

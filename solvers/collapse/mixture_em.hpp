@@ -29,8 +29,13 @@
 // a fit compared with sklearn passes this initialisation to it
 // (weights_init, means_init, precisions_init).
 //
-// Results agree across rank counts to rounding: the statistics are summed
-// per rank in row order, then over the ranks.
+// Across rank counts: by default every rank sums its rows in order and the
+// ranks' sums are added in rank order, so results agree to rounding. With
+// row_block = B > 0 the sums are taken over fixed blocks of B global rows
+// instead (block_sums.hpp), which makes every fit identical bit for bit on
+// any number of ranks, as a long recursion of fits needs (rounding there
+// would grow into different iteration counts); each rank must then hold
+// whole blocks (its first row a multiple of B), as distribute_rows gives.
 #pragma once
 
 #include <cstdint>
@@ -40,6 +45,7 @@
 
 #include "collapse/gaussian_mixture.hpp"
 #include "core/mpi.hpp"
+#include "core/partition.hpp"
 
 namespace structura::collapse {
 
@@ -50,11 +56,17 @@ struct EmOptions {
   double covariance_floor = 1e-6; // added to each covariance's diagonal (sklearn reg_covar)
   int kmeans_iterations = 20;     // Lloyd steps after the seeding (stops earlier when nothing moves)
   std::uint64_t seed = 0;         // the k-means++ draws
+  std::int64_t row_block = 0;     // > 0: sums over fixed blocks of this many rows, exact in the rank count
 
   // InputError naming where.components, where.tolerance, where.max_iterations,
   // where.covariance_floor, where.kmeans_iterations.
   void validate(const std::string& where = "em") const;
 };
+
+// This rank's rows [begin, end) of `rows` global rows: whole blocks of
+// `row_block` rows spread over the ranks (block_range over the blocks), or
+// comm.block(rows) when row_block is 0.
+Range distribute_rows(std::int64_t rows, std::int64_t row_block, const mpi::Comm& comm);
 
 struct EmResult {
   GaussianMixture mixture;

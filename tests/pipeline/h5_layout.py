@@ -182,9 +182,12 @@ def check_layout(f, run, kind):
         check(dtype_ok(obj.dtype, dtype, False), f"{run['id']}: {path} has dtype {obj.dtype}, "
                                                  f"documented {row['dtype']} ({dtype})")
         if row["unit"] not in ("–", "-", ""):
-            expected_attrs[path]["unit"] = "string"
+            expected_attrs[path]["unit"] = ("string", "")
             unit = obj.attrs.get("unit")
-            check(unit == row["unit"], f"{run['id']}: {path} unit {unit!r}, documented {row['unit']!r}")
+            # A unit may name a size in braces: `x^-{d}` is x^-2 in the plane.
+            sizes = run["sizes"](binding)
+            documented_unit = re.sub(r"\{(\w+)\}", lambda m: str(sizes[m.group(1)]), row["unit"])
+            check(unit == documented_unit, f"{run['id']}: {path} unit {unit!r}, documented {documented_unit!r}")
         # Storage: value series chunked one frame per chunk, deflated; others contiguous.
         if path.endswith("/value") and path.startswith("/timeseries/"):
             check(obj.chunks is not None and obj.chunks[0] == 1, f"{run['id']}: {path} chunks {obj.chunks}")
@@ -198,10 +201,11 @@ def check_layout(f, run, kind):
         elif obj.size > 0:
             check(obj.fletcher32, f"{run['id']}: {path} has no Fletcher32 checksum")
 
+    # An attribute is a scalar unless its table has a shape column that gives one.
     for row in attributes:
-        for path, _ in expand(row["object"], names):
+        for path, binding in expand(row["object"], names):
             if path in expected_attrs:
-                expected_attrs[path][row["attribute"].strip("`")] = row["dtype"]
+                expected_attrs[path][row["attribute"].strip("`")] = (row["dtype"], row.get("shape", ""), binding)
     for path, attrs in expected_attrs.items():
         if path not in actual and path != "/":
             continue
@@ -213,9 +217,12 @@ def check_layout(f, run, kind):
             check(False, f"{run['id']}: attribute {name} of {path} exists but is not documented")
         for name in sorted(set(attrs) & have):
             aid = obj.attrs.get_id(name)
-            check(aid.shape == (), f"{run['id']}: attribute {name} of {path} is not scalar: {aid.shape}")
-            check(dtype_ok(aid.dtype, attrs[name], True),
-                  f"{run['id']}: attribute {name} of {path} has dtype {aid.dtype}, documented {attrs[name]}")
+            dtype, shape_text, *binding = attrs[name]
+            shape = parse_shape(shape_text, run["sizes"](binding[0] if binding else {})) if shape_text else ()
+            check(shape_ok(aid.shape, shape), f"{run['id']}: attribute {name} of {path} has shape {aid.shape}, "
+                                              f"documented {shape or 'scalar'}")
+            check(dtype_ok(aid.dtype, dtype, True),
+                  f"{run['id']}: attribute {name} of {path} has dtype {aid.dtype}, documented {dtype}")
 
 
 # ---- independent truths ----------------------------------------------------------------------
